@@ -1,0 +1,412 @@
+//! The portal's own PostgreSQL server, used when no `DATABASE_URL` is given.
+//!
+//! The cluster lives in a data directory that survives restarts; the server listens on a Unix
+//! socket only and trusts local connections, so the socket directory is the security boundary
+//! (it is the data directory itself, mode 0700). PostgreSQL refuses to run as root, so a root
+//! portal runs it as the `postgres` system user.
+
+use std::ffi::CString;
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sqlx::postgres::PgConnectOptions;
+
+/// The port only names the socket file; nothing listens on TCP.
+const PORT: u16 = 5432;
+const SUPERUSER: &str = "postgres";
+/// Unix socket paths are limited to 107 bytes.
+const MAX_SOCKET_PATH: usize = 100;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrivatePgError {
+    #[error(
+        "PostgreSQL server programs (initdb, postgres) were not found on PATH or under \
+         /usr/lib/postgresql/*/bin{0}. Install the PostgreSQL server package (Debian/Ubuntu: \
+         `apt-get install postgresql`), or set DATABASE_URL to use an existing PostgreSQL server."
+    )]
+    ServerNotFound(String),
+    #[error(
+        "running as root, the private PostgreSQL must run as the `postgres` system user, which \
+         does not exist (the PostgreSQL server package creates it); or set DATABASE_URL"
+    )]
+    NoPostgresUser,
+    #[error("data directory {0} is not empty and holds no PostgreSQL cluster")]
+    NotACluster(PathBuf),
+    #[error("data directory {0} is in use by another PostgreSQL server (pid {1})")]
+    InUse(PathBuf, i32),
+    #[error("{what} failed: {detail}")]
+    Command { what: String, detail: String },
+    #[error("PostgreSQL did not become ready within {0:?}; its log: {1}")]
+    NotReady(Duration, String),
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> PrivatePgError + '_ {
+    move |source| PrivatePgError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PrivatePgOptions {
+    pub data_dir: PathBuf,
+    /// Where `initdb` and `postgres` are; searched for when `None`.
+    pub bindir: Option<PathBuf>,
+}
+
+/// A running private server. Stop it with [`PrivatePostgres::stop`]; if the process that
+/// started it dies, the kernel tells the server to shut down (parent-death signal).
+pub struct PrivatePostgres {
+    child: Child,
+    data_dir: PathBuf,
+    socket_dir: PathBuf,
+}
+
+/// The OS account the server runs as: ourselves, or `postgres` when we are root.
+#[derive(Debug, Clone, Copy)]
+struct RunAs {
+    uid: u32,
+    gid: u32,
+    switch: bool,
+}
+
+impl PrivatePostgres {
+    /// Creates the cluster on first use, starts the server and waits until it accepts
+    /// connections. Blocking: call from the thread that should own the server.
+    pub fn start(opts: &PrivatePgOptions) -> Result<Self, PrivatePgError> {
+        let bindir = find_bindir(opts.bindir.as_deref())?;
+        let run_as = run_as()?;
+        let data_dir = choose_data_dir(&opts.data_dir, run_as)?;
+        prepare_dir(&data_dir, run_as)?;
+        if !data_dir.join("PG_VERSION").exists() {
+            let non_empty = fs::read_dir(&data_dir)
+                .map_err(io_err(&data_dir))?
+                .next()
+                .is_some();
+            if non_empty {
+                return Err(PrivatePgError::NotACluster(data_dir));
+            }
+            tracing::info!(data_dir = %data_dir.display(), "creating a new PostgreSQL cluster");
+            initdb(&bindir, &data_dir, run_as)?;
+        } else {
+            tracing::info!(data_dir = %data_dir.display(), "reusing the PostgreSQL cluster");
+        }
+        refuse_if_running(&data_dir)?;
+        let socket_dir = socket_dir_for(&data_dir, run_as)?;
+        let child = spawn_postmaster(&bindir, &data_dir, &socket_dir, run_as)?;
+        let mut pg = PrivatePostgres {
+            child,
+            data_dir,
+            socket_dir,
+        };
+        pg.wait_ready(Duration::from_secs(60))?;
+        Ok(pg)
+    }
+
+    /// Connection options for database `db` on this server.
+    pub fn connect_options(&self, db: &str) -> PgConnectOptions {
+        PgConnectOptions::new_without_pgpass()
+            .socket(&self.socket_dir)
+            .port(PORT)
+            .username(SUPERUSER)
+            .database(db)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Fast shutdown: running transactions are rolled back, everything committed is kept.
+    pub fn stop(mut self) -> Result<(), PrivatePgError> {
+        self.shutdown(Duration::from_secs(60))
+    }
+
+    fn shutdown(&mut self, grace: Duration) -> Result<(), PrivatePgError> {
+        if self.child.try_wait().ok().flatten().is_some() {
+            return Ok(());
+        }
+        signal(self.child.id(), libc::SIGINT);
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if self.child.try_wait().ok().flatten().is_some() {
+                tracing::info!("private PostgreSQL stopped");
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        signal(self.child.id(), libc::SIGQUIT);
+        let _ = self.child.wait();
+        Err(PrivatePgError::Command {
+            what: "stopping PostgreSQL".into(),
+            detail: "it did not stop in time and was told to quit immediately".into(),
+        })
+    }
+
+    /// Ready when the server's own `postmaster.pid` names our child and says "ready", which is
+    /// what `pg_ctl -w` waits for too.
+    fn wait_ready(&mut self, limit: Duration) -> Result<(), PrivatePgError> {
+        let deadline = Instant::now() + limit;
+        let pid_file = self.data_dir.join("postmaster.pid");
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(PrivatePgError::Command {
+                    what: "starting PostgreSQL".into(),
+                    detail: format!("server exited with {status}; log: {}", self.log_tail()),
+                });
+            }
+            if let Ok(text) = fs::read_to_string(&pid_file) {
+                let lines: Vec<&str> = text.lines().collect();
+                let ours = lines.first().map(|l| l.trim()) == Some(&self.child.id().to_string());
+                if ours && lines.get(7).map(|l| l.trim()) == Some("ready") {
+                    return Ok(());
+                }
+            }
+            if Instant::now() > deadline {
+                let _ = self.shutdown(Duration::from_secs(5));
+                return Err(PrivatePgError::NotReady(limit, self.log_tail()));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let path = self.data_dir.join("server.log");
+        let mut text = String::new();
+        if let Ok(mut f) = fs::File::open(&path) {
+            let _ = f.read_to_string(&mut text);
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(10)..].join("\n")
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        let _ = self.shutdown(Duration::from_secs(30));
+    }
+}
+
+fn signal(pid: u32, sig: libc::c_int) {
+    if let Ok(pid) = libc::pid_t::try_from(pid) {
+        // SAFETY: kill(2) has no memory-safety preconditions.
+        unsafe {
+            libc::kill(pid, sig);
+        }
+    }
+}
+
+fn find_bindir(explicit: Option<&Path>) -> Result<PathBuf, PrivatePgError> {
+    let has_server = |d: &Path| d.join("initdb").is_file() && d.join("postgres").is_file();
+    if let Some(dir) = explicit {
+        return if has_server(dir) {
+            Ok(dir.to_path_buf())
+        } else {
+            Err(PrivatePgError::ServerNotFound(format!(
+                " (nor in {})",
+                dir.display()
+            )))
+        };
+    }
+    let from_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default();
+    if let Some(d) = from_path.into_iter().find(|d| has_server(d)) {
+        return Ok(d);
+    }
+    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let v = e.file_name().to_str()?.parse::<u32>().ok()?;
+            Some((v, e.path().join("bin")))
+        })
+        .filter(|(_, d)| has_server(d))
+        .collect();
+    versions.sort();
+    versions
+        .pop()
+        .map(|(_, d)| d)
+        .ok_or_else(|| PrivatePgError::ServerNotFound(String::new()))
+}
+
+fn run_as() -> Result<RunAs, PrivatePgError> {
+    // SAFETY: geteuid/getegid cannot fail and touch no memory.
+    let (euid, egid) = unsafe { (libc::geteuid(), libc::getegid()) };
+    if euid != 0 {
+        return Ok(RunAs {
+            uid: euid,
+            gid: egid,
+            switch: false,
+        });
+    }
+    let name = CString::new("postgres").map_err(|_| PrivatePgError::NoPostgresUser)?;
+    // SAFETY: getpwnam returns a pointer into static storage or null; we copy the two fields
+    // out at once and call it from no other thread meanwhile (start-up is single-threaded).
+    let pw = unsafe { libc::getpwnam(name.as_ptr()) };
+    if pw.is_null() {
+        return Err(PrivatePgError::NoPostgresUser);
+    }
+    let (uid, gid) = unsafe { ((*pw).pw_uid, (*pw).pw_gid) };
+    Ok(RunAs {
+        uid,
+        gid,
+        switch: true,
+    })
+}
+
+/// The server user must be able to enter every folder above the data directory. A root
+/// checkout under /root is not: then the cluster goes to /var/lib/plan-portal instead, and
+/// the log says so.
+fn choose_data_dir(requested: &Path, run_as: RunAs) -> Result<PathBuf, PrivatePgError> {
+    let absolute = if requested.is_absolute() {
+        requested.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(io_err(requested))?
+            .join(requested)
+    };
+    if !run_as.switch || reachable_by(&absolute, run_as) {
+        return Ok(absolute);
+    }
+    let tag: String = absolute
+        .to_string_lossy()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let fallback = Path::new("/var/lib/plan-portal").join(tag.trim_matches('-'));
+    tracing::warn!(
+        requested = %absolute.display(),
+        used = %fallback.display(),
+        "the postgres user cannot enter the requested data directory's parents; \
+         using a directory it can reach (choose one with --data-dir)"
+    );
+    Ok(fallback)
+}
+
+fn reachable_by(path: &Path, who: RunAs) -> bool {
+    path.ancestors().skip(1).all(|dir| match fs::metadata(dir) {
+        Ok(m) => {
+            let mode = m.permissions().mode();
+            (m.uid() == who.uid && mode & 0o100 != 0)
+                || (m.gid() == who.gid && mode & 0o010 != 0)
+                || mode & 0o001 != 0
+        }
+        // Not created yet: create_dir_all makes it 0755.
+        Err(_) => true,
+    })
+}
+
+fn prepare_dir(dir: &Path, run_as: RunAs) -> Result<(), PrivatePgError> {
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    if run_as.switch {
+        std::os::unix::fs::chown(dir, Some(run_as.uid), Some(run_as.gid)).map_err(io_err(dir))?;
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err(dir))
+}
+
+fn socket_dir_for(data_dir: &Path, run_as: RunAs) -> Result<PathBuf, PrivatePgError> {
+    let socket_name = format!(".s.PGSQL.{PORT}");
+    if data_dir.join(&socket_name).as_os_str().len() <= MAX_SOCKET_PATH {
+        return Ok(data_dir.to_path_buf());
+    }
+    // Too long for a socket path: a short private folder named after this cluster.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in data_dir.as_os_str().as_encoded_bytes() {
+        hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let dir = std::env::temp_dir().join(format!("plan-portal-pg-{hash:016x}"));
+    prepare_dir(&dir, run_as)?;
+    Ok(dir)
+}
+
+fn command_as(program: PathBuf, run_as: RunAs) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.current_dir("/").env("LC_ALL", "C").env_remove("PGDATA");
+    if run_as.switch {
+        cmd.uid(run_as.uid).gid(run_as.gid);
+    }
+    cmd
+}
+
+fn initdb(bindir: &Path, data_dir: &Path, run_as: RunAs) -> Result<(), PrivatePgError> {
+    let output = command_as(bindir.join("initdb"), run_as)
+        .arg("-D")
+        .arg(data_dir)
+        .args(["-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(io_err(&bindir.join("initdb")))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(PrivatePgError::Command {
+            what: "initdb".into(),
+            detail: String::from_utf8_lossy(&output.stderr).into_owned(),
+        })
+    }
+}
+
+/// PostgreSQL removes a stale `postmaster.pid` itself; a live one means someone else runs
+/// this cluster, and two servers must never share it.
+fn refuse_if_running(data_dir: &Path) -> Result<(), PrivatePgError> {
+    let Ok(text) = fs::read_to_string(data_dir.join("postmaster.pid")) else {
+        return Ok(());
+    };
+    let Some(pid) = text.lines().next().and_then(|l| l.trim().parse::<i32>().ok()) else {
+        return Ok(());
+    };
+    // SAFETY: kill with signal 0 only checks that the process exists.
+    let alive = pid > 0 && unsafe { libc::kill(pid, 0) } == 0;
+    if alive {
+        Err(PrivatePgError::InUse(data_dir.to_path_buf(), pid))
+    } else {
+        Ok(())
+    }
+}
+
+fn spawn_postmaster(
+    bindir: &Path,
+    data_dir: &Path,
+    socket_dir: &Path,
+    run_as: RunAs,
+) -> Result<Child, PrivatePgError> {
+    let log_path = data_dir.join("server.log");
+    let log = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(io_err(&log_path))?;
+    let log2 = log.try_clone().map_err(io_err(&log_path))?;
+    let mut cmd = command_as(bindir.join("postgres"), run_as);
+    cmd.arg("-D")
+        .arg(data_dir)
+        .arg("-k")
+        .arg(socket_dir)
+        .args(["-p", &PORT.to_string(), "-c", "listen_addresses="])
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2)
+        // Its own process group: Ctrl-C reaches the portal, which then stops the server in order.
+        .process_group(0);
+    // SAFETY: prctl is async-signal-safe; it runs after the uid switch, which would clear it.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd.spawn().map_err(io_err(&bindir.join("postgres")))
+}

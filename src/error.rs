@@ -1,0 +1,81 @@
+//! One error type for every handler: the user sees a friendly page, the log gets the cause.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("template error: {0}")]
+    Template(#[from] askama::Error),
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    heading: &'a str,
+    message: &'a str,
+}
+
+impl AppError {
+    fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Database(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Database(_) | AppError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed)
+}
+
+/// Renders the error page for `status`; used by the fallback route too.
+pub fn error_page(status: StatusCode, detail: Option<&str>) -> Response {
+    let (heading, message) = match status {
+        StatusCode::NOT_FOUND => ("页面不存在", "您要找的页面不存在或已被移除。请检查地址，或从首页重新进入。"),
+        StatusCode::BAD_REQUEST => ("请求有误", detail.unwrap_or("请求的参数不正确。")),
+        StatusCode::SERVICE_UNAVAILABLE => ("服务暂时不可用", "数据库暂时无法访问，请稍后再试。"),
+        _ => ("系统出错", "处理您的请求时出现问题，已记录在系统日志中。请稍后再试。"),
+    };
+    let page = ErrorPage {
+        status: status.as_u16(),
+        heading,
+        message,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "error page failed to render");
+            (status, heading.to_string()).into_response()
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let detail = match &self {
+            AppError::BadRequest(m) => Some(m.as_str()),
+            _ => None,
+        };
+        error_page(status, detail)
+    }
+}
+
+/// Renders a template into a response, or an [`AppError`].
+pub fn render(t: &impl Template) -> Result<Html<String>, AppError> {
+    Ok(Html(t.render()?))
+}

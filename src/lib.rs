@@ -1,0 +1,15 @@
+//! plan-portal: tracks how a government plan is carried out.
+//!
+//! The web application is built by [`startup::Application::build`], which binds its own
+//! listener so that tests can start it on port 0.
+
+pub mod db;
+pub mod error;
+pub mod plan;
+pub mod search;
+pub mod seed;
+pub mod startup;
+pub mod units;
+pub mod web;
+
+pub use startup::{AppState, Application};

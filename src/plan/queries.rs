@@ -1,0 +1,251 @@
+//! Reading plans and their items.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+use super::model::{Aggregation, Comparator, IndicatorTarget, ItemKind, Percent, Role, TargetRule};
+use crate::seed::ItemTarget;
+
+#[derive(Debug, Clone)]
+pub struct PlanRow {
+    pub id: i64,
+    pub key: String,
+    pub title: String,
+    pub doc_number: String,
+    pub issuer: String,
+    pub issue_date: NaiveDate,
+    pub start_year: i32,
+    pub end_year: i32,
+    pub notice: Option<String>,
+    pub preamble: Option<String>,
+    pub jurisdiction: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ItemRow {
+    pub id: i64,
+    pub key: String,
+    pub kind: ItemKind,
+    pub number: i32,
+    pub parent_id: Option<i64>,
+    pub title: String,
+    pub body: String,
+    pub units_text: Option<String>,
+}
+
+/// One 责任单位 of an item: a unit, or a group with what is known of its members.
+#[derive(Debug, Clone)]
+pub struct PartyRow {
+    pub item_id: i64,
+    pub role: Role,
+    pub unit_id: Option<i64>,
+    pub group_id: Option<i64>,
+    pub name: String,
+    pub members_known: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MilestoneRow {
+    pub title: String,
+    pub target_count: Option<i32>,
+    pub count_unit: Option<String>,
+    pub due_year: Option<i32>,
+    pub quote: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    pub group_id: i64,
+    pub unit_id: i64,
+    pub name: String,
+}
+
+pub async fn default_plan(pool: &PgPool) -> sqlx::Result<Option<PlanRow>> {
+    sqlx::query_as!(
+        PlanRow,
+        r#"SELECT p.id, p.key, p.title, p.doc_number, p.issuer, p.issue_date, p.start_year,
+                  p.end_year, p.notice, p.preamble, j.name AS jurisdiction
+           FROM plans p JOIN jurisdictions j ON j.id = p.jurisdiction_id
+           ORDER BY p.issue_date DESC, p.id DESC LIMIT 1"#
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn plan_by_key(pool: &PgPool, key: &str) -> sqlx::Result<Option<PlanRow>> {
+    sqlx::query_as!(
+        PlanRow,
+        r#"SELECT p.id, p.key, p.title, p.doc_number, p.issuer, p.issue_date, p.start_year,
+                  p.end_year, p.notice, p.preamble, j.name AS jurisdiction
+           FROM plans p JOIN jurisdictions j ON j.id = p.jurisdiction_id
+           WHERE p.key = $1"#,
+        key
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn all_plans(pool: &PgPool) -> sqlx::Result<Vec<PlanRow>> {
+    sqlx::query_as!(
+        PlanRow,
+        r#"SELECT p.id, p.key, p.title, p.doc_number, p.issuer, p.issue_date, p.start_year,
+                  p.end_year, p.notice, p.preamble, j.name AS jurisdiction
+           FROM plans p JOIN jurisdictions j ON j.id = p.jurisdiction_id
+           ORDER BY p.issue_date DESC, p.id DESC"#
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn items_of(pool: &PgPool, plan_id: i64) -> sqlx::Result<Vec<ItemRow>> {
+    sqlx::query_as!(
+        ItemRow,
+        r#"SELECT id, key, kind AS "kind: ItemKind", number, parent_id, title, body, units_text
+           FROM items WHERE plan_id = $1 ORDER BY position"#,
+        plan_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn parties_of_plan(pool: &PgPool, plan_id: i64) -> sqlx::Result<Vec<PartyRow>> {
+    sqlx::query_as!(
+        PartyRow,
+        r#"SELECT a.item_id, a.role AS "role: Role", a.unit_id, a.group_id,
+                  COALESCE(u.name, g.name) AS "name!", g.members_known AS "members_known?"
+           FROM assignments a
+           JOIN items i ON i.id = a.item_id
+           LEFT JOIN units u ON u.id = a.unit_id
+           LEFT JOIN unit_groups g ON g.id = a.group_id
+           WHERE i.plan_id = $1
+           ORDER BY i.position, a.position"#,
+        plan_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn members_of(pool: &PgPool, group_ids: &[i64]) -> sqlx::Result<Vec<MemberRow>> {
+    sqlx::query_as!(
+        MemberRow,
+        r#"SELECT m.group_id, u.id AS unit_id, u.name
+           FROM unit_group_members m JOIN units u ON u.id = m.unit_id
+           WHERE m.group_id = ANY($1) ORDER BY u.id"#,
+        group_ids
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn milestones_of(pool: &PgPool, item_id: i64) -> sqlx::Result<Vec<MilestoneRow>> {
+    sqlx::query_as!(
+        MilestoneRow,
+        r#"SELECT title, target_count, count_unit, due_year, quote
+           FROM milestones WHERE item_id = $1 ORDER BY position"#,
+        item_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Milestone counts per item, for the overview.
+pub async fn milestone_counts(pool: &PgPool, plan_id: i64) -> sqlx::Result<HashMap<i64, i64>> {
+    Ok(sqlx::query!(
+        r#"SELECT m.item_id, count(*) AS "n!" FROM milestones m JOIN items i ON i.id = m.item_id
+           WHERE i.plan_id = $1 GROUP BY m.item_id"#,
+        plan_id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.item_id, r.n))
+    .collect())
+}
+
+/// Targets of every indicator and sub-target of a plan, by item id.
+pub async fn targets_of_plan(pool: &PgPool, plan_id: i64) -> sqlx::Result<HashMap<i64, ItemTarget>> {
+    let mut out = HashMap::new();
+    let indicators = sqlx::query!(
+        r#"SELECT t.item_id, t.measure_unit, t.rule AS "rule: TargetRule", t.percent, t.baseline_label,
+                  t.baseline_year, t.baseline_value, t.comparator AS "comparator: Comparator", t.value,
+                  t.aggregation AS "aggregation: Aggregation", t.note
+           FROM indicator_targets t JOIN items i ON i.id = t.item_id WHERE i.plan_id = $1"#,
+        plan_id
+    )
+    .fetch_all(pool)
+    .await?;
+    for r in indicators {
+        let parts = TargetParts {
+            rule: r.rule,
+            percent: r.percent,
+            baseline_label: r.baseline_label,
+            baseline_year: r.baseline_year,
+            baseline_value: r.baseline_value,
+            comparator: r.comparator,
+            value: r.value,
+            aggregation: r.aggregation,
+        };
+        if let Some(target) = parts.into_target() {
+            out.insert(
+                r.item_id,
+                ItemTarget::Indicator {
+                    measure_unit: r.measure_unit,
+                    target,
+                    note: r.note,
+                },
+            );
+        }
+    }
+    let subtargets = sqlx::query!(
+        r#"SELECT t.item_id, t.metric, t.comparator AS "comparator: Comparator", t.value, t.measure_unit
+           FROM subtarget_targets t JOIN items i ON i.id = t.item_id WHERE i.plan_id = $1"#,
+        plan_id
+    )
+    .fetch_all(pool)
+    .await?;
+    for r in subtargets {
+        out.insert(
+            r.item_id,
+            ItemTarget::Subtarget {
+                metric: r.metric,
+                comparator: r.comparator,
+                value: r.value,
+                measure_unit: r.measure_unit,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The columns of an `indicator_targets` row; the table's CHECK guarantees one shape or the other.
+pub struct TargetParts {
+    pub rule: TargetRule,
+    pub percent: Option<Decimal>,
+    pub baseline_label: Option<String>,
+    pub baseline_year: Option<i32>,
+    pub baseline_value: Option<Decimal>,
+    pub comparator: Option<Comparator>,
+    pub value: Option<Decimal>,
+    pub aggregation: Option<Aggregation>,
+}
+
+impl TargetParts {
+    pub fn into_target(self) -> Option<IndicatorTarget> {
+        match self.rule {
+            TargetRule::RelativeDecrease => Some(IndicatorTarget::RelativeDecrease {
+                percent: self.percent.and_then(Percent::new)?,
+                baseline_label: self.baseline_label?,
+                baseline_year: self.baseline_year,
+                baseline_value: self.baseline_value,
+            }),
+            TargetRule::AbsoluteBound => Some(IndicatorTarget::AbsoluteBound {
+                comparator: self.comparator?,
+                value: self.value?,
+                aggregation: self.aggregation?,
+            }),
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Search across item titles, texts, 责任单位 lines and unit names, by Chinese substring.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use sqlx::PgPool;
+
+use crate::error::{render, AppError};
+use crate::plan::model::ItemKind;
+use crate::plan::views::item_href;
+use crate::AppState;
+
+const MAX_QUERY_CHARS: usize = 100;
+const MAX_RESULTS: i64 = 200;
+const CONTEXT_CHARS: usize = 40;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/search", get(search))
+}
+
+#[derive(Deserialize)]
+struct SearchParams {
+    #[serde(default)]
+    q: String,
+}
+
+/// A stretch of text around a match, split so the template can mark the match.
+pub struct Snippet {
+    pub before: String,
+    pub hit: String,
+    pub after: String,
+}
+
+struct ItemHit {
+    label: String,
+    kind: &'static str,
+    title: String,
+    href: String,
+    plan_title: String,
+    snippet: Option<Snippet>,
+}
+
+struct BodyHit {
+    name: String,
+    href: String,
+    matched: Option<String>,
+    is_group: bool,
+}
+
+#[derive(Template)]
+#[template(path = "search/results.html")]
+struct SearchPage {
+    q: String,
+    message: Option<String>,
+    items: Vec<ItemHit>,
+    bodies: Vec<BodyHit>,
+}
+
+/// `%`, `_` and `\` are wildcards to LIKE; a user searching for them means them literally.
+fn like_pattern(q: &str) -> String {
+    let mut p = String::from("%");
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// The first occurrence of `needle` in `text` (ASCII case folded), with context on each side.
+pub fn snippet(text: &str, needle: &str) -> Option<Snippet> {
+    let hay: Vec<char> = text.chars().collect();
+    let pat: Vec<char> = needle.chars().map(|c| c.to_ascii_lowercase()).collect();
+    if pat.is_empty() || pat.len() > hay.len() {
+        return None;
+    }
+    let start = (0..=hay.len() - pat.len())
+        .find(|&i| hay[i..i + pat.len()].iter().map(|c| c.to_ascii_lowercase()).eq(pat.iter().copied()))?;
+    let end = start + pat.len();
+    let from = start.saturating_sub(CONTEXT_CHARS);
+    let to = (end + CONTEXT_CHARS).min(hay.len());
+    let mut before: String = hay[from..start].iter().collect();
+    if from > 0 {
+        before.insert(0, '…');
+    }
+    let mut after: String = hay[end..to].iter().collect();
+    if to < hay.len() {
+        after.push('…');
+    }
+    Some(Snippet {
+        before,
+        hit: hay[start..end].iter().collect(),
+        after,
+    })
+}
+
+async fn search(State(state): State<AppState>, Query(params): Query<SearchParams>) -> Result<Html<String>, AppError> {
+    let q: String = params.q.trim().chars().take(MAX_QUERY_CHARS).collect();
+    let mut page = SearchPage {
+        message: None,
+        items: Vec::new(),
+        bodies: Vec::new(),
+        q: q.clone(),
+    };
+    if q.is_empty() {
+        return render(&page);
+    }
+    if params.q.trim().chars().count() > MAX_QUERY_CHARS {
+        page.message = Some(format!("搜索词过长，只按前 {MAX_QUERY_CHARS} 个字搜索。"));
+    }
+    let pattern = like_pattern(&q);
+    page.items = item_hits(&state.pool, &pattern, &q).await?;
+    page.bodies = body_hits(&state.pool, &pattern).await?;
+    render(&page)
+}
+
+async fn item_hits(pool: &PgPool, pattern: &str, q: &str) -> Result<Vec<ItemHit>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT p.key AS plan_key, p.title AS plan_title, i.key, i.kind AS "kind: ItemKind",
+                  i.number, i.title, i.body, i.units_text
+           FROM items i JOIN plans p ON p.id = i.plan_id
+           WHERE i.title ILIKE $1 OR i.body ILIKE $1 OR i.units_text ILIKE $1
+           ORDER BY p.issue_date DESC, p.id, i.position
+           LIMIT $2"#,
+        pattern,
+        MAX_RESULTS
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let snip = snippet(&r.body, q)
+                .or_else(|| r.units_text.as_deref().and_then(|u| snippet(u, q)));
+            ItemHit {
+                label: r.kind.number_label(r.number),
+                kind: r.kind.label(),
+                href: item_href(&r.plan_key, &r.key),
+                title: r.title,
+                plan_title: r.plan_title,
+                snippet: snip,
+            }
+        })
+        .collect())
+}
+
+async fn body_hits(pool: &PgPool, pattern: &str) -> Result<Vec<BodyHit>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT s.unit_id, s.group_id, COALESCE(u.name, g.name) AS "name!",
+                  min(s.spelling) AS "spelling!", bool_or(s.spelling = COALESCE(u.name, g.name)) AS "by_name!"
+           FROM name_spellings s
+           LEFT JOIN units u ON u.id = s.unit_id
+           LEFT JOIN unit_groups g ON g.id = s.group_id
+           WHERE s.spelling ILIKE $1 OR u.full_name ILIKE $1
+           GROUP BY s.unit_id, s.group_id, u.name, g.name
+           ORDER BY s.group_id NULLS FIRST, s.unit_id
+           LIMIT $2"#,
+        pattern,
+        MAX_RESULTS
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| BodyHit {
+            href: match (r.unit_id, r.group_id) {
+                (Some(u), _) => format!("/units/{u}"),
+                (_, g) => format!("/groups/{}", g.unwrap_or_default()),
+            },
+            is_group: r.group_id.is_some(),
+            matched: (!r.by_name).then_some(r.spelling),
+            name: r.name,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_pattern_escapes_wildcards() {
+        assert_eq!(like_pattern("消防"), "%消防%");
+        assert_eq!(like_pattern("100%_a\\"), "%100\\%\\_a\\\\%");
+    }
+
+    #[test]
+    fn snippet_marks_chinese_match_with_context() {
+        let s = snippet("加强城市消防救援站建设", "消防").expect("found");
+        assert_eq!((s.before.as_str(), s.hit.as_str(), s.after.as_str()), ("加强城市", "消防", "救援站建设"));
+        assert!(snippet("abc", "消防").is_none());
+        let long = "甲".repeat(100) + "消防" + &"乙".repeat(100);
+        let s = snippet(&long, "消防").expect("found");
+        assert!(s.before.starts_with('…') && s.after.ends_with('…'));
+        assert_eq!(s.before.chars().count(), CONTEXT_CHARS + 1);
+    }
+
+    #[test]
+    fn snippet_folds_ascii_case() {
+        let s = snippet("推进5G应用", "5g").expect("found");
+        assert_eq!(s.hit, "5G");
+    }
+}

@@ -1,0 +1,170 @@
+//! Seed files: a whole plan in human-editable TOML (see `seeds/FORMAT.md`), checked in full
+//! before anything is written, then loaded in one transaction.
+
+mod bodies;
+mod items;
+mod load;
+mod raw;
+mod validate;
+
+use std::fmt;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::plan::model::{Comparator, IndicatorTarget, ItemKind, Role, UnitKind};
+
+pub use load::{load, Change, LoadError};
+
+/// The Jincheng plan, built into the binary so that a fresh portal shows it at once.
+pub const BUNDLED_NAME: &str = "seeds/jincheng-2023-33.toml";
+pub const BUNDLED: &str = include_str!("../../seeds/jincheng-2023-33.toml");
+
+/// A checked plan, ready to load: every name resolved, every key unique.
+#[derive(Debug, Clone)]
+pub struct PlanSeed {
+    pub meta: PlanMeta,
+    pub units: Vec<UnitSeed>,
+    pub groups: Vec<GroupSeed>,
+    /// In document order; parents come before their children.
+    pub items: Vec<ItemSeed>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanMeta {
+    pub key: String,
+    pub jurisdiction: String,
+    pub title: String,
+    pub doc_number: String,
+    pub issuer: String,
+    pub issue_date: NaiveDate,
+    pub start_year: i32,
+    pub end_year: i32,
+    pub notice: Option<String>,
+    pub preamble: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UnitSeed {
+    pub name: String,
+    pub full_name: Option<String>,
+    pub kind: UnitKind,
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupSeed {
+    pub name: String,
+    pub aliases: Vec<String>,
+    /// Canonical unit names; `None` when the document does not say (待确认).
+    pub members: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ItemSeed {
+    pub key: String,
+    pub kind: ItemKind,
+    pub number: i32,
+    pub parent: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub units_text: Option<String>,
+    pub assignments: Vec<AssignmentSeed>,
+    pub milestones: Vec<MilestoneSeed>,
+    pub target: Option<ItemTarget>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Party {
+    Unit(String),
+    Group(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentSeed {
+    pub party: Party,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MilestoneSeed {
+    pub key: String,
+    pub title: String,
+    /// Count and its unit (3, 个); `None` for a dated deliverable.
+    pub target: Option<(i32, String)>,
+    pub due_year: Option<i32>,
+    pub quote: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemTarget {
+    Indicator {
+        measure_unit: String,
+        target: IndicatorTarget,
+        note: Option<String>,
+    },
+    Subtarget {
+        metric: String,
+        comparator: Comparator,
+        value: Decimal,
+        measure_unit: String,
+    },
+}
+
+/// One thing wrong in a seed file, where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedIssue {
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+}
+
+/// A refused seed file: every problem found, each with its line and field.
+#[derive(Debug, Clone)]
+pub struct SeedError {
+    pub file: String,
+    pub issues: Vec<SeedIssue>,
+}
+
+impl fmt::Display for SeedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, issue) in self.issues.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(
+                f,
+                "{}:{}: {}: {}",
+                self.file, issue.line, issue.field, issue.message
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SeedError {}
+
+/// Parses and checks seed text; `file` names it in messages.
+pub fn parse(file: &str, text: &str) -> Result<PlanSeed, SeedError> {
+    validate::parse(text).map_err(|issues| SeedError {
+        file: file.to_string(),
+        issues,
+    })
+}
+
+/// Reads and checks a seed file.
+pub fn parse_file(path: &Path) -> Result<PlanSeed, SeedError> {
+    let file = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(&file, &text),
+        Err(e) => Err(SeedError {
+            file,
+            issues: vec![SeedIssue {
+                line: 0,
+                field: "file".into(),
+                message: format!("cannot be read: {e}"),
+            }],
+        }),
+    }
+}

@@ -1,0 +1,51 @@
+//! Shared pages and assets: the stylesheet, the health check, the 404 page.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use crate::error::error_page;
+use crate::AppState;
+
+const STYLESHEET: &str = include_str!("../../static/style.css");
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/static/style.css", get(stylesheet))
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// 200 when the database answers, 503 when it does not; the body says which.
+async fn healthz(State(state): State<AppState>) -> Response {
+    let db_up = sqlx::query_scalar!("SELECT 1 AS one")
+        .fetch_one(&state.pool)
+        .await
+        .is_ok();
+    let status = if db_up {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({
+        "status": if db_up { "ok" } else { "degraded" },
+        "database": if db_up { "up" } else { "down" },
+    });
+    (status, Json(body)).into_response()
+}
+
+pub async fn not_found() -> Response {
+    error_page(StatusCode::NOT_FOUND, None)
+}
