@@ -36,16 +36,25 @@ impl AppError {
 }
 
 fn is_unavailable(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed)
+    matches!(
+        e,
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
+    )
 }
 
 /// Renders the error page for `status`; used by the fallback route too.
 pub fn error_page(status: StatusCode, detail: Option<&str>) -> Response {
     let (heading, message) = match status {
-        StatusCode::NOT_FOUND => ("页面不存在", "您要找的页面不存在或已被移除。请检查地址，或从首页重新进入。"),
+        StatusCode::NOT_FOUND => (
+            "页面不存在",
+            "您要找的页面不存在或已被移除。请检查地址，或从首页重新进入。",
+        ),
         StatusCode::BAD_REQUEST => ("请求有误", detail.unwrap_or("请求的参数不正确。")),
         StatusCode::SERVICE_UNAVAILABLE => ("服务暂时不可用", "数据库暂时无法访问，请稍后再试。"),
-        _ => ("系统出错", "处理您的请求时出现问题，已记录在系统日志中。请稍后再试。"),
+        _ => (
+            "系统出错",
+            "处理您的请求时出现问题，已记录在系统日志中。请稍后再试。",
+        ),
     };
     let page = ErrorPage {
         status: status.as_u16(),

@@ -8,17 +8,26 @@ use std::str::FromStr;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use plan_portal::db::{self, PrivatePgOptions, PrivatePostgres};
-use plan_portal::{seed, startup, Application};
+use plan_portal::{Application, seed, startup};
 use sqlx::postgres::PgConnectOptions;
 
 #[derive(Parser)]
-#[command(name = "plan-portal", version, about = "Tracks how a government plan is carried out")]
+#[command(
+    name = "plan-portal",
+    version,
+    about = "Tracks how a government plan is carried out"
+)]
 struct Cli {
     /// PostgreSQL server to use; without it the portal runs its own private server.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     database_url: Option<String>,
     /// Data directory of the private PostgreSQL server.
-    #[arg(long, env = "PLAN_PORTAL_DATA_DIR", global = true, default_value = "data/postgres")]
+    #[arg(
+        long,
+        env = "PLAN_PORTAL_DATA_DIR",
+        global = true,
+        default_value = "data/postgres"
+    )]
     data_dir: PathBuf,
     /// Folder holding PostgreSQL's `initdb` and `postgres` (searched for when not given).
     #[arg(long, env = "PLAN_PORTAL_PG_BINDIR", global = true)]
@@ -86,7 +95,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // The private server is started from the main thread, which lives as long as the
     // process: if the process dies, the kernel tells the server to shut down.
     let (options, private) = match &cli.database_url {
-        Some(url) => (PgConnectOptions::from_str(url).context("DATABASE_URL is not a valid PostgreSQL URL")?, None),
+        Some(url) => (
+            PgConnectOptions::from_str(url)
+                .context("DATABASE_URL is not a valid PostgreSQL URL")?,
+            None,
+        ),
         None => {
             let pg = PrivatePostgres::start(&PrivatePgOptions {
                 data_dir: cli.data_dir.clone(),
@@ -95,7 +108,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             (pg.connect_options(db::PRIVATE_DB_NAME), Some(pg))
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let result = runtime.block_on(async {
         if let Some(pg) = &private {
             db::ensure_database(&pg.connect_options("postgres"), db::PRIVATE_DB_NAME).await?;
@@ -116,7 +131,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(options: PgConnectOptions, bind: &str) -> anyhow::Result<()> {
-    let pool = db::connect(options, 20).await.context("cannot connect to PostgreSQL")?;
+    let pool = db::connect(options, 20)
+        .await
+        .context("cannot connect to PostgreSQL")?;
     startup::prepare_database(&pool).await?;
     let app = Application::build(pool.clone(), bind)
         .await
@@ -128,15 +145,26 @@ async fn serve(options: PgConnectOptions, bind: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn load_seed(options: PgConnectOptions, plan: seed::PlanSeed, dry_run: bool) -> anyhow::Result<()> {
-    let pool = db::connect(options, 2).await.context("cannot connect to PostgreSQL")?;
+async fn load_seed(
+    options: PgConnectOptions,
+    plan: seed::PlanSeed,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let pool = db::connect(options, 2)
+        .await
+        .context("cannot connect to PostgreSQL")?;
     db::migrate(&pool).await?;
     let changes = seed::load(&pool, &plan, dry_run).await?;
     for c in &changes {
         println!("{c}");
     }
     let verb = if dry_run { "would change" } else { "changed" };
-    println!("plan {}: {} {} thing(s)", plan.meta.key, verb, changes.len());
+    println!(
+        "plan {}: {} {} thing(s)",
+        plan.meta.key,
+        verb,
+        changes.len()
+    );
     pool.close().await;
     Ok(())
 }

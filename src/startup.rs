@@ -3,8 +3,8 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
-use axum::http::{header, HeaderValue};
 use axum::Router;
+use axum::http::{HeaderValue, header};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;

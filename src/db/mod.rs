@@ -44,10 +44,11 @@ fn is_transient(e: &sqlx::Error) -> bool {
 /// it) points to, unless it exists.
 pub async fn ensure_database(admin: &PgConnectOptions, name: &str) -> sqlx::Result<()> {
     let mut conn = sqlx::PgConnection::connect_with(admin).await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(name)
-        .fetch_one(&mut conn)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
     if !exists {
         // Identifiers cannot be bound; the name is ours, quoted anyway.
         let sql = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));

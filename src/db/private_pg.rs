@@ -363,7 +363,11 @@ fn refuse_if_running(data_dir: &Path) -> Result<(), PrivatePgError> {
     let Ok(text) = fs::read_to_string(data_dir.join("postmaster.pid")) else {
         return Ok(());
     };
-    let Some(pid) = text.lines().next().and_then(|l| l.trim().parse::<i32>().ok()) else {
+    let Some(pid) = text
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse::<i32>().ok())
+    else {
         return Ok(());
     };
     // SAFETY: kill with signal 0 only checks that the process exists.

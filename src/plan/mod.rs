@@ -5,16 +5,16 @@ pub mod queries;
 pub mod views;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use axum::routing::get;
-use axum::Router;
 
 use self::model::ItemKind;
 use self::queries::{ItemRow, MilestoneRow, PlanRow};
-use self::views::{build_cards, item_href, role_sections, ItemCard, RoleSection, TargetView};
-use crate::error::{render, AppError};
+use self::views::{ItemCard, RoleSection, TargetView, build_cards, item_href, role_sections};
 use crate::AppState;
+use crate::error::{AppError, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -40,11 +40,16 @@ struct OverviewPage {
 }
 
 async fn default_overview(State(state): State<AppState>) -> Result<Html<String>, AppError> {
-    let plan = queries::default_plan(&state.pool).await?.ok_or(AppError::NotFound)?;
+    let plan = queries::default_plan(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
     overview_of(&state, plan).await
 }
 
-async fn overview(State(state): State<AppState>, Path(plan_key): Path<String>) -> Result<Html<String>, AppError> {
+async fn overview(
+    State(state): State<AppState>,
+    Path(plan_key): Path<String>,
+) -> Result<Html<String>, AppError> {
     let plan = queries::plan_by_key(&state.pool, &plan_key)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -59,7 +64,9 @@ async fn overview_of(state: &AppState, plan: PlanRow) -> Result<Html<String>, Ap
     let milestones = queries::milestone_counts(pool, plan.id).await?;
     let plan_count = queries::all_plans(pool).await?.len();
     let cards = build_cards(&plan.key, &items, &parties, &targets, &milestones);
-    let of = |kind: ItemKind| -> Vec<ItemCard> { cards.iter().filter(|c| c.kind == kind).cloned().collect() };
+    let of = |kind: ItemKind| -> Vec<ItemCard> {
+        cards.iter().filter(|c| c.kind == kind).cloned().collect()
+    };
     let page = OverviewPage {
         task_count: items.iter().filter(|i| i.kind == ItemKind::Task).count(),
         indicators: of(ItemKind::Indicator),
@@ -111,11 +118,21 @@ async fn item_page(
     Path((plan_key, item_key)): Path<(String, String)>,
 ) -> Result<Html<String>, AppError> {
     let pool = &state.pool;
-    let plan = queries::plan_by_key(pool, &plan_key).await?.ok_or(AppError::NotFound)?;
+    let plan = queries::plan_by_key(pool, &plan_key)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let items = queries::items_of(pool, plan.id).await?;
-    let item = items.iter().find(|i| i.key == item_key).cloned().ok_or(AppError::NotFound)?;
+    let item = items
+        .iter()
+        .find(|i| i.key == item_key)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
     let all_parties = queries::parties_of_plan(pool, plan.id).await?;
-    let parties: Vec<_> = all_parties.iter().filter(|p| p.item_id == item.id).cloned().collect();
+    let parties: Vec<_> = all_parties
+        .iter()
+        .filter(|p| p.item_id == item.id)
+        .cloned()
+        .collect();
     let group_ids: Vec<i64> = parties.iter().filter_map(|p| p.group_id).collect();
     let members = queries::members_of(pool, &group_ids).await?;
     let targets = queries::targets_of_plan(pool, plan.id).await?;
@@ -128,24 +145,48 @@ async fn item_page(
     let mut crumbs = Vec::new();
     let mut parent = item.parent_id;
     while let Some(pid) = parent {
-        let Some(p) = items.iter().find(|i| i.id == pid) else { break };
+        let Some(p) = items.iter().find(|i| i.id == pid) else {
+            break;
+        };
         crumbs.insert(0, crumb(p));
         parent = p.parent_id;
     }
-    let siblings: Vec<&ItemRow> = items.iter().filter(|i| i.kind == item.kind && i.parent_id.is_some() == item.parent_id.is_some()).collect();
+    let siblings: Vec<&ItemRow> = items
+        .iter()
+        .filter(|i| i.kind == item.kind && i.parent_id.is_some() == item.parent_id.is_some())
+        .collect();
     let at = siblings.iter().position(|i| i.id == item.id);
-    let prev = at.and_then(|a| a.checked_sub(1)).and_then(|a| siblings.get(a)).map(|i| crumb(i));
+    let prev = at
+        .and_then(|a| a.checked_sub(1))
+        .and_then(|a| siblings.get(a))
+        .map(|i| crumb(i));
     let next = at.and_then(|a| siblings.get(a + 1)).map(|i| crumb(i));
-    let child_rows: Vec<ItemRow> = items.iter().filter(|i| i.parent_id == Some(item.id)).cloned().collect();
-    let children = build_cards(&plan.key, &child_rows, &all_parties, &targets, &Default::default());
+    let child_rows: Vec<ItemRow> = items
+        .iter()
+        .filter(|i| i.parent_id == Some(item.id))
+        .cloned()
+        .collect();
+    let children = build_cards(
+        &plan.key,
+        &child_rows,
+        &all_parties,
+        &targets,
+        &Default::default(),
+    );
 
     let page = ItemPage {
         label: item.kind.number_label(item.number),
-        target: targets.get(&item.id).map(|t| TargetView::new(t, &item.title)),
+        target: targets
+            .get(&item.id)
+            .map(|t| TargetView::new(t, &item.title)),
         roles: role_sections(&parties, &members),
         crumbs,
         milestones,
-        children_heading: if item.kind == ItemKind::Column { "专项整治重点" } else { "所含事项" },
+        children_heading: if item.kind == ItemKind::Column {
+            "专项整治重点"
+        } else {
+            "所含事项"
+        },
         children,
         prev,
         next,

@@ -62,11 +62,22 @@ pub fn chinese_numeral(n: i32) -> String {
     const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
     match n {
         0..=9 => DIGITS[n as usize].to_string(),
-        10..=19 => format!("十{}", if n == 10 { "" } else { DIGITS[(n - 10) as usize] }),
+        10..=19 => format!(
+            "十{}",
+            if n == 10 {
+                ""
+            } else {
+                DIGITS[(n - 10) as usize]
+            }
+        ),
         20..=99 => format!(
             "{}十{}",
             DIGITS[(n / 10) as usize],
-            if n % 10 == 0 { "" } else { DIGITS[(n % 10) as usize] }
+            if n % 10 == 0 {
+                ""
+            } else {
+                DIGITS[(n % 10) as usize]
+            }
         ),
         _ => n.to_string(),
     }
@@ -284,7 +295,10 @@ mod tests {
     fn percent_refuses_out_of_range() {
         assert!(Percent::new(Decimal::ZERO).is_none());
         assert!(Percent::new(Decimal::new(101, 0)).is_none());
-        assert_eq!(Percent::new(Decimal::new(15, 0)).map(|p| p.to_string()), Some("15%".into()));
+        assert_eq!(
+            Percent::new(Decimal::new(15, 0)).map(|p| p.to_string()),
+            Some("15%".into())
+        );
     }
 
     #[test]

@@ -166,7 +166,10 @@ pub async fn milestone_counts(pool: &PgPool, plan_id: i64) -> sqlx::Result<HashM
 }
 
 /// Targets of every indicator and sub-target of a plan, by item id.
-pub async fn targets_of_plan(pool: &PgPool, plan_id: i64) -> sqlx::Result<HashMap<i64, ItemTarget>> {
+pub async fn targets_of_plan(
+    pool: &PgPool,
+    plan_id: i64,
+) -> sqlx::Result<HashMap<i64, ItemTarget>> {
     let mut out = HashMap::new();
     let indicators = sqlx::query!(
         r#"SELECT t.item_id, t.measure_unit, t.rule AS "rule: TargetRule", t.percent, t.baseline_label,

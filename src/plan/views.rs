@@ -108,7 +108,9 @@ impl TargetView {
                         baseline_value,
                         ..
                     } => {
-                        let year = baseline_year.map(|y| format!("（{y}年）")).unwrap_or_default();
+                        let year = baseline_year
+                            .map(|y| format!("（{y}年）"))
+                            .unwrap_or_default();
                         let value = baseline_value
                             .map(|v| format!("：{} {measure_unit}", v.normalize()))
                             .unwrap_or_else(|| "：基期值待填报".to_string());
@@ -131,7 +133,12 @@ impl TargetView {
                 measure_unit,
             } => TargetView {
                 metric: metric.clone(),
-                goal: format!("{} {}{}", comparator.symbol(), value.normalize(), measure_unit),
+                goal: format!(
+                    "{} {}{}",
+                    comparator.symbol(),
+                    value.normalize(),
+                    measure_unit
+                ),
                 baseline: String::new(),
                 measure_unit: measure_unit.clone(),
                 note: String::new(),
@@ -162,7 +169,10 @@ pub fn build_cards(
         .map(|i| {
             let ps = by_item.get(&i.id).map(Vec::as_slice).unwrap_or_default();
             let of = |role: Role| -> Vec<PartyLink> {
-                ps.iter().filter(|p| p.role == role).map(|p| PartyLink::from_row(p)).collect()
+                ps.iter()
+                    .filter(|p| p.role == role)
+                    .map(|p| PartyLink::from_row(p))
+                    .collect()
             };
             let card = ItemCard {
                 id: i.id,

@@ -1,17 +1,17 @@
 //! Search across item titles, texts, 责任单位 lines and unit names, by Chinese substring.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use sqlx::PgPool;
 
-use crate::error::{render, AppError};
+use crate::AppState;
+use crate::error::{AppError, render};
 use crate::plan::model::ItemKind;
 use crate::plan::views::item_href;
-use crate::AppState;
 
 const MAX_QUERY_CHARS: usize = 100;
 const MAX_RESULTS: i64 = 200;
@@ -79,8 +79,12 @@ pub fn snippet(text: &str, needle: &str) -> Option<Snippet> {
     if pat.is_empty() || pat.len() > hay.len() {
         return None;
     }
-    let start = (0..=hay.len() - pat.len())
-        .find(|&i| hay[i..i + pat.len()].iter().map(|c| c.to_ascii_lowercase()).eq(pat.iter().copied()))?;
+    let start = (0..=hay.len() - pat.len()).find(|&i| {
+        hay[i..i + pat.len()]
+            .iter()
+            .map(|c| c.to_ascii_lowercase())
+            .eq(pat.iter().copied())
+    })?;
     let end = start + pat.len();
     let from = start.saturating_sub(CONTEXT_CHARS);
     let to = (end + CONTEXT_CHARS).min(hay.len());
@@ -99,7 +103,10 @@ pub fn snippet(text: &str, needle: &str) -> Option<Snippet> {
     })
 }
 
-async fn search(State(state): State<AppState>, Query(params): Query<SearchParams>) -> Result<Html<String>, AppError> {
+async fn search(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Html<String>, AppError> {
     let q: String = params.q.trim().chars().take(MAX_QUERY_CHARS).collect();
     let mut page = SearchPage {
         message: None,
@@ -135,8 +142,8 @@ async fn item_hits(pool: &PgPool, pattern: &str, q: &str) -> Result<Vec<ItemHit>
     Ok(rows
         .into_iter()
         .map(|r| {
-            let snip = snippet(&r.body, q)
-                .or_else(|| r.units_text.as_deref().and_then(|u| snippet(u, q)));
+            let snip =
+                snippet(&r.body, q).or_else(|| r.units_text.as_deref().and_then(|u| snippet(u, q)));
             ItemHit {
                 label: r.kind.number_label(r.number),
                 kind: r.kind.label(),
@@ -192,7 +199,10 @@ mod tests {
     #[test]
     fn snippet_marks_chinese_match_with_context() {
         let s = snippet("加强城市消防救援站建设", "消防").expect("found");
-        assert_eq!((s.before.as_str(), s.hit.as_str(), s.after.as_str()), ("加强城市", "消防", "救援站建设"));
+        assert_eq!(
+            (s.before.as_str(), s.hit.as_str(), s.after.as_str()),
+            ("加强城市", "消防", "救援站建设")
+        );
         assert!(snippet("abc", "消防").is_none());
         let long = "甲".repeat(100) + "消防" + &"乙".repeat(100);
         let s = snippet(&long, "消防").expect("found");

@@ -3,8 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::load::{set_diff, BodyIds, Change, LoadError, Tx};
 use super::PlanSeed;
+use super::load::{BodyIds, Change, LoadError, Tx, set_diff};
 use crate::plan::model::UnitKind;
 
 pub(super) async fn sync(
@@ -41,7 +41,10 @@ async fn units(
         let id = match existing.get(&u.name) {
             Some((id, full_name, kind)) => {
                 if full_name != &u.full_name || *kind != u.kind {
-                    changes.push(Change::Updated(format!("unit 「{}」: full name or kind", u.name)));
+                    changes.push(Change::Updated(format!(
+                        "unit 「{}」: full name or kind",
+                        u.name
+                    )));
                     sqlx::query!(
                         "UPDATE units SET full_name = $2, kind = $3 WHERE id = $1",
                         id,
@@ -192,7 +195,9 @@ async fn members(
 ) -> Result<(), LoadError> {
     for g in &seed.groups {
         let Some(members) = &g.members else { continue };
-        let Some(&group_id) = ids.groups.get(&g.name) else { continue };
+        let Some(&group_id) = ids.groups.get(&g.name) else {
+            continue;
+        };
         let rows = sqlx::query!(
             r#"SELECT u.name FROM unit_group_members m JOIN units u ON u.id = m.unit_id
                WHERE m.group_id = $1"#,

@@ -3,9 +3,11 @@
 use std::collections::HashMap;
 
 use super::load::{BodyIds, Change, LoadError, Tx};
-use super::{ItemSeed, ItemTarget, MilestoneSeed, PlanSeed};
-use crate::plan::model::{Aggregation, Comparator, IndicatorTarget, ItemKind, Role, TargetRule};
-use crate::plan::queries::TargetParts;
+use super::{ItemSeed, MilestoneSeed, PlanSeed};
+use crate::plan::model::{ItemKind, Role};
+
+/// (unit_id, group_id) of an assignment.
+type PartyKey = (Option<i64>, Option<i64>);
 
 /// Numbers are unique per kind; while items are renumbered they park above this offset.
 const PARKED: i32 = 1_000_000;
@@ -75,14 +77,26 @@ pub(super) async fn sync(
     for (position, item) in seed.items.iter().enumerate() {
         let position = i32::try_from(position).unwrap_or(i32::MAX);
         let parent_id = item.parent.as_ref().and_then(|p| ids.get(p).copied());
-        let id = upsert_item(tx, plan_id, item, position, parent_id, existing.get(&item.key), changes).await?;
+        let id = upsert_item(
+            tx,
+            plan_id,
+            item,
+            position,
+            parent_id,
+            existing.get(&item.key),
+            changes,
+        )
+        .await?;
         ids.insert(item.key.clone(), id);
-        target(tx, id, item, changes).await?;
+        super::targets::sync(tx, id, item, changes).await?;
         milestones(tx, id, item, changes).await?;
         assignments(tx, id, item, bodies, changes).await?;
     }
 
-    let mut removed: Vec<(&String, &Existing)> = existing.iter().filter(|(k, _)| !wanted.contains_key(k.as_str())).collect();
+    let mut removed: Vec<(&String, &Existing)> = existing
+        .iter()
+        .filter(|(k, _)| !wanted.contains_key(k.as_str()))
+        .collect();
     removed.sort_by_key(|(_, e)| e.position);
     for (key, e) in &removed {
         changes.push(Change::Removed(format!("item {key} 「{}」", e.title)));
@@ -104,7 +118,10 @@ async fn upsert_item(
     changes: &mut Vec<Change>,
 ) -> Result<i64, LoadError> {
     let Some(e) = existing else {
-        changes.push(Change::Added(format!("item {} 「{}」", item.key, item.title)));
+        changes.push(Change::Added(format!(
+            "item {} 「{}」",
+            item.key, item.title
+        )));
         return Ok(sqlx::query_scalar!(
             r#"INSERT INTO items (plan_id, key, kind, number, parent_id, position, title, body, units_text)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"#,
@@ -134,9 +151,17 @@ async fn upsert_item(
     // A parked number must be restored even when nothing else changed.
     let parked = e.number != item.number || e.kind != item.kind || e.parent_key != item.parent;
     if !fields.is_empty() || parked {
-        let what: Vec<&str> = fields.iter().copied().filter(|f| *f != "position").collect();
+        let what: Vec<&str> = fields
+            .iter()
+            .copied()
+            .filter(|f| *f != "position")
+            .collect();
         if !what.is_empty() {
-            changes.push(Change::Updated(format!("item {}: {}", item.key, what.join(", "))));
+            changes.push(Change::Updated(format!(
+                "item {}: {}",
+                item.key,
+                what.join(", ")
+            )));
         }
         sqlx::query!(
             r#"UPDATE items SET kind = $2, number = $3, parent_id = $4, position = $5, title = $6,
@@ -157,139 +182,12 @@ async fn upsert_item(
     Ok(e.id)
 }
 
-async fn target(tx: &mut Tx<'_>, item_id: i64, item: &ItemSeed, changes: &mut Vec<Change>) -> Result<(), LoadError> {
-    let old = current_target(tx, item_id).await?;
-    let new = item.target.clone().map(|t| keep_known_baseline(t, old.as_ref()));
-    if old == new {
-        return Ok(());
-    }
-    changes.push(Change::Updated(format!("target of {}", item.key)));
-    sqlx::query!("DELETE FROM indicator_targets WHERE item_id = $1", item_id)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query!("DELETE FROM subtarget_targets WHERE item_id = $1", item_id)
-        .execute(&mut **tx)
-        .await?;
-    match new {
-        None => {}
-        Some(ItemTarget::Indicator { measure_unit, target, note }) => {
-            let (rule, percent, label, year, base, cmp, value, agg) = match target {
-                IndicatorTarget::RelativeDecrease { percent, baseline_label, baseline_year, baseline_value } => (
-                    TargetRule::RelativeDecrease,
-                    Some(percent.value()),
-                    Some(baseline_label),
-                    baseline_year,
-                    baseline_value,
-                    None,
-                    None,
-                    None,
-                ),
-                IndicatorTarget::AbsoluteBound { comparator, value, aggregation } => {
-                    (TargetRule::AbsoluteBound, None, None, None, None, Some(comparator), Some(value), Some(aggregation))
-                }
-            };
-            sqlx::query!(
-                r#"INSERT INTO indicator_targets (item_id, measure_unit, rule, percent, baseline_label,
-                       baseline_year, baseline_value, comparator, value, aggregation, note)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"#,
-                item_id,
-                measure_unit,
-                rule as TargetRule,
-                percent,
-                label,
-                year,
-                base,
-                cmp as Option<Comparator>,
-                value,
-                agg as Option<Aggregation>,
-                note
-            )
-            .execute(&mut **tx)
-            .await?;
-        }
-        Some(ItemTarget::Subtarget { metric, comparator, value, measure_unit }) => {
-            sqlx::query!(
-                r#"INSERT INTO subtarget_targets (item_id, metric, comparator, value, measure_unit)
-                   VALUES ($1, $2, $3, $4, $5)"#,
-                item_id,
-                metric,
-                comparator as Comparator,
-                value,
-                measure_unit
-            )
-            .execute(&mut **tx)
-            .await?;
-        }
-    }
-    Ok(())
-}
-
-/// A baseline value entered in the portal once statistics are out survives a reload of a seed
-/// that does not know it.
-fn keep_known_baseline(new: ItemTarget, old: Option<&ItemTarget>) -> ItemTarget {
-    let known = match old {
-        Some(ItemTarget::Indicator {
-            target: IndicatorTarget::RelativeDecrease { baseline_value: Some(v), .. },
-            ..
-        }) => Some(*v),
-        _ => None,
-    };
-    match new {
-        ItemTarget::Indicator {
-            measure_unit,
-            target: IndicatorTarget::RelativeDecrease { percent, baseline_label, baseline_year, baseline_value: None },
-            note,
-        } => ItemTarget::Indicator {
-            measure_unit,
-            target: IndicatorTarget::RelativeDecrease { percent, baseline_label, baseline_year, baseline_value: known },
-            note,
-        },
-        other => other,
-    }
-}
-
-async fn current_target(tx: &mut Tx<'_>, item_id: i64) -> Result<Option<ItemTarget>, LoadError> {
-    if let Some(r) = sqlx::query!(
-        r#"SELECT measure_unit, rule AS "rule: TargetRule", percent, baseline_label, baseline_year,
-                  baseline_value, comparator AS "comparator: Comparator", value,
-                  aggregation AS "aggregation: Aggregation", note
-           FROM indicator_targets WHERE item_id = $1"#,
-        item_id
-    )
-    .fetch_optional(&mut **tx)
-    .await?
-    {
-        let parts = TargetParts {
-            rule: r.rule,
-            percent: r.percent,
-            baseline_label: r.baseline_label,
-            baseline_year: r.baseline_year,
-            baseline_value: r.baseline_value,
-            comparator: r.comparator,
-            value: r.value,
-            aggregation: r.aggregation,
-        };
-        let Some(target) = parts.into_target() else {
-            return Ok(None);
-        };
-        return Ok(Some(ItemTarget::Indicator { measure_unit: r.measure_unit, target, note: r.note }));
-    }
-    Ok(sqlx::query!(
-        r#"SELECT metric, comparator AS "comparator: Comparator", value, measure_unit
-           FROM subtarget_targets WHERE item_id = $1"#,
-        item_id
-    )
-    .fetch_optional(&mut **tx)
-    .await?
-    .map(|r| ItemTarget::Subtarget {
-        metric: r.metric,
-        comparator: r.comparator,
-        value: r.value,
-        measure_unit: r.measure_unit,
-    }))
-}
-
-async fn milestones(tx: &mut Tx<'_>, item_id: i64, item: &ItemSeed, changes: &mut Vec<Change>) -> Result<(), LoadError> {
+async fn milestones(
+    tx: &mut Tx<'_>,
+    item_id: i64,
+    item: &ItemSeed,
+    changes: &mut Vec<Change>,
+) -> Result<(), LoadError> {
     let rows = sqlx::query!(
         "SELECT id, key, title, target_count, count_unit, due_year, quote, position FROM milestones WHERE item_id = $1",
         item_id
@@ -300,13 +198,22 @@ async fn milestones(tx: &mut Tx<'_>, item_id: i64, item: &ItemSeed, changes: &mu
         .into_iter()
         .map(|r| {
             let target = r.target_count.zip(r.count_unit);
-            let m = MilestoneSeed { key: r.key.clone(), title: r.title, target, due_year: r.due_year, quote: r.quote };
+            let m = MilestoneSeed {
+                key: r.key.clone(),
+                title: r.title,
+                target,
+                due_year: r.due_year,
+                quote: r.quote,
+            };
             (r.key, (r.id, m, r.position))
         })
         .collect();
     for (position, m) in item.milestones.iter().enumerate() {
         let position = i32::try_from(position).unwrap_or(i32::MAX);
-        let (count, unit) = m.target.clone().map_or((None, None), |(c, u)| (Some(c), Some(u)));
+        let (count, unit) = m
+            .target
+            .clone()
+            .map_or((None, None), |(c, u)| (Some(c), Some(u)));
         match old.remove(&m.key) {
             Some((_, ref o, p)) if o == m && p == position => {}
             Some((id, _, _)) => {
@@ -320,7 +227,10 @@ async fn milestones(tx: &mut Tx<'_>, item_id: i64, item: &ItemSeed, changes: &mu
                 .await?;
             }
             None => {
-                changes.push(Change::Added(format!("milestone {} 「{}」", m.key, m.title)));
+                changes.push(Change::Added(format!(
+                    "milestone {} 「{}」",
+                    m.key, m.title
+                )));
                 sqlx::query!(
                     r#"INSERT INTO milestones (item_id, key, title, target_count, count_unit, due_year, quote, position)
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"#,
@@ -333,7 +243,9 @@ async fn milestones(tx: &mut Tx<'_>, item_id: i64, item: &ItemSeed, changes: &mu
     }
     for (key, (id, _, _)) in old {
         changes.push(Change::Removed(format!("milestone {key}")));
-        sqlx::query!("DELETE FROM milestones WHERE id = $1", id).execute(&mut **tx).await?;
+        sqlx::query!("DELETE FROM milestones WHERE id = $1", id)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
@@ -351,8 +263,10 @@ async fn assignments(
     )
     .fetch_all(&mut **tx)
     .await?;
-    let mut old: HashMap<(Option<i64>, Option<i64>), (i64, Role, i32)> =
-        rows.into_iter().map(|r| ((r.unit_id, r.group_id), (r.id, r.role, r.position))).collect();
+    let mut old: HashMap<PartyKey, (i64, Role, i32)> = rows
+        .into_iter()
+        .map(|r| ((r.unit_id, r.group_id), (r.id, r.role, r.position)))
+        .collect();
     for (position, a) in item.assignments.iter().enumerate() {
         let position = i32::try_from(position).unwrap_or(i32::MAX);
         let party = bodies.of(&a.party)?;
@@ -380,7 +294,11 @@ async fn assignments(
                 .await?;
             }
             None => {
-                changes.push(Change::Added(format!("{}: 「{name}」 {}", item.key, a.role.label())));
+                changes.push(Change::Added(format!(
+                    "{}: 「{name}」 {}",
+                    item.key,
+                    a.role.label()
+                )));
                 sqlx::query!(
                     "INSERT INTO assignments (item_id, unit_id, group_id, role, position) VALUES ($1, $2, $3, $4, $5)",
                     item_id,
@@ -395,8 +313,14 @@ async fn assignments(
         }
     }
     for (_, (id, role, _)) in old {
-        changes.push(Change::Removed(format!("{}: assignment ({})", item.key, role.label())));
-        sqlx::query!("DELETE FROM assignments WHERE id = $1", id).execute(&mut **tx).await?;
+        changes.push(Change::Removed(format!(
+            "{}: assignment ({})",
+            item.key,
+            role.label()
+        )));
+        sqlx::query!("DELETE FROM assignments WHERE id = $1", id)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

@@ -75,7 +75,11 @@ impl BodyIds {
     }
 }
 
-async fn jurisdiction(tx: &mut Tx<'_>, name: &str, changes: &mut Vec<Change>) -> Result<i64, LoadError> {
+async fn jurisdiction(
+    tx: &mut Tx<'_>,
+    name: &str,
+    changes: &mut Vec<Change>,
+) -> Result<i64, LoadError> {
     if let Some(id) = sqlx::query_scalar!("SELECT id FROM jurisdictions WHERE name = $1", name)
         .fetch_optional(&mut **tx)
         .await?
@@ -83,12 +87,20 @@ async fn jurisdiction(tx: &mut Tx<'_>, name: &str, changes: &mut Vec<Change>) ->
         return Ok(id);
     }
     changes.push(Change::Added(format!("jurisdiction 「{name}」")));
-    Ok(sqlx::query_scalar!("INSERT INTO jurisdictions (name) VALUES ($1) RETURNING id", name)
-        .fetch_one(&mut **tx)
-        .await?)
+    Ok(sqlx::query_scalar!(
+        "INSERT INTO jurisdictions (name) VALUES ($1) RETURNING id",
+        name
+    )
+    .fetch_one(&mut **tx)
+    .await?)
 }
 
-async fn plan(tx: &mut Tx<'_>, jurisdiction_id: i64, m: &PlanMeta, changes: &mut Vec<Change>) -> Result<i64, LoadError> {
+async fn plan(
+    tx: &mut Tx<'_>,
+    jurisdiction_id: i64,
+    m: &PlanMeta,
+    changes: &mut Vec<Change>,
+) -> Result<i64, LoadError> {
     let existing = sqlx::query!(
         r#"SELECT p.id, j.name AS jurisdiction, p.title, p.doc_number, p.issuer, p.issue_date,
                   p.start_year, p.end_year, p.notice, p.preamble
@@ -138,12 +150,19 @@ async fn plan(tx: &mut Tx<'_>, jurisdiction_id: i64, m: &PlanMeta, changes: &mut
             ("doc_number", old.doc_number != m.doc_number),
             ("issuer", old.issuer != m.issuer),
             ("issue_date", old.issue_date != m.issue_date),
-            ("years", (old.start_year, old.end_year) != (m.start_year, m.end_year)),
+            (
+                "years",
+                (old.start_year, old.end_year) != (m.start_year, m.end_year),
+            ),
             ("notice", old.notice != m.notice),
             ("preamble", old.preamble != m.preamble),
         ];
         fields.extend(pairs.iter().filter(|(_, d)| *d).map(|(f, _)| *f));
-        changes.push(Change::Updated(format!("plan {}: {}", m.key, fields.join(", "))));
+        changes.push(Change::Updated(format!(
+            "plan {}: {}",
+            m.key,
+            fields.join(", ")
+        )));
         sqlx::query!(
             r#"UPDATE plans SET jurisdiction_id = $2, title = $3, doc_number = $4, issuer = $5,
                    issue_date = $6, start_year = $7, end_year = $8, notice = $9, preamble = $10,
@@ -167,7 +186,10 @@ async fn plan(tx: &mut Tx<'_>, jurisdiction_id: i64, m: &PlanMeta, changes: &mut
 }
 
 /// Differences between two sets of names, for messages.
-pub(super) fn set_diff<'a>(old: &'a HashSet<String>, new: &'a HashSet<String>) -> (Vec<&'a String>, Vec<&'a String>) {
+pub(super) fn set_diff<'a>(
+    old: &'a HashSet<String>,
+    new: &'a HashSet<String>,
+) -> (Vec<&'a String>, Vec<&'a String>) {
     let mut added: Vec<_> = new.difference(old).collect();
     let mut removed: Vec<_> = old.difference(new).collect();
     added.sort();

@@ -5,7 +5,9 @@ mod bodies;
 mod items;
 mod load;
 mod raw;
+mod targets;
 mod validate;
+mod validate_items;
 
 use std::fmt;
 use std::path::Path;
@@ -15,7 +17,7 @@ use rust_decimal::Decimal;
 
 use crate::plan::model::{Comparator, IndicatorTarget, ItemKind, Role, UnitKind};
 
-pub use load::{load, Change, LoadError};
+pub use load::{Change, LoadError, load};
 
 /// The Jincheng plan, built into the binary so that a fresh portal shows it at once.
 pub const BUNDLED_NAME: &str = "seeds/jincheng-2023-33.toml";

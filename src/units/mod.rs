@@ -3,16 +3,16 @@
 pub mod queries;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use axum::routing::get;
-use axum::Router;
 
 use self::queries::{DutyRow, GroupRow, GroupSummary, NamedLink, UnitRow, UnitSummary};
-use crate::error::{render, AppError};
+use crate::AppState;
+use crate::error::{AppError, render};
 use crate::plan::model::Role;
 use crate::plan::views::item_href;
-use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -64,7 +64,10 @@ fn sections(rows: Vec<DutyRow>) -> Vec<DutySection> {
                     kind: r.kind.label(),
                     title: r.title.clone(),
                     href: item_href(&r.plan_key, &r.item_key),
-                    via: r.group_id.zip(r.group_name.clone()).map(|(id, name)| NamedLink { id, name }),
+                    via: r
+                        .group_id
+                        .zip(r.group_name.clone())
+                        .map(|(id, name)| NamedLink { id, name }),
                 })
                 .collect(),
         })
@@ -94,7 +97,10 @@ fn plan_count(rows: &[DutyRow]) -> usize {
     keys.len()
 }
 
-async fn unit_page(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>, AppError> {
+async fn unit_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Html<String>, AppError> {
     let id = parse_id(&id)?;
     let pool = &state.pool;
     let unit = queries::unit(pool, id).await?.ok_or(AppError::NotFound)?;
@@ -121,7 +127,10 @@ struct GroupPage {
     plan_count: usize,
 }
 
-async fn group_page(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>, AppError> {
+async fn group_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Html<String>, AppError> {
     let id = parse_id(&id)?;
     let pool = &state.pool;
     let group = queries::group(pool, id).await?.ok_or(AppError::NotFound)?;

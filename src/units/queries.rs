@@ -123,7 +123,11 @@ pub async fn group(pool: &PgPool, id: i64) -> sqlx::Result<Option<GroupRow>> {
 }
 
 /// Other spellings of a unit or group (its canonical name excluded).
-pub async fn aliases(pool: &PgPool, unit_id: Option<i64>, group_id: Option<i64>) -> sqlx::Result<Vec<String>> {
+pub async fn aliases(
+    pool: &PgPool,
+    unit_id: Option<i64>,
+    group_id: Option<i64>,
+) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar!(
         r#"SELECT s.spelling FROM name_spellings s
            LEFT JOIN units u ON u.id = s.unit_id

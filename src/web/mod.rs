@@ -1,13 +1,13 @@
 //! Shared pages and assets: the stylesheet, the health check, the 404 page.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
-use crate::error::error_page;
 use crate::AppState;
+use crate::error::error_page;
 
 const STYLESHEET: &str = include_str!("../../static/style.css");
 

@@ -1,0 +1,8 @@
+//! Integration tests: real PostgreSQL, real HTTP, real HTML.
+
+mod helpers;
+mod pages;
+mod search;
+mod seed_errors;
+mod seed_load;
+mod startup;
