@@ -1,5 +1,6 @@
 //! Where the data lives: an external server named by `DATABASE_URL`, or the portal's own.
 
+mod pg_paths;
 pub mod private_pg;
 
 use std::time::Duration;

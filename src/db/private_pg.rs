@@ -8,7 +8,6 @@
 use std::ffi::CString;
 use std::fs;
 use std::io::Read;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -16,11 +15,11 @@ use std::time::{Duration, Instant};
 
 use sqlx::postgres::PgConnectOptions;
 
+use super::pg_paths::{choose_data_dir, prepare_dir, socket_dir_for};
+
 /// The port only names the socket file; nothing listens on TCP.
-const PORT: u16 = 5432;
+pub(super) const PORT: u16 = 5432;
 const SUPERUSER: &str = "postgres";
-/// Unix socket paths are limited to 107 bytes.
-const MAX_SOCKET_PATH: usize = 100;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrivatePgError {
@@ -50,7 +49,7 @@ pub enum PrivatePgError {
     },
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> PrivatePgError + '_ {
+pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> PrivatePgError + '_ {
     move |source| PrivatePgError::Io {
         path: path.to_path_buf(),
         source,
@@ -74,10 +73,11 @@ pub struct PrivatePostgres {
 
 /// The OS account the server runs as: ourselves, or `postgres` when we are root.
 #[derive(Debug, Clone, Copy)]
-struct RunAs {
-    uid: u32,
-    gid: u32,
-    switch: bool,
+pub(super) struct RunAs {
+    pub uid: u32,
+    pub gid: u32,
+    /// Whether to switch to that account (we are root) or stay as we are.
+    pub switch: bool,
 }
 
 impl PrivatePostgres {
@@ -263,71 +263,6 @@ fn run_as() -> Result<RunAs, PrivatePgError> {
         gid,
         switch: true,
     })
-}
-
-/// The server user must be able to enter every folder above the data directory. A root
-/// checkout under /root is not: then the cluster goes to /var/lib/plan-portal instead, and
-/// the log says so.
-fn choose_data_dir(requested: &Path, run_as: RunAs) -> Result<PathBuf, PrivatePgError> {
-    let absolute = if requested.is_absolute() {
-        requested.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map_err(io_err(requested))?
-            .join(requested)
-    };
-    if !run_as.switch || reachable_by(&absolute, run_as) {
-        return Ok(absolute);
-    }
-    let tag: String = absolute
-        .to_string_lossy()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let fallback = Path::new("/var/lib/plan-portal").join(tag.trim_matches('-'));
-    tracing::warn!(
-        requested = %absolute.display(),
-        used = %fallback.display(),
-        "the postgres user cannot enter the requested data directory's parents; \
-         using a directory it can reach (choose one with --data-dir)"
-    );
-    Ok(fallback)
-}
-
-fn reachable_by(path: &Path, who: RunAs) -> bool {
-    path.ancestors().skip(1).all(|dir| match fs::metadata(dir) {
-        Ok(m) => {
-            let mode = m.permissions().mode();
-            (m.uid() == who.uid && mode & 0o100 != 0)
-                || (m.gid() == who.gid && mode & 0o010 != 0)
-                || mode & 0o001 != 0
-        }
-        // Not created yet: create_dir_all makes it 0755.
-        Err(_) => true,
-    })
-}
-
-fn prepare_dir(dir: &Path, run_as: RunAs) -> Result<(), PrivatePgError> {
-    fs::create_dir_all(dir).map_err(io_err(dir))?;
-    if run_as.switch {
-        std::os::unix::fs::chown(dir, Some(run_as.uid), Some(run_as.gid)).map_err(io_err(dir))?;
-    }
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err(dir))
-}
-
-fn socket_dir_for(data_dir: &Path, run_as: RunAs) -> Result<PathBuf, PrivatePgError> {
-    let socket_name = format!(".s.PGSQL.{PORT}");
-    if data_dir.join(&socket_name).as_os_str().len() <= MAX_SOCKET_PATH {
-        return Ok(data_dir.to_path_buf());
-    }
-    // Too long for a socket path: a short private folder named after this cluster.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in data_dir.as_os_str().as_encoded_bytes() {
-        hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    let dir = std::env::temp_dir().join(format!("plan-portal-pg-{hash:016x}"));
-    prepare_dir(&dir, run_as)?;
-    Ok(dir)
 }
 
 fn command_as(program: PathBuf, run_as: RunAs) -> Command {

@@ -83,6 +83,8 @@ struct UnitPage {
     sections: Vec<DutySection>,
     total: usize,
     plan_count: usize,
+    /// Whether duties can come through a group (a unit's page) or not (a group's page).
+    show_via: bool,
 }
 
 /// An id in a path that is not a number names no page.
@@ -111,6 +113,7 @@ async fn unit_page(
         total: rows.len(),
         plan_count: plan_count(&rows),
         sections: sections(rows),
+        show_via: true,
         unit,
     };
     render(&page)
@@ -125,6 +128,8 @@ struct GroupPage {
     sections: Vec<DutySection>,
     total: usize,
     plan_count: usize,
+    /// Whether duties can come through a group (a unit's page) or not (a group's page).
+    show_via: bool,
 }
 
 async fn group_page(
@@ -141,6 +146,7 @@ async fn group_page(
         total: rows.len(),
         plan_count: plan_count(&rows),
         sections: sections(rows),
+        show_via: false,
         group,
     };
     render(&page)
