@@ -282,3 +282,75 @@ async fn an_edited_seed_updates_in_place() {
             .is_empty()
     );
 }
+
+/// A second city's plan: same unit names, distinct bodies; both plans stay browsable.
+const OTHER_CITY: &str = r#"
+[plan]
+key = "test-city-2024-1"
+jurisdiction = "测试市"
+title = "测试市安全生产规划实施方案"
+doc_number = "测安委办发〔2024〕1号"
+issuer = "测试市安全生产委员会办公室"
+issue_date = 2024-01-02
+start_year = 2021
+end_year = 2025
+
+[[units]]
+name = "市应急局"
+kind = "department"
+
+[[units]]
+name = "甲县人民政府"
+kind = "county"
+
+[[groups]]
+name = "各县(市、区)人民政府"
+members = ["甲县人民政府"]
+
+[[categories]]
+key = "category-1"
+number = 1
+title = "强化监管"
+
+[[tasks]]
+key = "task-1"
+number = 1
+category = "category-1"
+title = "开展专项检查"
+text = "开展专项检查。每年组织一次全市专项检查。"
+units_text = "市应急局牵头,各县(市、区)人民政府负责。"
+lead = ["市应急局"]
+responsible = ["各县(市、区)人民政府"]
+"#;
+
+#[tokio::test]
+async fn plans_of_two_cities_live_side_by_side() {
+    let app = spawn_app().await;
+    let before = snapshot(&app).await;
+    app.load_seed(OTHER_CITY, false)
+        .await
+        .expect("second plan loads");
+    assert_eq!(count(&app, "SELECT count(*) FROM plans").await, 2);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM units WHERE name = '市应急局'").await,
+        2
+    );
+    // The Jincheng plan is untouched.
+    let jincheng: Vec<_> = snapshot(&app)
+        .await
+        .into_iter()
+        .filter(|r| before.iter().any(|b| b.1 == r.1))
+        .collect();
+    assert_eq!(jincheng, before);
+
+    let doc = app.page("/plans").await;
+    assert_eq!(select(&doc, "tbody tr").len(), 2);
+    // The most recently issued plan is the default.
+    let doc = app.page("/").await;
+    assert_eq!(texts(&doc, "h1"), ["测试市安全生产规划实施方案"]);
+    let doc = app.page("/plans/test-city-2024-1/items/task-1").await;
+    let members = texts(&doc, "section.role-responsible ul.members li");
+    assert_eq!(members, ["甲县人民政府"]);
+    let doc = app.page("/plans/jincheng-2023-33").await;
+    assert_eq!(texts(&doc, ".stats strong"), ["4", "4", "29", "17"]);
+}
