@@ -4,12 +4,21 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::accounts::ops::OpError;
+use crate::web::Chrome;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
     NotFound,
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("forbidden")]
+    Forbidden,
+    #[error("cross-site request refused")]
+    Csrf,
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("template error: {0}")]
@@ -19,6 +28,7 @@ pub enum AppError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    chrome: Chrome,
     status: u16,
     heading: &'a str,
     message: &'a str,
@@ -29,6 +39,8 @@ impl AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Database(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -50,6 +62,14 @@ pub fn error_page(status: StatusCode, detail: Option<&str>) -> Response {
             "您要找的页面不存在或已被移除。请检查地址，或从首页重新进入。",
         ),
         StatusCode::BAD_REQUEST => ("请求有误", detail.unwrap_or("请求的参数不正确。")),
+        StatusCode::FORBIDDEN => (
+            "无权操作",
+            detail.unwrap_or("您的账户没有执行此操作的权限。如需办理，请联系管理员。"),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "文件过大",
+            detail.unwrap_or("上传的内容超过了允许的大小，请压缩或拆分后重新上传。"),
+        ),
         StatusCode::SERVICE_UNAVAILABLE => ("服务暂时不可用", "数据库暂时无法访问，请稍后再试。"),
         _ => (
             "系统出错",
@@ -57,6 +77,7 @@ pub fn error_page(status: StatusCode, detail: Option<&str>) -> Response {
         ),
     };
     let page = ErrorPage {
+        chrome: Chrome::new(None),
         status: status.as_u16(),
         heading,
         message,
@@ -78,9 +99,22 @@ impl IntoResponse for AppError {
         }
         let detail = match &self {
             AppError::BadRequest(m) => Some(m.as_str()),
+            AppError::Csrf => {
+                Some("表单已过期或来自其他网站，操作未执行。请返回上一页刷新后重试。")
+            }
             _ => None,
         };
         error_page(status, detail)
+    }
+}
+
+impl From<OpError> for AppError {
+    fn from(e: OpError) -> Self {
+        match e {
+            OpError::Database(e) => AppError::Database(e),
+            OpError::NotFound => AppError::NotFound,
+            other => AppError::Internal(other.to_string()),
+        }
     }
 }
 

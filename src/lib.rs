@@ -3,6 +3,9 @@
 //! The web application is built by [`startup::Application::build`], which binds its own
 //! listener so that tests can start it on port 0.
 
+pub mod accounts;
+pub mod admin;
+pub mod audit;
 pub mod db;
 pub mod error;
 pub mod plan;
@@ -12,4 +15,4 @@ pub mod startup;
 pub mod units;
 pub mod web;
 
-pub use startup::{AppState, Application};
+pub use startup::{AppState, Application, Settings};

@@ -7,8 +7,12 @@ use std::str::FromStr;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use plan_portal::accounts::model::{UserRole, Username};
+use plan_portal::accounts::ops::{self, NewUser};
+use plan_portal::accounts::queries;
+use plan_portal::audit::Actor;
 use plan_portal::db::{self, PrivatePgOptions, PrivatePostgres};
-use plan_portal::{Application, seed, startup};
+use plan_portal::{Application, Settings, seed, startup};
 use sqlx::postgres::PgConnectOptions;
 
 #[derive(Parser)]
@@ -39,16 +43,54 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the portal (the default).
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "PLAN_PORTAL_BIND", default_value = "127.0.0.1:8080")]
-        bind: String,
-    },
+    Serve(ServeArgs),
     /// Seed files: a whole plan in TOML.
     Seed {
         #[command(subcommand)]
         command: SeedCommand,
     },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(clap::Args, Default)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PLAN_PORTAL_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Mark cookies Secure: set this when the portal is served over HTTPS.
+    #[arg(long, env = "PLAN_PORTAL_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Take client addresses from X-Forwarded-For (only behind a trusted load balancer).
+    #[arg(long, env = "PLAN_PORTAL_TRUST_PROXY")]
+    trust_proxy: bool,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "PLAN_PORTAL_SESSION_IDLE_MINUTES", default_value_t = 120)]
+    session_idle_minutes: i32,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; prints its generated password once.
+    Add {
+        username: String,
+        /// reporter, approver, supervisor, leader or admin.
+        #[arg(long)]
+        role: String,
+        /// The unit (name as the plan writes it), for reporters and approvers.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Display name; defaults to the username.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Give an account a new generated password (printed once); its sessions end.
+    ResetPassword { username: String },
+    /// Disable an account; its sessions end.
+    Disable { username: String },
 }
 
 #[derive(Subcommand)]
@@ -82,15 +124,20 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let command = cli.command.unwrap_or(Command::Serve {
-        bind: std::env::var("PLAN_PORTAL_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into()),
-    });
+    let command = match cli.command {
+        Some(c) => c,
+        // No subcommand: serve, with options from the environment as `serve` would take them.
+        None => match Cli::parse_from(["plan-portal", "serve"]).command {
+            Some(c) => c,
+            None => anyhow::bail!("cannot build the default serve command"),
+        },
+    };
     // A bad seed file is refused before any database is touched.
     let seed_job = match &command {
         Command::Seed {
             command: SeedCommand::Load { file, dry_run },
         } => Some((seed::parse_file(file)?, *dry_run)),
-        Command::Serve { .. } => None,
+        _ => None,
     };
     // The private server is started from the main thread, which lives as long as the
     // process: if the process dies, the kernel tells the server to shut down.
@@ -115,12 +162,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         if let Some(pg) = &private {
             db::ensure_database(&pg.connect_options("postgres"), db::PRIVATE_DB_NAME).await?;
         }
-        match seed_job {
-            Some((plan, dry_run)) => load_seed(options, plan, dry_run).await,
-            None => match command {
-                Command::Serve { bind } => serve(options, &bind).await,
-                Command::Seed { .. } => Ok(()),
-            },
+        match (seed_job, command) {
+            (Some((plan, dry_run)), _) => load_seed(options, plan, dry_run).await,
+            (None, Command::Serve(args)) => serve(options, args).await,
+            (None, Command::User { command }) => user_command(options, command).await,
+            (None, Command::Seed { .. }) => Ok(()),
         }
     });
     drop(runtime);
@@ -130,12 +176,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     result
 }
 
-async fn serve(options: PgConnectOptions, bind: &str) -> anyhow::Result<()> {
+async fn serve(options: PgConnectOptions, args: ServeArgs) -> anyhow::Result<()> {
     let pool = db::connect(options, 20)
         .await
         .context("cannot connect to PostgreSQL")?;
     startup::prepare_database(&pool).await?;
-    let app = Application::build(pool.clone(), bind)
+    let given = std::env::var("PLAN_PORTAL_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    if let Some(password) = ops::ensure_admin(&pool, given).await? {
+        eprintln!(
+            "\n  First start: created the account `admin` with password\n\n      {password}\n\n  It is shown only this once and must be changed at first login.\n"
+        );
+    }
+    let settings = Settings {
+        secure_cookies: args.secure_cookies,
+        trust_proxy: args.trust_proxy,
+        session_idle_minutes: args.session_idle_minutes.clamp(5, 24 * 60),
+        ..Settings::default()
+    };
+    let bind = args.bind;
+    let app = Application::build(pool.clone(), &bind, settings)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!("plan-portal listening on http://{}", app.local_addr()?);
@@ -154,7 +215,7 @@ async fn load_seed(
         .await
         .context("cannot connect to PostgreSQL")?;
     db::migrate(&pool).await?;
-    let changes = seed::load(&pool, &plan, dry_run).await?;
+    let changes = seed::load(&pool, &plan, dry_run, &Actor::system("cli")).await?;
     for c in &changes {
         println!("{c}");
     }
@@ -165,6 +226,64 @@ async fn load_seed(
         verb,
         changes.len()
     );
+    pool.close().await;
+    Ok(())
+}
+
+async fn user_command(options: PgConnectOptions, command: UserCommand) -> anyhow::Result<()> {
+    let pool = db::connect(options, 2)
+        .await
+        .context("cannot connect to PostgreSQL")?;
+    startup::prepare_database(&pool).await?;
+    let actor = Actor::system("cli");
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            unit,
+            name,
+        } => {
+            let username = Username::parse(&username).map_err(anyhow::Error::msg)?;
+            let role = UserRole::parse(&role)
+                .context("--role must be reporter, approver, supervisor, leader or admin")?;
+            let unit_id = match unit {
+                None => None,
+                Some(u) => match queries::unit_by_name(&pool, &u).await?.as_slice() {
+                    [id] => Some(*id),
+                    [] => anyhow::bail!("no unit is named 「{u}」"),
+                    _ => anyhow::bail!(
+                        "several units are named 「{u}」 (in different jurisdictions)"
+                    ),
+                },
+            };
+            let display_name = name.unwrap_or_else(|| username.to_string());
+            let new = NewUser {
+                username,
+                display_name,
+                role,
+                unit_id,
+            };
+            let (row, password) = ops::create_user(&pool, &actor, new, None).await?;
+            println!("created {} ({})", row.username, row.role.label());
+            println!(
+                "password (shown once, to be changed at first login): {}",
+                password.unwrap_or_default()
+            );
+        }
+        UserCommand::ResetPassword { username } => {
+            let row = queries::by_username(&pool, &username)
+                .await?
+                .context("no such account")?;
+            let password = ops::reset_password(&pool, &actor, row.id).await?;
+            println!(
+                "new password for {username} (shown once, to be changed at next login): {password}"
+            );
+        }
+        UserCommand::Disable { username } => {
+            ops::disable(&pool, &actor, &username).await?;
+            println!("disabled {username}; its sessions have ended");
+        }
+    }
     pool.close().await;
     Ok(())
 }

@@ -2,19 +2,46 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-use axum::Router;
 use axum::http::{HeaderValue, header};
+use axum::{Router, middleware};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{db, plan, search, seed, units, web};
+use crate::audit::Actor;
+use crate::{accounts, admin, audit, db, plan, search, seed, units, web};
 
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    pub settings: Arc<Settings>,
+}
+
+/// Behaviour that differs between deployments.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Mark cookies `Secure` (serve over HTTPS).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (behind a trusted load balancer).
+    pub trust_proxy: bool,
+    /// A session ends after this long without a request.
+    pub session_idle_minutes: i32,
+    /// And after this long in any case.
+    pub session_absolute_hours: i32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            secure_cookies: false,
+            trust_proxy: false,
+            session_idle_minutes: 120,
+            session_absolute_hours: 12,
+        }
+    }
 }
 
 pub struct Application {
@@ -24,11 +51,15 @@ pub struct Application {
 
 impl Application {
     /// Binds `bind` (port 0 picks a free port) and builds the app on `pool`.
-    pub async fn build(pool: PgPool, bind: &str) -> std::io::Result<Self> {
+    pub async fn build(pool: PgPool, bind: &str, settings: Settings) -> std::io::Result<Self> {
         let listener = TcpListener::bind(bind).await?;
+        let state = AppState {
+            pool,
+            settings: Arc::new(settings),
+        };
         Ok(Application {
             listener,
-            router: router(AppState { pool }),
+            router: router(state),
         })
     }
 
@@ -41,7 +72,10 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await
     }
@@ -49,11 +83,15 @@ impl Application {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(accounts::routes())
+        .merge(admin::routes())
+        .merge(audit::routes())
         .merge(plan::routes())
         .merge(units::routes())
         .merge(search::routes())
         .merge(web::routes())
         .fallback(web::not_found)
+        .layer(middleware::from_fn(web::same_origin_only))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -84,7 +122,7 @@ pub async fn prepare_database(pool: &PgPool) -> anyhow::Result<()> {
         .await?;
     if plans == 0 {
         let parsed = seed::parse(seed::BUNDLED_NAME, seed::BUNDLED)?;
-        let changes = seed::load(pool, &parsed, false).await?;
+        let changes = seed::load(pool, &parsed, false, &Actor::system("system")).await?;
         tracing::info!(
             changes = changes.len(),
             plan = %parsed.meta.key,

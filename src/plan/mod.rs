@@ -14,7 +14,10 @@ use self::model::ItemKind;
 use self::queries::{ItemRow, MilestoneRow, PlanRow};
 use self::views::{ItemCard, RoleSection, TargetView, build_cards, item_href, role_sections};
 use crate::AppState;
+use crate::accounts::extract::MaybeUser;
+use crate::accounts::session::SessionUser;
 use crate::error::{AppError, render};
+use crate::web::Chrome;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -28,6 +31,7 @@ pub fn routes() -> Router<AppState> {
 #[derive(Template)]
 #[template(path = "plan/overview.html")]
 struct OverviewPage {
+    chrome: Chrome,
     plan: PlanRow,
     plan_count: usize,
     indicators: Vec<ItemCard>,
@@ -39,24 +43,32 @@ struct OverviewPage {
     task_count: usize,
 }
 
-async fn default_overview(State(state): State<AppState>) -> Result<Html<String>, AppError> {
+async fn default_overview(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+) -> Result<Html<String>, AppError> {
     let plan = queries::default_plan(&state.pool)
         .await?
         .ok_or(AppError::NotFound)?;
-    overview_of(&state, plan).await
+    overview_of(&state, plan, user).await
 }
 
 async fn overview(
     State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
     Path(plan_key): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let plan = queries::plan_by_key(&state.pool, &plan_key)
         .await?
         .ok_or(AppError::NotFound)?;
-    overview_of(&state, plan).await
+    overview_of(&state, plan, user).await
 }
 
-async fn overview_of(state: &AppState, plan: PlanRow) -> Result<Html<String>, AppError> {
+async fn overview_of(
+    state: &AppState,
+    plan: PlanRow,
+    user: Option<SessionUser>,
+) -> Result<Html<String>, AppError> {
     let pool = &state.pool;
     let items = queries::items_of(pool, plan.id).await?;
     let parties = queries::parties_of_plan(pool, plan.id).await?;
@@ -68,6 +80,7 @@ async fn overview_of(state: &AppState, plan: PlanRow) -> Result<Html<String>, Ap
         cards.iter().filter(|c| c.kind == kind).cloned().collect()
     };
     let page = OverviewPage {
+        chrome: Chrome::new(user),
         task_count: items.iter().filter(|i| i.kind == ItemKind::Task).count(),
         indicators: of(ItemKind::Indicator),
         subtargets: of(ItemKind::Subtarget),
@@ -84,12 +97,19 @@ async fn overview_of(state: &AppState, plan: PlanRow) -> Result<Html<String>, Ap
 #[derive(Template)]
 #[template(path = "plan/list.html")]
 struct PlanListPage {
+    chrome: Chrome,
     plans: Vec<PlanRow>,
 }
 
-async fn plan_list(State(state): State<AppState>) -> Result<Html<String>, AppError> {
+async fn plan_list(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+) -> Result<Html<String>, AppError> {
     let plans = queries::all_plans(&state.pool).await?;
-    render(&PlanListPage { plans })
+    render(&PlanListPage {
+        chrome: Chrome::new(user),
+        plans,
+    })
 }
 
 struct Crumb {
@@ -100,6 +120,7 @@ struct Crumb {
 #[derive(Template)]
 #[template(path = "plan/item.html")]
 struct ItemPage {
+    chrome: Chrome,
     plan: PlanRow,
     item: ItemRow,
     label: String,
@@ -115,6 +136,7 @@ struct ItemPage {
 
 async fn item_page(
     State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
     Path((plan_key, item_key)): Path<(String, String)>,
 ) -> Result<Html<String>, AppError> {
     let pool = &state.pool;
@@ -175,6 +197,7 @@ async fn item_page(
     );
 
     let page = ItemPage {
+        chrome: Chrome::new(user),
         label: item.kind.number_label(item.number),
         target: targets
             .get(&item.id)

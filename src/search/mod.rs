@@ -9,9 +9,11 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 use crate::AppState;
+use crate::accounts::extract::MaybeUser;
 use crate::error::{AppError, render};
 use crate::plan::model::ItemKind;
 use crate::plan::views::item_href;
+use crate::web::Chrome;
 
 const MAX_QUERY_CHARS: usize = 100;
 const MAX_RESULTS: i64 = 200;
@@ -53,6 +55,7 @@ struct BodyHit {
 #[derive(Template)]
 #[template(path = "search/results.html")]
 struct SearchPage {
+    chrome: Chrome,
     q: String,
     message: Option<String>,
     items: Vec<ItemHit>,
@@ -105,10 +108,12 @@ pub fn snippet(text: &str, needle: &str) -> Option<Snippet> {
 
 async fn search(
     State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
     Query(params): Query<SearchParams>,
 ) -> Result<Html<String>, AppError> {
     let q: String = params.q.trim().chars().take(MAX_QUERY_CHARS).collect();
     let mut page = SearchPage {
+        chrome: Chrome::new(user),
         message: None,
         items: Vec::new(),
         bodies: Vec::new(),

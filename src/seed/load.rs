@@ -7,6 +7,7 @@ use std::fmt;
 use sqlx::{PgPool, Postgres, Transaction};
 
 use super::{Party, PlanMeta, PlanSeed};
+use crate::audit::{self, Actor, Entry};
 
 pub(super) type Tx<'a> = Transaction<'a, Postgres>;
 
@@ -38,7 +39,12 @@ impl fmt::Display for Change {
 
 /// Loads `seed`; with `dry_run` nothing is kept. Returns the changes, empty when the database
 /// already matches the seed.
-pub async fn load(pool: &PgPool, seed: &PlanSeed, dry_run: bool) -> Result<Vec<Change>, LoadError> {
+pub async fn load(
+    pool: &PgPool,
+    seed: &PlanSeed,
+    dry_run: bool,
+    actor: &Actor,
+) -> Result<Vec<Change>, LoadError> {
     let mut tx = pool.begin().await?;
     // Two portals starting on one empty database must not both load the bundled plan.
     sqlx::query("SELECT pg_advisory_xact_lock(7295410001)")
@@ -51,9 +57,25 @@ pub async fn load(pool: &PgPool, seed: &PlanSeed, dry_run: bool) -> Result<Vec<C
     super::items::sync(&mut tx, plan_id, seed, &ids, &mut changes).await?;
     if dry_run {
         tx.rollback().await?;
-    } else {
-        tx.commit().await?;
+        return Ok(changes);
     }
+    if !changes.is_empty() {
+        let shown: Vec<String> = changes.iter().take(500).map(ToString::to_string).collect();
+        audit::record(
+            &mut *tx,
+            actor,
+            Entry {
+                action: "seed.load",
+                object_type: Some("plan"),
+                object_id: Some(seed.meta.key.clone()),
+                after: Some(serde_json::json!({ "changes": shown, "count": changes.len() })),
+                detail: Some(format!("{} 处变更", changes.len())),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
     Ok(changes)
 }
 

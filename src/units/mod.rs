@@ -10,9 +10,11 @@ use axum::routing::get;
 
 use self::queries::{DutyRow, GroupRow, GroupSummary, NamedLink, UnitRow, UnitSummary};
 use crate::AppState;
+use crate::accounts::extract::MaybeUser;
 use crate::error::{AppError, render};
 use crate::plan::model::Role;
 use crate::plan::views::item_href;
+use crate::web::Chrome;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,14 +26,22 @@ pub fn routes() -> Router<AppState> {
 #[derive(Template)]
 #[template(path = "units/index.html")]
 struct IndexPage {
+    chrome: Chrome,
     units: Vec<UnitSummary>,
     groups: Vec<GroupSummary>,
 }
 
-async fn index(State(state): State<AppState>) -> Result<Html<String>, AppError> {
+async fn index(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+) -> Result<Html<String>, AppError> {
     let units = queries::unit_summaries(&state.pool).await?;
     let groups = queries::group_summaries(&state.pool).await?;
-    render(&IndexPage { units, groups })
+    render(&IndexPage {
+        chrome: Chrome::new(user),
+        units,
+        groups,
+    })
 }
 
 /// One line of a duty table.
@@ -77,6 +87,7 @@ fn sections(rows: Vec<DutyRow>) -> Vec<DutySection> {
 #[derive(Template)]
 #[template(path = "units/unit.html")]
 struct UnitPage {
+    chrome: Chrome,
     unit: UnitRow,
     aliases: Vec<String>,
     groups: Vec<NamedLink>,
@@ -101,6 +112,7 @@ fn plan_count(rows: &[DutyRow]) -> usize {
 
 async fn unit_page(
     State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
     Path(id): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let id = parse_id(&id)?;
@@ -108,6 +120,7 @@ async fn unit_page(
     let unit = queries::unit(pool, id).await?.ok_or(AppError::NotFound)?;
     let rows = queries::duties_of_unit(pool, id).await?;
     let page = UnitPage {
+        chrome: Chrome::new(user),
         aliases: queries::aliases(pool, Some(id), None).await?,
         groups: queries::groups_of_unit(pool, id).await?,
         total: rows.len(),
@@ -122,6 +135,7 @@ async fn unit_page(
 #[derive(Template)]
 #[template(path = "units/group.html")]
 struct GroupPage {
+    chrome: Chrome,
     group: GroupRow,
     aliases: Vec<String>,
     members: Vec<NamedLink>,
@@ -134,6 +148,7 @@ struct GroupPage {
 
 async fn group_page(
     State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
     Path(id): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let id = parse_id(&id)?;
@@ -141,6 +156,7 @@ async fn group_page(
     let group = queries::group(pool, id).await?.ok_or(AppError::NotFound)?;
     let rows = queries::duties_of_group(pool, id).await?;
     let page = GroupPage {
+        chrome: Chrome::new(user),
         aliases: queries::aliases(pool, None, Some(id)).await?,
         members: queries::members_of_group(pool, id).await?,
         total: rows.len(),

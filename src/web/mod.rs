@@ -1,4 +1,9 @@
-//! Shared pages and assets: the stylesheet, the health check, the 404 page.
+//! Shared pages and assets: the page chrome, the stylesheet, the health check, the 404 page,
+//! and the same-origin check on every state-changing request.
+
+mod origin;
+
+pub use origin::same_origin_only;
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -7,7 +12,40 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use crate::AppState;
+use crate::accounts::model::UserRole;
+use crate::accounts::session::SessionUser;
 use crate::error::error_page;
+
+/// What the layout needs on every page: who is signed in, and their form token.
+pub struct Chrome {
+    pub user: Option<SessionUser>,
+}
+
+impl Chrome {
+    pub fn new(user: Option<SessionUser>) -> Self {
+        Chrome { user }
+    }
+
+    pub fn csrf(&self) -> &str {
+        self.user
+            .as_ref()
+            .map(|u| u.csrf_token.as_str())
+            .unwrap_or_default()
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == UserRole::Admin)
+    }
+
+    /// Admins and supervisors read the audit log.
+    pub fn can_audit(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| matches!(u.role, UserRole::Admin | UserRole::Supervisor))
+    }
+}
 
 const STYLESHEET: &str = include_str!("../../static/style.css");
 

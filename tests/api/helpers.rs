@@ -4,8 +4,11 @@
 use std::str::FromStr;
 use std::sync::{OnceLock, mpsc};
 
+use plan_portal::accounts::model::{UserRole, Username};
+use plan_portal::accounts::ops::{self, NewUser};
+use plan_portal::audit::Actor;
 use plan_portal::db::{self, PrivatePgOptions, PrivatePostgres};
-use plan_portal::{Application, seed, startup};
+use plan_portal::{Application, Settings, seed, startup};
 use scraper::{Html, Selector};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, Executor, PgPool};
@@ -177,7 +180,7 @@ pub async fn spawn_empty_app() -> TestApp {
 
 async fn spawn(seeded: bool) -> TestApp {
     let (pool, db_options) = fresh_database(seeded).await;
-    let app = Application::build(pool.clone(), "127.0.0.1:0")
+    let app = Application::build(pool.clone(), "127.0.0.1:0", Settings::default())
         .await
         .expect("bind");
     let address = format!("http://{}", app.local_addr().expect("address"));
@@ -214,7 +217,7 @@ impl TestApp {
     /// Loads a seed text through the same code the CLI uses.
     pub async fn load_seed(&self, text: &str, dry_run: bool) -> Result<Vec<seed::Change>, String> {
         let plan = seed::parse("test.toml", text).map_err(|e| e.to_string())?;
-        seed::load(&self.pool, &plan, dry_run)
+        seed::load(&self.pool, &plan, dry_run, &Actor::system("test"))
             .await
             .map_err(|e| e.to_string())
     }
@@ -262,4 +265,121 @@ pub fn text_of(el: &scraper::ElementRef) -> String {
 /// Text of every element matching `css`.
 pub fn texts(doc: &Html, css: &str) -> Vec<String> {
     select(doc, css).iter().map(text_of).collect()
+}
+
+/// A password that passes the rule, for test accounts.
+pub const PASSWORD: &str = "Test-Password-42";
+
+impl TestApp {
+    /// Creates an account with `PASSWORD`; `unit` is a unit name for reporters and approvers.
+    pub async fn create_user(&self, username: &str, role: UserRole, unit: Option<&str>) -> i64 {
+        let unit_id = match unit {
+            Some(name) => Some(
+                sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(&self.pool)
+                    .await
+                    .expect("unit exists"),
+            ),
+            None => None,
+        };
+        let new = NewUser {
+            username: Username::parse(username).expect("valid username"),
+            display_name: format!("测试{username}"),
+            role,
+            unit_id,
+        };
+        let (row, _) = ops::create_user(
+            &self.pool,
+            &Actor::system("test"),
+            new,
+            Some(PASSWORD.into()),
+        )
+        .await
+        .expect("user created");
+        row.id
+    }
+
+    /// A new cookie-keeping client, as a second browser would be.
+    pub fn new_client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// Logs `client` in through the login form; returns the response to the POST.
+    pub async fn login_with(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let page = client
+            .get(format!("{}/login", self.address))
+            .send()
+            .await
+            .expect("login page");
+        let doc = Html::parse_document(&page.text().await.expect("body"));
+        let token = select(&doc, "input[name=token]")[0]
+            .value()
+            .attr("value")
+            .unwrap_or_default()
+            .to_string();
+        client
+            .post(format!("{}/login", self.address))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("token", &token),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .expect("login answered")
+    }
+
+    /// Logs the app's own client in; panics unless it succeeds.
+    pub async fn login(&self, username: &str) {
+        let resp = self.login_with(&self.client, username, PASSWORD).await;
+        assert_eq!(resp.status(), 303, "login of {username} succeeds");
+    }
+
+    /// The form token of the signed-in client, read from a page's logout form.
+    pub async fn csrf(&self, client: &reqwest::Client) -> String {
+        let page = client
+            .get(format!("{}/account", self.address))
+            .send()
+            .await
+            .expect("account page");
+        let doc = Html::parse_document(&page.text().await.expect("body"));
+        select(&doc, "form[action='/logout'] input[name=csrf]")[0]
+            .value()
+            .attr("value")
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    pub async fn post_form(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(format!("{}{path}", self.address))
+            .form(form)
+            .send()
+            .await
+            .expect("request answered")
+    }
+
+    /// Audit actions recorded so far, oldest first.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .expect("audit log")
+    }
 }

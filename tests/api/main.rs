@@ -1,5 +1,8 @@
 //! Integration tests: real PostgreSQL, real HTTP, real HTML.
 
+mod accounts;
+mod admin;
+mod cli;
 mod helpers;
 mod pages;
 mod search;

@@ -117,6 +117,10 @@ async fn two_runs(bin: &Path, root: &Path, as_user: Option<(u32, u32)>) {
     let log = first.stop().join("\n");
     assert!(log.contains("creating a new PostgreSQL cluster"), "{log}");
     assert!(log.contains("loaded the bundled plan"), "{log}");
+    assert!(
+        log.contains("created the account `admin` with password"),
+        "{log}"
+    );
     assert!(log.contains("private PostgreSQL stopped"), "{log}");
     assert!(data_dir.join("PG_VERSION").exists());
     assert!(

@@ -1,0 +1,329 @@
+//! Administration: accounts (list, create, edit, reset password). Admins only.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::model::{UserRole, Username};
+use crate::accounts::ops::{self, NewUser, OpError, UserEdit};
+use crate::accounts::queries::{self, UserRow};
+use crate::accounts::session::SessionUser;
+use crate::error::{AppError, render};
+use crate::web::Chrome;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(list).post(create))
+        .route("/admin/users/new", get(new_form))
+        .route("/admin/users/{id}", get(edit_form).post(update))
+        .route("/admin/users/{id}/reset-password", post(reset_password))
+}
+
+fn admin_only(user: &SessionUser) -> Result<(), AppError> {
+    user.require(&[UserRole::Admin])
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct ListPage {
+    chrome: Chrome,
+    users: Vec<UserRow>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+) -> Result<Response, AppError> {
+    admin_only(&user)?;
+    let users = queries::all(&state.pool).await?;
+    Ok(render(&ListPage {
+        chrome: Chrome::new(Some(user)),
+        users,
+    })?
+    .into_response())
+}
+
+/// The account form's fields as typed, kept when the form comes back with errors.
+#[derive(Deserialize, Default, Clone)]
+struct UserForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    disabled: Option<String>,
+    #[serde(default)]
+    version: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_form.html")]
+struct FormPage {
+    chrome: Chrome,
+    /// `None` when creating.
+    user_id: Option<i64>,
+    form: UserForm,
+    roles: Vec<(&'static str, &'static str)>,
+    units: Vec<(String, String)>,
+    errors: Vec<(&'static str, String)>,
+    conflict: Option<Box<UserRow>>,
+    saved: bool,
+}
+
+impl FormPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    user: SessionUser,
+    user_id: Option<i64>,
+    form: UserForm,
+    errors: Vec<(&'static str, String)>,
+) -> Result<FormPage, AppError> {
+    let units = queries::unit_choices(&state.pool)
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name))
+        .collect();
+    Ok(FormPage {
+        chrome: Chrome::new(Some(user)),
+        user_id,
+        form,
+        roles: UserRole::ALL
+            .iter()
+            .map(|r| (r.slug(), r.label()))
+            .collect(),
+        units,
+        errors,
+        conflict: None,
+        saved: false,
+    })
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+) -> Result<Response, AppError> {
+    admin_only(&user)?;
+    let form = UserForm {
+        role: "reporter".into(),
+        ..Default::default()
+    };
+    Ok(render(&form_page(&state, user, None, form, Vec::new()).await?)?.into_response())
+}
+
+/// Parses the role and unit fields; problems go to `errors`.
+fn role_and_unit(
+    form: &UserForm,
+    errors: &mut Vec<(&'static str, String)>,
+) -> (UserRole, Option<i64>) {
+    let role = UserRole::parse(&form.role).unwrap_or_else(|| {
+        errors.push(("role", "请选择角色".into()));
+        UserRole::Reporter
+    });
+    let unit_id = match form.unit_id.trim() {
+        "" => None,
+        s => match s.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                errors.push(("unit", "请选择单位".into()));
+                None
+            }
+        },
+    };
+    if role.needs_unit() && unit_id.is_none() {
+        errors.push(("unit", "填报员和单位审核人必须选择所属单位".into()));
+    } else if !role.needs_unit() && unit_id.is_some() {
+        errors.push(("unit", "该角色不属于具体单位，请不要选择单位".into()));
+    }
+    (role, unit_id)
+}
+
+#[derive(Template)]
+#[template(path = "admin/password_shown.html")]
+struct PasswordShown {
+    chrome: Chrome,
+    username: String,
+    password: String,
+    created: bool,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    client: Client,
+    RequireUser(user): RequireUser,
+    Form(form): Form<UserForm>,
+) -> Result<Response, AppError> {
+    admin_only(&user)?;
+    user.check_csrf(&form.csrf)?;
+    let mut errors = Vec::new();
+    let username = Username::parse(&form.username)
+        .map_err(|m| errors.push(("username", m.to_string())))
+        .ok();
+    let (role, unit_id) = role_and_unit(&form, &mut errors);
+    let result = match username {
+        Some(username) if errors.is_empty() => {
+            let new = NewUser {
+                username,
+                display_name: form.display_name.clone(),
+                role,
+                unit_id,
+            };
+            ops::create_user(&state.pool, &user.actor(&client), new, None).await
+        }
+        _ => Err(OpError::Invalid("form", String::new())),
+    };
+    match result {
+        Ok((row, password)) => {
+            let page = PasswordShown {
+                chrome: Chrome::new(Some(user)),
+                username: row.username,
+                password: password.unwrap_or_default(),
+                created: true,
+            };
+            Ok((StatusCode::CREATED, render(&page)?).into_response())
+        }
+        Err(OpError::Invalid(field, message)) => {
+            if !message.is_empty() {
+                errors.push((field, message));
+            }
+            let page = form_page(&state, user, None, form, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn parse_id(s: &str) -> Result<i64, AppError> {
+    s.parse().map_err(|_| AppError::NotFound)
+}
+
+fn form_of(row: &UserRow) -> UserForm {
+    UserForm {
+        csrf: String::new(),
+        username: row.username.clone(),
+        display_name: row.display_name.clone(),
+        role: row.role.slug().into(),
+        unit_id: row.unit_id.map(|u| u.to_string()).unwrap_or_default(),
+        disabled: row.disabled.then(|| "on".into()),
+        version: row.version.to_string(),
+    }
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    admin_only(&user)?;
+    let id = parse_id(&id)?;
+    let row = queries::by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(
+        render(&form_page(&state, user, Some(id), form_of(&row), Vec::new()).await?)?
+            .into_response(),
+    )
+}
+
+async fn update(
+    State(state): State<AppState>,
+    client: Client,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+    Form(form): Form<UserForm>,
+) -> Result<Response, AppError> {
+    admin_only(&user)?;
+    user.check_csrf(&form.csrf)?;
+    let id = parse_id(&id)?;
+    let mut errors = Vec::new();
+    let (role, unit_id) = role_and_unit(&form, &mut errors);
+    let version = form
+        .version
+        .parse::<i32>()
+        .map_err(|_| AppError::BadRequest("版本号缺失".into()))?;
+    let result = if errors.is_empty() {
+        let edit = UserEdit {
+            version,
+            display_name: form.display_name.clone(),
+            role,
+            unit_id,
+            disabled: form.disabled.is_some(),
+        };
+        ops::update_user(&state.pool, &user.actor(&client), id, edit).await
+    } else {
+        Err(OpError::Invalid("form", String::new()))
+    };
+    match result {
+        Ok(row) => {
+            let mut page = form_page(&state, user, Some(id), form_of(&row), Vec::new()).await?;
+            page.saved = true;
+            Ok(render(&page)?.into_response())
+        }
+        Err(OpError::Conflict(current)) => {
+            // Keep what this admin typed, show what the other one saved, and take the newer
+            // version so that saving again is a deliberate overwrite.
+            let mut form = form;
+            form.version = current.version.to_string();
+            form.username = current.username.clone();
+            let mut page = form_page(&state, user, Some(id), form, Vec::new()).await?;
+            page.conflict = Some(current);
+            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+        }
+        Err(OpError::Invalid(field, message)) => {
+            if !message.is_empty() {
+                errors.push((field, message));
+            }
+            let page = form_page(&state, user, Some(id), form, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    client: Client,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    admin_only(&user)?;
+    user.check_csrf(&form.csrf)?;
+    let id = parse_id(&id)?;
+    let password = ops::reset_password(&state.pool, &user.actor(&client), id).await?;
+    let row = queries::by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let page = PasswordShown {
+        chrome: Chrome::new(Some(user)),
+        username: row.username,
+        password,
+        created: false,
+    };
+    Ok(render(&page)?.into_response())
+}

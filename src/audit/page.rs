@@ -1,0 +1,188 @@
+//! Browsing the audit log, filtered by who, what, which object and when.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::routing::get;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Asia::Shanghai;
+use serde::Deserialize;
+use sqlx::{Postgres, QueryBuilder};
+
+use crate::AppState;
+use crate::accounts::extract::RequireUser;
+use crate::accounts::model::UserRole;
+use crate::error::{AppError, render};
+use crate::web::Chrome;
+
+const PAGE_SIZE: i64 = 100;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/admin/audit", get(browse))
+}
+
+#[derive(Deserialize, Default)]
+pub struct Filters {
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    object: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    at: DateTime<Utc>,
+    actor_name: String,
+    ip: Option<String>,
+    action: String,
+    object_type: Option<String>,
+    object_id: Option<String>,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+    detail: Option<String>,
+}
+
+struct EntryView {
+    id: i64,
+    at: String,
+    actor: String,
+    ip: String,
+    action: String,
+    object: String,
+    before: String,
+    after: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit/log.html")]
+struct LogPage {
+    chrome: Chrome,
+    f: Filters,
+    entries: Vec<EntryView>,
+    page: i64,
+    more: bool,
+    query: String,
+    error: Option<String>,
+}
+
+/// A date typed in the filter, as the start of that day in China Standard Time.
+fn day_start(s: &str) -> Result<Option<DateTime<Utc>>, String> {
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("日期「{s}」格式应为 2024-01-31"))?;
+    let local = Shanghai
+        .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .single()
+        .ok_or_else(|| format!("日期「{s}」无效"))?;
+    Ok(Some(local.with_timezone(&Utc)))
+}
+
+fn pretty(v: &Option<serde_json::Value>) -> String {
+    v.as_ref()
+        .and_then(|v| serde_json::to_string_pretty(v).ok())
+        .unwrap_or_default()
+}
+
+async fn browse(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Query(f): Query<Filters>,
+) -> Result<Html<String>, AppError> {
+    user.require(&[UserRole::Admin, UserRole::Supervisor])?;
+    let page = f.page.unwrap_or(1).max(1);
+    let (from, to, error) = match (day_start(&f.from), day_start(&f.to)) {
+        (Ok(a), Ok(b)) => (a, b.map(|b| b + chrono::Duration::days(1)), None),
+        (Err(e), _) | (_, Err(e)) => (None, None, Some(e)),
+    };
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+        "SELECT id, at, actor_name, ip, action, object_type, object_id, before, after, detail FROM audit_log WHERE true",
+    );
+    let like = |s: &str| {
+        format!(
+            "%{}%",
+            s.trim()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    };
+    if !f.actor.trim().is_empty() {
+        q.push(" AND actor_name ILIKE ").push_bind(like(&f.actor));
+    }
+    if !f.action.trim().is_empty() {
+        q.push(" AND action ILIKE ").push_bind(like(&f.action));
+    }
+    if !f.object.trim().is_empty() {
+        q.push(" AND (object_id ILIKE ").push_bind(like(&f.object));
+        q.push(" OR object_type ILIKE ")
+            .push_bind(like(&f.object))
+            .push(")");
+    }
+    if let Some(from) = from {
+        q.push(" AND at >= ").push_bind(from);
+    }
+    if let Some(to) = to {
+        q.push(" AND at < ").push_bind(to);
+    }
+    q.push(" ORDER BY id DESC LIMIT ").push_bind(PAGE_SIZE + 1);
+    q.push(" OFFSET ").push_bind((page - 1) * PAGE_SIZE);
+    let mut rows: Vec<Row> = q.build_query_as().fetch_all(&state.pool).await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let entries = rows
+        .into_iter()
+        .map(|r| EntryView {
+            id: r.id,
+            at: r
+                .at
+                .with_timezone(&Shanghai)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            actor: r.actor_name,
+            ip: r.ip.unwrap_or_default(),
+            action: r.action,
+            object: [
+                r.object_type.unwrap_or_default(),
+                r.object_id.unwrap_or_default(),
+            ]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" "),
+            before: pretty(&r.before),
+            after: pretty(&r.after),
+            detail: r.detail.unwrap_or_default(),
+        })
+        .collect();
+    let query = format!(
+        "actor={}&action={}&object={}&from={}&to={}",
+        crate::accounts::extract::encode(&f.actor),
+        crate::accounts::extract::encode(&f.action),
+        crate::accounts::extract::encode(&f.object),
+        crate::accounts::extract::encode(&f.from),
+        crate::accounts::extract::encode(&f.to)
+    );
+    render(&LogPage {
+        chrome: Chrome::new(Some(user)),
+        f,
+        entries,
+        page,
+        more,
+        query,
+        error,
+    })
+}

@@ -1,0 +1,414 @@
+//! Login, sessions, logout, password change, throttling, forgery protection.
+
+use plan_portal::accounts::model::UserRole;
+
+use crate::helpers::{PASSWORD, select, spawn_app, texts};
+
+fn location(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn session_cookie(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("pp_session=") && !c.starts_with("pp_session=;"))
+        .map(str::to_string)
+}
+
+#[tokio::test]
+async fn anonymous_visitors_are_sent_to_login_and_come_back() {
+    let app = spawn_app().await;
+    app.create_user("admin1", UserRole::Admin, None).await;
+    let resp = app.get("/admin/users").await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(location(&resp), "/login?next=/admin/users");
+
+    // The login form sends them back where they were going.
+    let page = app
+        .get("/login?next=/admin/users")
+        .await
+        .text()
+        .await
+        .expect("body");
+    let doc = scraper::Html::parse_document(&page);
+    let token = select(&doc, "input[name=token]")[0]
+        .value()
+        .attr("value")
+        .unwrap_or_default()
+        .to_string();
+    let next = select(&doc, "input[name=next]")[0]
+        .value()
+        .attr("value")
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(next, "/admin/users");
+    let resp = app
+        .post_form(
+            &app.client,
+            "/login",
+            &[
+                ("username", "admin1"),
+                ("password", PASSWORD),
+                ("token", &token),
+                ("next", &next),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(location(&resp), "/admin/users");
+    let cookie = session_cookie(&resp).expect("session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let doc = app.page("/admin/users").await;
+    assert!(texts(&doc, "td[data-label='用户名']").contains(&"admin1".to_string()));
+    // The header shows who is signed in.
+    assert!(
+        texts(&doc, ".session-box .who")
+            .join("")
+            .contains("测试admin1")
+    );
+}
+
+#[tokio::test]
+async fn no_open_redirect_after_login() {
+    let app = spawn_app().await;
+    app.create_user("someone", UserRole::Leader, None).await;
+    for evil in [
+        "//evil.example/x",
+        "https://evil.example",
+        "/\\evil.example",
+    ] {
+        let client = app.new_client();
+        let page = client
+            .get(format!("{}/login", app.address))
+            .send()
+            .await
+            .expect("page");
+        let doc = scraper::Html::parse_document(&page.text().await.expect("body"));
+        let token = select(&doc, "input[name=token]")[0]
+            .value()
+            .attr("value")
+            .unwrap_or_default()
+            .to_string();
+        let resp = app
+            .post_form(
+                &client,
+                "/login",
+                &[
+                    ("username", "someone"),
+                    ("password", PASSWORD),
+                    ("token", &token),
+                    ("next", evil),
+                ],
+            )
+            .await;
+        assert_eq!(resp.status(), 303);
+        assert_eq!(location(&resp), "/", "{evil}");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_password_keeps_the_username_and_is_logged() {
+    let app = spawn_app().await;
+    app.create_user("zhang", UserRole::Leader, None).await;
+    let resp = app
+        .login_with(&app.client, "zhang", "wrong-password-1")
+        .await;
+    assert_eq!(resp.status(), 401);
+    let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
+    assert_eq!(texts(&doc, ".form-error"), ["用户名或密码不正确。"]);
+    assert_eq!(
+        select(&doc, "#username")[0].value().attr("value"),
+        Some("zhang")
+    );
+    // An unknown account gets the very same answer.
+    let resp = app
+        .login_with(&app.client, "nobody-here", "wrong-password-1")
+        .await;
+    assert_eq!(resp.status(), 401);
+    let actions = app.audit_actions().await;
+    assert_eq!(
+        actions.iter().filter(|a| *a == "auth.login_failed").count(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn logins_are_throttled_per_account_and_per_address() {
+    let app = spawn_app().await;
+    app.create_user("target", UserRole::Leader, None).await;
+    app.create_user("bystander", UserRole::Leader, None).await;
+    for _ in 0..5 {
+        assert_eq!(
+            app.login_with(&app.client, "target", "bad-guess-123")
+                .await
+                .status(),
+            401
+        );
+    }
+    // Locked: even the right password is refused now.
+    let resp = app.login_with(&app.client, "target", PASSWORD).await;
+    assert_eq!(resp.status(), 429);
+    assert!(resp.text().await.expect("body").contains("已暂时锁定"));
+    // Other accounts still work from this address until the address limit.
+    app.login("bystander").await;
+    for i in 0..15 {
+        let name = format!("ghost{i}");
+        assert_eq!(
+            app.login_with(&app.new_client(), &name, "bad-guess-123")
+                .await
+                .status(),
+            401
+        );
+    }
+    let resp = app
+        .login_with(&app.new_client(), "bystander", PASSWORD)
+        .await;
+    assert_eq!(
+        resp.status(),
+        429,
+        "20 failures from one address lock the address"
+    );
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"auth.login_refused".to_string())
+    );
+}
+
+#[tokio::test]
+async fn login_renews_the_session_and_logout_is_a_post_with_token() {
+    let app = spawn_app().await;
+    app.create_user("li", UserRole::Supervisor, None).await;
+    let first = app.login_with(&app.client, "li", PASSWORD).await;
+    let first_cookie = session_cookie(&first).expect("cookie");
+    let second = app.login_with(&app.client, "li", PASSWORD).await;
+    let second_cookie = session_cookie(&second).expect("cookie");
+    assert_ne!(
+        first_cookie, second_cookie,
+        "a new session id at each login"
+    );
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(sessions, 1, "the old session was ended");
+
+    // No logout by GET.
+    assert_eq!(app.get("/logout").await.status(), 405);
+    // No logout without the form token.
+    let resp = app
+        .post_form(&app.client, "/logout", &[("csrf", "forged")])
+        .await;
+    assert_eq!(resp.status(), 403);
+    assert_eq!(app.get("/account").await.status(), 200, "still signed in");
+    let csrf = app.csrf(&app.client).await;
+    let resp = app
+        .post_form(&app.client, "/logout", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(app.get("/account").await.status(), 303, "signed out");
+    let actions = app.audit_actions().await;
+    assert!(
+        actions.contains(&"auth.login".to_string()) && actions.contains(&"auth.logout".to_string())
+    );
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let app = spawn_app().await;
+    app.create_user("boss", UserRole::Admin, None).await;
+    app.login("boss").await;
+    let csrf = app.csrf(&app.client).await;
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    // Right token, wrong origin.
+    let resp = app
+        .client
+        .post(format!("{}/admin/users", app.address))
+        .header("Origin", "https://evil.example")
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "mole"),
+            ("display_name", "x"),
+            ("role", "admin"),
+        ])
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(resp.status(), 403);
+    // Same origin, no token.
+    let resp = app
+        .post_form(
+            &app.client,
+            "/admin/users",
+            &[
+                ("username", "mole"),
+                ("display_name", "x"),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 403);
+    // A browser marking the request cross-site.
+    let resp = app
+        .client
+        .post(format!("{}/logout", app.address))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(resp.status(), 403);
+    // A login form posted without the login page's cookie.
+    let resp = app
+        .post_form(
+            &app.new_client(),
+            "/login",
+            &[("username", "boss"), ("password", PASSWORD), ("token", "x")],
+        )
+        .await;
+    assert_eq!(resp.status(), 403);
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(before, after, "nothing created");
+    assert_eq!(app.get("/account").await.status(), 200, "still signed in");
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_every_other_session() {
+    let app = spawn_app().await;
+    app.create_user("wang", UserRole::Leader, None).await;
+    app.login("wang").await;
+    let other = app.new_client();
+    assert_eq!(app.login_with(&other, "wang", PASSWORD).await.status(), 303);
+    let csrf = app.csrf(&app.client).await;
+
+    // Errors come back beside their fields.
+    let resp = app
+        .post_form(
+            &app.client,
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current", PASSWORD),
+                ("new", "short"),
+                ("confirm", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
+    assert_eq!(texts(&doc, "#new-error"), ["密码至少需要 10 个字符"]);
+    let resp = app
+        .post_form(
+            &app.client,
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current", "not-it-123"),
+                ("new", "New-Secret-2024"),
+                ("confirm", "New-Secret-2024"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+
+    let resp = app
+        .post_form(
+            &app.client,
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current", PASSWORD),
+                ("new", "New-Secret-2024"),
+                ("confirm", "New-Secret-2024"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        app.get("/account").await.status(),
+        200,
+        "this browser goes on"
+    );
+    let resp = other
+        .get(format!("{}/account", app.address))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(resp.status(), 303, "the other browser is signed out");
+    assert_eq!(
+        app.login_with(&app.new_client(), "wang", PASSWORD)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.login_with(&app.new_client(), "wang", "New-Secret-2024")
+            .await
+            .status(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn a_generated_password_must_be_changed_first() {
+    let app = spawn_app().await;
+    let id = app.create_user("chen", UserRole::Leader, None).await;
+    sqlx::query("UPDATE users SET must_change_password = true WHERE id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .expect("flag");
+    app.login("chen").await;
+    let resp = app.get("/account").await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(location(&resp), "/account/password");
+    assert_eq!(app.get("/").await.status(), 200, "public pages stay open");
+    let doc = app.page("/account/password").await;
+    assert_eq!(select(&doc, ".notice-bar").len(), 1);
+}
+
+#[tokio::test]
+async fn the_audit_log_cannot_be_changed() {
+    let app = spawn_app().await;
+    app.create_user("auditor", UserRole::Supervisor, None).await;
+    app.login("auditor").await;
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert!(n >= 2, "user.create and auth.login are logged");
+    for sql in [
+        "UPDATE audit_log SET actor_name = 'x'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+    ] {
+        let err = sqlx::query(sql).execute(&app.pool).await.expect_err(sql);
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    // Supervisors browse and filter it.
+    let doc = app.page("/admin/audit?action=auth.login").await;
+    let actions = texts(&doc, "td[data-label='操作']");
+    assert!(
+        !actions.is_empty() && actions.iter().all(|a| a.starts_with("auth.login")),
+        "{actions:?}"
+    );
+    let doc = app.page("/admin/audit?actor=nobody-at-all").await;
+    assert!(texts(&doc, "td[data-label='操作']").is_empty());
+    let resp = app.get("/admin/audit?from=2024-13-99").await;
+    assert_eq!(resp.status(), 200, "a bad date is a message, not a failure");
+}
