@@ -11,7 +11,7 @@ use plan_portal::accounts::model::{UserRole, Username};
 use plan_portal::accounts::ops::{self, NewUser};
 use plan_portal::accounts::queries;
 use plan_portal::audit::Actor;
-use plan_portal::db::{self, PrivatePgOptions, PrivatePostgres};
+use plan_portal::db::{self, PrivatePgError, PrivatePgOptions, PrivatePostgres};
 use plan_portal::{Application, Settings, seed, startup};
 use sqlx::postgres::PgConnectOptions;
 
@@ -148,11 +148,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             None,
         ),
         None => {
-            let pg = PrivatePostgres::start(&PrivatePgOptions {
+            let opts = PrivatePgOptions {
                 data_dir: cli.data_dir.clone(),
                 bindir: cli.pg_bindir.clone(),
-            })?;
-            (pg.connect_options(db::PRIVATE_DB_NAME), Some(pg))
+            };
+            match PrivatePostgres::start(&opts) {
+                Ok(pg) => (pg.connect_options(db::PRIVATE_DB_NAME), Some(pg)),
+                // A command run while the portal serves uses the portal's server.
+                Err(PrivatePgError::InUse(dir, _)) if !matches!(command, Command::Serve(_)) => (
+                    PrivatePostgres::attach(&dir)?.database(db::PRIVATE_DB_NAME),
+                    None,
+                ),
+                Err(e) => return Err(e.into()),
+            }
         }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

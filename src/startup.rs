@@ -92,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::routes())
         .fallback(web::not_found)
         .layer(middleware::from_fn(web::same_origin_only))
+        .layer(middleware::from_fn(web::no_nul_in_uri))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

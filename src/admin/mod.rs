@@ -1,11 +1,15 @@
 //! Administration: accounts (list, create, edit, reset password). Admins only.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::web::extract::Path;
+use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+
+use crate::web::extract::Form;
 use serde::Deserialize;
 
 use crate::AppState;

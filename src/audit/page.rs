@@ -2,7 +2,9 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
+
+use crate::web::extract::Query;
 use axum::response::Html;
 use axum::routing::get;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};

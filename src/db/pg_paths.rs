@@ -70,6 +70,25 @@ pub(super) fn socket_dir_for(data_dir: &Path, run_as: RunAs) -> Result<PathBuf, 
         hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
     }
     let dir = std::env::temp_dir().join(format!("plan-portal-pg-{hash:016x}"));
-    prepare_dir(&dir, run_as)?;
+    // The name is predictable and /tmp is shared: never follow what someone else put there.
+    match fs::symlink_metadata(&dir) {
+        Ok(m) if m.file_type().is_dir() && m.uid() == run_as.uid => {}
+        Ok(_) => {
+            return Err(PrivatePgError::Io {
+                path: dir,
+                source: std::io::Error::other(
+                    "exists but is not a folder owned by the server's user",
+                ),
+            });
+        }
+        Err(_) => {
+            fs::create_dir(&dir).map_err(io_err(&dir))?;
+            if run_as.switch {
+                std::os::unix::fs::lchown(&dir, Some(run_as.uid), Some(run_as.gid))
+                    .map_err(io_err(&dir))?;
+            }
+        }
+    }
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).map_err(io_err(&dir))?;
     Ok(dir)
 }

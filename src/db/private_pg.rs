@@ -85,8 +85,16 @@ impl PrivatePostgres {
     /// connections. Blocking: call from the thread that should own the server.
     pub fn start(opts: &PrivatePgOptions) -> Result<Self, PrivatePgError> {
         let bindir = find_bindir(opts.bindir.as_deref())?;
-        let run_as = run_as()?;
+        let mut run_as = run_as()?;
         let data_dir = choose_data_dir(&opts.data_dir, run_as)?;
+        if data_dir.join("PG_VERSION").exists() {
+            // Touch nothing of a cluster another server runs.
+            refuse_if_running(&data_dir)?;
+            // Root runs an existing cluster as whoever owns it, never re-owning its files.
+            if let Some(owner) = cluster_owner(&data_dir, run_as) {
+                run_as = owner;
+            }
+        }
         prepare_dir(&data_dir, run_as)?;
         if !data_dir.join("PG_VERSION").exists() {
             let non_empty = fs::read_dir(&data_dir)
@@ -120,6 +128,27 @@ impl PrivatePostgres {
             .port(PORT)
             .username(SUPERUSER)
             .database(db)
+    }
+
+    /// Connection options for a server that another process started on `data_dir` and still
+    /// runs (for a command run while the portal serves), read from its `postmaster.pid`.
+    pub fn attach(data_dir: &Path) -> Result<PgConnectOptions, PrivatePgError> {
+        let pid_file = data_dir.join("postmaster.pid");
+        let text = fs::read_to_string(&pid_file).map_err(io_err(&pid_file))?;
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        let not_ready = || PrivatePgError::Command {
+            what: "connecting to the running PostgreSQL".into(),
+            detail: "it is not ready yet; try again in a moment".into(),
+        };
+        let (Some(port), Some(socket), Some(&"ready")) = (lines.get(3), lines.get(4), lines.get(7))
+        else {
+            return Err(not_ready());
+        };
+        let port: u16 = port.parse().map_err(|_| not_ready())?;
+        Ok(PgConnectOptions::new_without_pgpass()
+            .socket(socket)
+            .port(port)
+            .username(SUPERUSER))
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -238,6 +267,17 @@ fn find_bindir(explicit: Option<&Path>) -> Result<PathBuf, PrivatePgError> {
         .pop()
         .map(|(_, d)| d)
         .ok_or_else(|| PrivatePgError::ServerNotFound(String::new()))
+}
+
+/// The account that owns an existing cluster, when we are root and it is not root's.
+fn cluster_owner(data_dir: &Path, current: RunAs) -> Option<RunAs> {
+    use std::os::unix::fs::MetadataExt;
+    let m = fs::metadata(data_dir).ok()?;
+    (current.switch && m.uid() != 0).then_some(RunAs {
+        uid: m.uid(),
+        gid: m.gid(),
+        switch: true,
+    })
 }
 
 fn run_as() -> Result<RunAs, PrivatePgError> {

@@ -6,7 +6,9 @@ pub mod views;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::web::extract::Path;
 use axum::response::Html;
 use axum::routing::get;
 

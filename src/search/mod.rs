@@ -2,7 +2,9 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
+
+use crate::web::extract::Query;
 use axum::response::Html;
 use axum::routing::get;
 use serde::Deserialize;
@@ -60,6 +62,23 @@ struct SearchPage {
     message: Option<String>,
     items: Vec<ItemHit>,
     bodies: Vec<BodyHit>,
+    /// More matched than are shown.
+    truncated: bool,
+}
+
+/// Full-width ASCII forms (（，：Ａ１) as their half-width letters, the ideographic space as
+/// a space: Chinese input methods type one, the document often has the other. One char for
+/// one char, so positions in the folded text are positions in the original.
+pub fn fold_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+fn fold(s: &str) -> String {
+    s.chars().map(fold_width).collect()
 }
 
 /// `%`, `_` and `\` are wildcards to LIKE; a user searching for them means them literally.
@@ -78,16 +97,18 @@ fn like_pattern(q: &str) -> String {
 /// The first occurrence of `needle` in `text` (ASCII case folded), with context on each side.
 pub fn snippet(text: &str, needle: &str) -> Option<Snippet> {
     let hay: Vec<char> = text.chars().collect();
-    let pat: Vec<char> = needle.chars().map(|c| c.to_ascii_lowercase()).collect();
+    let folded: Vec<char> = hay
+        .iter()
+        .map(|c| fold_width(*c).to_ascii_lowercase())
+        .collect();
+    let pat: Vec<char> = needle
+        .chars()
+        .map(|c| fold_width(c).to_ascii_lowercase())
+        .collect();
     if pat.is_empty() || pat.len() > hay.len() {
         return None;
     }
-    let start = (0..=hay.len() - pat.len()).find(|&i| {
-        hay[i..i + pat.len()]
-            .iter()
-            .map(|c| c.to_ascii_lowercase())
-            .eq(pat.iter().copied())
-    })?;
+    let start = (0..=hay.len() - pat.len()).find(|&i| folded[i..i + pat.len()] == pat[..])?;
     let end = start + pat.len();
     let from = start.saturating_sub(CONTEXT_CHARS);
     let to = (end + CONTEXT_CHARS).min(hay.len());
@@ -117,6 +138,7 @@ async fn search(
         message: None,
         items: Vec::new(),
         bodies: Vec::new(),
+        truncated: false,
         q: q.clone(),
     };
     if q.is_empty() {
@@ -125,9 +147,13 @@ async fn search(
     if params.q.trim().chars().count() > MAX_QUERY_CHARS {
         page.message = Some(format!("搜索词过长，只按前 {MAX_QUERY_CHARS} 个字搜索。"));
     }
-    let pattern = like_pattern(&q);
+    let pattern = like_pattern(&fold(&q));
     page.items = item_hits(&state.pool, &pattern, &q).await?;
     page.bodies = body_hits(&state.pool, &pattern).await?;
+    page.truncated =
+        page.items.len() as i64 > MAX_RESULTS || page.bodies.len() as i64 > MAX_RESULTS;
+    page.items.truncate(MAX_RESULTS as usize);
+    page.bodies.truncate(MAX_RESULTS as usize);
     render(&page)
 }
 
@@ -136,11 +162,12 @@ async fn item_hits(pool: &PgPool, pattern: &str, q: &str) -> Result<Vec<ItemHit>
         r#"SELECT p.key AS plan_key, p.title AS plan_title, i.key, i.kind AS "kind: ItemKind",
                   i.number, i.title, i.body, i.units_text
            FROM items i JOIN plans p ON p.id = i.plan_id
-           WHERE i.title ILIKE $1 OR i.body ILIKE $1 OR i.units_text ILIKE $1
+           WHERE normalize(i.title, NFKC) ILIKE $1 OR normalize(i.body, NFKC) ILIKE $1
+              OR normalize(i.units_text, NFKC) ILIKE $1
            ORDER BY p.issue_date DESC, p.id, i.position
            LIMIT $2"#,
         pattern,
-        MAX_RESULTS
+        MAX_RESULTS + 1
     )
     .fetch_all(pool)
     .await?;
@@ -168,12 +195,12 @@ async fn body_hits(pool: &PgPool, pattern: &str) -> Result<Vec<BodyHit>, AppErro
            FROM name_spellings s
            LEFT JOIN units u ON u.id = s.unit_id
            LEFT JOIN unit_groups g ON g.id = s.group_id
-           WHERE s.spelling ILIKE $1 OR u.full_name ILIKE $1
+           WHERE normalize(s.spelling, NFKC) ILIKE $1 OR normalize(u.full_name, NFKC) ILIKE $1
            GROUP BY s.unit_id, s.group_id, u.name, g.name
            ORDER BY s.group_id NULLS FIRST, s.unit_id
            LIMIT $2"#,
         pattern,
-        MAX_RESULTS
+        MAX_RESULTS + 1
     )
     .fetch_all(pool)
     .await?;
@@ -213,6 +240,13 @@ mod tests {
         let s = snippet(&long, "消防").expect("found");
         assert!(s.before.starts_with('…') && s.after.ends_with('…'));
         assert_eq!(s.before.chars().count(), CONTEXT_CHARS + 1);
+    }
+
+    #[test]
+    fn snippet_matches_across_widths() {
+        let s = snippet("各县(市、区)人民政府负责", "各县（市、区）").expect("found");
+        assert_eq!(s.hit, "各县(市、区)");
+        assert_eq!(fold("ＡＢ１（）　"), "AB1() ");
     }
 
     #[test]

@@ -7,17 +7,24 @@ use super::PlanSeed;
 use super::load::{BodyIds, Change, LoadError, Tx, set_diff};
 use crate::plan::model::UnitKind;
 
+/// The plan being loaded and its jurisdiction.
+#[derive(Clone, Copy)]
+pub(super) struct Scope {
+    pub plan_id: i64,
+    pub jurisdiction_id: i64,
+}
+
 pub(super) async fn sync(
     tx: &mut Tx<'_>,
-    jurisdiction_id: i64,
+    at: Scope,
     seed: &PlanSeed,
     changes: &mut Vec<Change>,
 ) -> Result<BodyIds, LoadError> {
     let mut ids = BodyIds::default();
-    units(tx, jurisdiction_id, seed, &mut ids, changes).await?;
-    groups(tx, jurisdiction_id, seed, &mut ids, changes).await?;
-    spellings(tx, jurisdiction_id, seed, &ids, changes).await?;
-    members(tx, jurisdiction_id, seed, &ids, changes).await?;
+    units(tx, at.jurisdiction_id, seed, &mut ids, changes).await?;
+    groups(tx, at.jurisdiction_id, seed, &mut ids, changes).await?;
+    spellings(tx, at, seed, &ids, changes).await?;
+    members(tx, at, seed, &ids, changes).await?;
     Ok(ids)
 }
 
@@ -40,13 +47,15 @@ async fn units(
     for u in &seed.units {
         let id = match existing.get(&u.name) {
             Some((id, full_name, kind)) => {
-                if full_name != &u.full_name || *kind != u.kind {
+                // A seed that does not state a full name leaves the one another seed gave.
+                let full_name_changed = u.full_name.is_some() && full_name != &u.full_name;
+                if full_name_changed || *kind != u.kind {
                     changes.push(Change::Updated(format!(
                         "unit 「{}」: full name or kind",
                         u.name
                     )));
                     sqlx::query!(
-                        "UPDATE units SET full_name = $2, kind = $3 WHERE id = $1",
+                        "UPDATE units SET full_name = COALESCE($2, full_name), kind = $3 WHERE id = $1",
                         id,
                         u.full_name,
                         u.kind as UnitKind
@@ -109,11 +118,12 @@ async fn groups(
     Ok(())
 }
 
-/// Spellings of the seed's bodies follow the seed. A spelling that belongs to a body the seed
-/// does not declare is a conflict, not something to take over silently.
+/// Spellings follow the seed, but a reload removes only spellings this plan's seed declared:
+/// another plan of the jurisdiction, or an admin, may have added the rest. A spelling that
+/// already names another body is a conflict, not something to take over silently.
 async fn spellings(
     tx: &mut Tx<'_>,
-    jurisdiction_id: i64,
+    at: Scope,
     seed: &PlanSeed,
     ids: &BodyIds,
     changes: &mut Vec<Change>,
@@ -131,40 +141,45 @@ async fn spellings(
             desired.insert(s.clone(), (None, id, format!("group 「{}」", g.name)));
         }
     }
-    let ours_units: HashSet<i64> = ids.units.values().copied().collect();
-    let ours_groups: HashSet<i64> = ids.groups.values().copied().collect();
     let existing = sqlx::query!(
-        "SELECT spelling, unit_id, group_id FROM name_spellings WHERE jurisdiction_id = $1",
-        jurisdiction_id
+        r#"SELECT s.spelling, s.unit_id, s.group_id, s.source_plan_id,
+                  COALESCE(u.name, g.name) AS "owner!"
+           FROM name_spellings s
+           LEFT JOIN units u ON u.id = s.unit_id
+           LEFT JOIN unit_groups g ON g.id = s.group_id
+           WHERE s.jurisdiction_id = $1"#,
+        at.jurisdiction_id
     )
     .fetch_all(&mut **tx)
     .await?;
     let mut kept = HashSet::new();
     for e in existing {
-        let ours = e.unit_id.is_some_and(|u| ours_units.contains(&u))
-            || e.group_id.is_some_and(|g| ours_groups.contains(&g));
+        let mine = e.source_plan_id == Some(at.plan_id);
         match desired.get(&e.spelling) {
             Some((u, g, _)) if (*u, *g) == (e.unit_id, e.group_id) => {
                 kept.insert(e.spelling);
+                continue;
             }
-            Some((_, _, owner)) if !ours => {
+            Some((_, _, wanted)) if !mine => {
                 return Err(LoadError::Conflict(format!(
-                    "「{}」 already names another unit or group of this jurisdiction, not {owner}",
-                    e.spelling
+                    "「{}」 already names 「{}」 in this jurisdiction (declared by another plan or an admin), so it cannot also name {wanted}",
+                    e.spelling, e.owner
                 )));
             }
-            _ if ours => {
-                changes.push(Change::Removed(format!("spelling 「{}」", e.spelling)));
-                sqlx::query!(
-                    "DELETE FROM name_spellings WHERE jurisdiction_id = $1 AND spelling = $2",
-                    jurisdiction_id,
-                    e.spelling
-                )
-                .execute(&mut **tx)
-                .await?;
-            }
+            None if !mine => continue,
             _ => {}
         }
+        changes.push(Change::Removed(format!(
+            "spelling 「{}」 of 「{}」",
+            e.spelling, e.owner
+        )));
+        sqlx::query!(
+            "DELETE FROM name_spellings WHERE jurisdiction_id = $1 AND spelling = $2",
+            at.jurisdiction_id,
+            e.spelling
+        )
+        .execute(&mut **tx)
+        .await?;
     }
     let mut new: Vec<_> = desired.iter().filter(|(s, _)| !kept.contains(*s)).collect();
     new.sort_by(|a, b| a.0.cmp(b.0));
@@ -173,11 +188,13 @@ async fn spellings(
             changes.push(Change::Added(format!("spelling 「{spelling}」 of {owner}")));
         }
         sqlx::query!(
-            "INSERT INTO name_spellings (jurisdiction_id, spelling, unit_id, group_id) VALUES ($1, $2, $3, $4)",
-            jurisdiction_id,
+            r#"INSERT INTO name_spellings (jurisdiction_id, spelling, unit_id, group_id, source_plan_id)
+               VALUES ($1, $2, $3, $4, $5)"#,
+            at.jurisdiction_id,
             spelling,
             *unit_id,
-            *group_id
+            *group_id,
+            at.plan_id
         )
         .execute(&mut **tx)
         .await?;
@@ -185,10 +202,12 @@ async fn spellings(
     Ok(())
 }
 
-/// A group whose seed lists members gets exactly those; one without keeps what an admin set.
+/// A group whose seed lists members gets at least those; members this plan's seed added
+/// earlier and no longer lists are removed. Members from elsewhere (another plan, an admin)
+/// stay. A group without a member list keeps what it has.
 async fn members(
     tx: &mut Tx<'_>,
-    jurisdiction_id: i64,
+    at: Scope,
     seed: &PlanSeed,
     ids: &BodyIds,
     changes: &mut Vec<Change>,
@@ -199,22 +218,33 @@ async fn members(
             continue;
         };
         let rows = sqlx::query!(
-            r#"SELECT u.name FROM unit_group_members m JOIN units u ON u.id = m.unit_id
+            r#"SELECT u.name, m.source_plan_id FROM unit_group_members m JOIN units u ON u.id = m.unit_id
                WHERE m.group_id = $1"#,
             group_id
         )
         .fetch_all(&mut **tx)
         .await?;
-        let old: HashSet<String> = rows.into_iter().map(|r| r.name).collect();
+        let old: HashSet<String> = rows.iter().map(|r| r.name.clone()).collect();
         let new: HashSet<String> = members.iter().cloned().collect();
-        let (added, removed) = set_diff(&old, &new);
+        let (added, not_listed) = set_diff(&old, &new);
+        let removed: Vec<&String> = not_listed
+            .into_iter()
+            .filter(|n| {
+                rows.iter()
+                    .any(|r| &&r.name == n && r.source_plan_id == Some(at.plan_id))
+            })
+            .collect();
         for name in &added {
-            let unit_id = ids.units.get(*name).copied();
+            let Some(unit_id) = ids.units.get(*name).copied() else {
+                continue;
+            };
             sqlx::query!(
-                "INSERT INTO unit_group_members (group_id, unit_id, jurisdiction_id) VALUES ($1, $2, $3)",
+                r#"INSERT INTO unit_group_members (group_id, unit_id, jurisdiction_id, source_plan_id)
+                   VALUES ($1, $2, $3, $4)"#,
                 group_id,
                 unit_id,
-                jurisdiction_id
+                at.jurisdiction_id,
+                at.plan_id
             )
             .execute(&mut **tx)
             .await?;

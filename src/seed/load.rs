@@ -13,7 +13,7 @@ pub(super) type Tx<'a> = Transaction<'a, Postgres>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("database error: {0}")]
+    #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error("{0}")]
     Conflict(String),
@@ -53,7 +53,11 @@ pub async fn load(
     let mut changes = Vec::new();
     let jurisdiction_id = jurisdiction(&mut tx, &seed.meta.jurisdiction, &mut changes).await?;
     let plan_id = plan(&mut tx, jurisdiction_id, &seed.meta, &mut changes).await?;
-    let ids = super::bodies::sync(&mut tx, jurisdiction_id, seed, &mut changes).await?;
+    let scope = super::bodies::Scope {
+        plan_id,
+        jurisdiction_id,
+    };
+    let ids = super::bodies::sync(&mut tx, scope, seed, &mut changes).await?;
     super::items::sync(&mut tx, plan_id, seed, &ids, &mut changes).await?;
     if dry_run {
         tx.rollback().await?;

@@ -8,6 +8,7 @@ mod raw;
 mod targets;
 mod validate;
 mod validate_items;
+mod validate_targets;
 
 use std::fmt;
 use std::path::Path;

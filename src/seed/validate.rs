@@ -12,12 +12,28 @@ use crate::plan::model::{ItemKind, UnitKind};
 
 pub fn parse(text: &str) -> Result<PlanSeed, Vec<SeedIssue>> {
     let lines = LineIndex::new(text);
+    // PostgreSQL text cannot hold NUL; refuse it here, with its line, whatever field it is in.
+    for (i, line) in text.lines().enumerate() {
+        if line.contains('\0') || line.contains("\\u0000") || line.contains("\\U00000000") {
+            return Err(vec![SeedIssue {
+                line: i + 1,
+                field: key_on_line(line).unwrap_or_else(|| "syntax".into()),
+                message: "the NUL character is not allowed".into(),
+            }]);
+        }
+    }
     let raw: RawSeed = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| lines.line(s.start)).unwrap_or(0);
         let message = e.message().trim().to_string();
+        let on_line = text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .and_then(key_on_line);
         vec![SeedIssue {
             line,
-            field: field_in_message(&message).unwrap_or_else(|| "syntax".into()),
+            field: field_in_message(&message)
+                .or(on_line)
+                .unwrap_or_else(|| "syntax".into()),
             message,
         }]
     })?;
@@ -33,6 +49,17 @@ pub fn parse(text: &str) -> Result<PlanSeed, Vec<SeedIssue>> {
         v.issues.sort_by_key(|i| i.line);
         Err(v.issues)
     }
+}
+
+/// The key of a `key = value` line, to name the field of a type error.
+fn key_on_line(line: &str) -> Option<String> {
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    let simple = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+    simple.then(|| key.to_string())
 }
 
 /// toml names the field in backticks ("missing field `title`", "unknown field `titel`").

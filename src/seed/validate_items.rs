@@ -2,10 +2,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::raw::{RawItem, RawTarget, S};
+use super::raw::{RawItem, S};
 use super::validate::Validator;
-use super::{AssignmentSeed, ItemSeed, ItemTarget, MilestoneSeed, Party};
-use crate::plan::model::{Aggregation, Comparator, IndicatorTarget, ItemKind, Percent, Role};
+use super::{AssignmentSeed, ItemSeed, MilestoneSeed, Party};
+use crate::plan::model::{ItemKind, Role};
+
+/// Item numbers stay far below the loader's parking offset.
+const MAX_NUMBER: i32 = 9999;
 
 impl Validator {
     #[allow(clippy::too_many_arguments)]
@@ -26,9 +29,13 @@ impl Validator {
             self.issue(&r.key, f("key"), format!("duplicate key 「{key}」"));
         }
         let number = match i32::try_from(*r.number.get_ref()) {
-            Ok(n) if n > 0 => n,
+            Ok(n) if (1..=MAX_NUMBER).contains(&n) => n,
             _ => {
-                self.issue(&r.number, f("number"), "must be a positive whole number");
+                self.issue(
+                    &r.number,
+                    f("number"),
+                    format!("must be a whole number from 1 to {MAX_NUMBER}"),
+                );
                 1
             }
         };
@@ -85,6 +92,7 @@ impl Validator {
                 parent
             }
         };
+        self.foreign_fields(r, kind, path);
         let (units_text, assignments) = self.units(r, kind, path, names);
         let milestones = self.milestones(r, path, keys);
         let target = self.target(r, kind, path);
@@ -237,120 +245,41 @@ impl Validator {
         out
     }
 
-    fn target(&mut self, r: &RawItem, kind: ItemKind, path: &str) -> Option<ItemTarget> {
-        let f = |name: &str| format!("{path}.{name}");
-        match kind {
-            ItemKind::Indicator => {
-                let Some(t) = &r.target else {
-                    self.issue(&r.key, f("target"), "missing table `target`");
-                    return None;
-                };
-                let measure_unit = r
-                    .measure_unit
-                    .as_ref()
-                    .map(|u| u.get_ref().trim().to_string());
-                let target = self.indicator_target(t.get_ref(), &f("target"))?;
-                Some(ItemTarget::Indicator {
-                    measure_unit: measure_unit.unwrap_or_default(),
-                    target,
-                    note: t.get_ref().note.clone().filter(|n| !n.trim().is_empty()),
-                })
-            }
-            ItemKind::Subtarget => {
-                let (Some(metric), Some(cmp), Some(value), Some(unit)) =
-                    (&r.metric, &r.comparator, &r.value, &r.measure_unit)
-                else {
-                    self.issue(
-                        &r.key,
-                        f("metric"),
-                        "a sub-target needs `metric`, `comparator`, `value` and `measure_unit`",
-                    );
-                    return None;
-                };
-                let comparator = self.comparator(cmp, &f("comparator"))?;
-                Some(ItemTarget::Subtarget {
-                    metric: self.text(metric, &f("metric")),
-                    comparator,
-                    value: value.get_ref().0,
-                    measure_unit: unit.get_ref().trim().to_string(),
-                })
-            }
-            _ => {
-                if let Some(t) = &r.target {
-                    self.issue(t, f("target"), format!("not allowed for {}", kind.label()));
-                }
-                None
-            }
-        }
-    }
-
-    fn comparator(&mut self, s: &S<String>, field: &str) -> Option<Comparator> {
-        let c = Comparator::parse(s.get_ref().trim());
-        if c.is_none() {
-            self.issue(
-                s,
-                field,
-                format!("「{}」 is not one of <, <=, >, >=", s.get_ref()),
-            );
-        }
-        c
-    }
-
-    fn indicator_target(&mut self, t: &RawTarget, field: &str) -> Option<IndicatorTarget> {
-        let f = |name: &str| format!("{field}.{name}");
-        match t.rule.get_ref().as_str() {
-            "relative_decrease" => {
-                let (Some(percent), Some(label)) = (&t.percent, &t.baseline_label) else {
-                    self.issue(
-                        &t.rule,
-                        f("percent"),
-                        "relative_decrease needs `percent` and `baseline_label`",
-                    );
-                    return None;
-                };
-                let Some(p) = Percent::new(percent.get_ref().0) else {
-                    self.issue(percent, f("percent"), "must be more than 0 and at most 100");
-                    return None;
-                };
-                Some(IndicatorTarget::RelativeDecrease {
-                    percent: p,
-                    baseline_label: self.text(label, &f("baseline_label")),
-                    baseline_year: t
-                        .baseline_year
-                        .as_ref()
-                        .map(|y| self.year(y, &f("baseline_year"))),
-                    baseline_value: t.baseline_value.as_ref().map(|v| v.get_ref().0),
-                })
-            }
-            "absolute_bound" => {
-                let (Some(cmp), Some(value), Some(agg)) = (&t.comparator, &t.value, &t.aggregation)
-                else {
-                    self.issue(
-                        &t.rule,
-                        f("comparator"),
-                        "absolute_bound needs `comparator`, `value` and `aggregation`",
-                    );
-                    return None;
-                };
-                let comparator = self.comparator(cmp, &f("comparator"))?;
-                let Some(aggregation) = Aggregation::parse(agg.get_ref()) else {
-                    self.issue(agg, f("aggregation"), "must be end_year or annual_average");
-                    return None;
-                };
-                Some(IndicatorTarget::AbsoluteBound {
-                    comparator,
-                    value: value.get_ref().0,
-                    aggregation,
-                })
-            }
-            other => {
-                self.issue(
-                    &t.rule,
-                    f("rule"),
-                    format!("「{other}」 is not relative_decrease or absolute_bound"),
+    /// Fields another kind of item takes are refused rather than ignored.
+    fn foreign_fields(&mut self, r: &RawItem, kind: ItemKind, path: &str) {
+        let label = kind.label();
+        let refuse = |v: &mut Self, at: Option<&S<String>>, field: &str| {
+            if let Some(at) = at {
+                v.issue(
+                    at,
+                    format!("{path}.{field}"),
+                    format!("not allowed for {label}"),
                 );
-                None
             }
+        };
+        if kind != ItemKind::Column {
+            refuse(self, r.after.as_ref(), "after");
+        }
+        if !matches!(kind, ItemKind::Indicator | ItemKind::Subtarget) {
+            refuse(self, r.measure_unit.as_ref(), "measure_unit");
+        }
+        if kind != ItemKind::Subtarget {
+            refuse(self, r.metric.as_ref(), "metric");
+            refuse(self, r.comparator.as_ref(), "comparator");
+            if let Some(v) = &r.value {
+                self.issue(
+                    v,
+                    format!("{path}.value"),
+                    format!("not allowed for {label}"),
+                );
+            }
+        }
+        if kind == ItemKind::Indicator && r.measure_unit.is_none() {
+            self.issue(
+                &r.key,
+                format!("{path}.measure_unit"),
+                "missing field `measure_unit`",
+            );
         }
     }
 
@@ -379,7 +308,14 @@ impl Validator {
                 .position(|i| i.key == *after.get_ref() && i.kind == ItemKind::Task)
             {
                 Some(pos) if items[pos].parent == block[0].parent => {
-                    let at = pos + 1;
+                    let at = pos
+                        + 1
+                        + items[pos + 1..]
+                            .iter()
+                            .take_while(|i| {
+                                matches!(i.kind, ItemKind::Column | ItemKind::ColumnArea)
+                            })
+                            .count();
                     items.splice(at..at, block);
                 }
                 _ => {

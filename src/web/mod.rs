@@ -1,9 +1,10 @@
 //! Shared pages and assets: the page chrome, the stylesheet, the health check, the 404 page,
 //! and the same-origin check on every state-changing request.
 
+pub mod extract;
 mod origin;
 
-pub use origin::same_origin_only;
+pub use origin::{no_nul_in_uri, same_origin_only};
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};

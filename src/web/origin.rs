@@ -36,3 +36,12 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
         )
     }
 }
+
+/// `%00` in an address is never meant; PostgreSQL could not even compare it.
+pub async fn no_nul_in_uri(req: Request, next: Next) -> Response {
+    let uri = req.uri().to_string().to_ascii_lowercase();
+    if uri.contains("%00") {
+        return error_page(StatusCode::BAD_REQUEST, Some("网址中含有不允许的字符。"));
+    }
+    next.run(req).await
+}

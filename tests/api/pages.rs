@@ -134,3 +134,31 @@ async fn unit_page_lists_duties_direct_and_through_groups() {
         "{lead:?}"
     );
 }
+
+#[tokio::test]
+async fn malformed_addresses_get_chinese_error_pages() {
+    let app = spawn_app().await;
+    for (path, status) in [
+        ("/plans/%FF", 404),
+        ("/plans/jincheng-2023-33/items/%FF%FE", 404),
+        ("/search?q=%00", 400),
+        ("/plans/%00", 400),
+        ("/search?q=a&q=b", 400),
+    ] {
+        let resp = app.get(path).await;
+        assert_eq!(resp.status(), status, "{path}");
+        let ctype = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        assert!(ctype.starts_with("text/html"), "{path}: {ctype}");
+        let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
+        assert_eq!(
+            select(&doc, "html[lang='zh-CN'] .error-page").len(),
+            1,
+            "{path}"
+        );
+    }
+}

@@ -66,3 +66,13 @@ async fn search_treats_wildcards_literally_and_survives_odd_input() {
         "input is escaped"
     );
 }
+
+#[tokio::test]
+async fn full_width_and_half_width_punctuation_find_the_same_items() {
+    let app = spawn_app().await;
+    let half = app.page("/search?q=各县(市、区)人民政府").await;
+    let full = app.page("/search?q=各县（市、区）人民政府").await;
+    let n_half = texts(&half, ".hit-title a").len();
+    assert!(n_half > 30, "{n_half}");
+    assert_eq!(texts(&full, ".hit-title a").len(), n_half);
+}

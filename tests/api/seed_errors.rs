@@ -55,7 +55,7 @@ fn cases() -> Vec<(&'static str, String, usize, &'static str)> {
         "syntax error",
         replace_line(text, l, "title = \"推进安全法治体系建设"),
         l,
-        "syntax",
+        "title",
     ));
 
     let l = line_of(text, "responsible = [\"市司法局\"", task2);
@@ -88,6 +88,47 @@ fn cases() -> Vec<(&'static str, String, usize, &'static str)> {
         replace_line(text, l, "key = \"task-2\""),
         l,
         "tasks[2].key",
+    ));
+
+    let l = line_of(text, "number = 2", task2);
+    out.push((
+        "number too large",
+        replace_line(text, l, "number = 10000"),
+        l,
+        "tasks[1].number",
+    ));
+
+    let l = line_of(text, "number = 2", task2);
+    out.push((
+        "wrong type",
+        replace_line(text, l, "number = 2.5"),
+        l,
+        "number",
+    ));
+
+    let l = line_of(text, "title = \"推进安全法治体系建设\"", task2);
+    out.push((
+        "NUL character",
+        replace_line(text, l, "title = \"推进\\u0000安全\""),
+        l,
+        "title",
+    ));
+
+    let l = line_of(text, "category = \"category-1\"", task2);
+    let broken = replace_line(text, l, "category = \"category-1\"\nafter = \"task-1\"");
+    out.push(("field of another kind", broken, l + 1, "tasks[1].after"));
+
+    let ind = line_of(text, "rule = \"relative_decrease\"", 1);
+    let broken = replace_line(
+        text,
+        ind,
+        "rule = \"relative_decrease\"\nbaseline_value = -3",
+    );
+    out.push((
+        "negative baseline",
+        broken,
+        ind + 1,
+        "indicators[0].target.baseline_value",
     ));
 
     // A missing field is reported at the table that lacks it.

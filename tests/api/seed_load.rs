@@ -354,3 +354,57 @@ async fn plans_of_two_cities_live_side_by_side() {
     let doc = app.page("/plans/jincheng-2023-33").await;
     assert_eq!(texts(&doc, ".stats strong"), ["4", "4", "29", "17"]);
 }
+
+#[tokio::test]
+async fn two_plans_of_one_jurisdiction_do_not_undo_each_other() {
+    let app = spawn_app().await;
+    // A second Jincheng plan that names 市应急局 with an alias of its own and lists only two
+    // county governments in the county group.
+    let second = OTHER_CITY
+        .replace("test-city-2024-1", "jincheng-2024-9")
+        .replace("jurisdiction = \"测试市\"", "jurisdiction = \"晋城市\"")
+        .replace(
+            "name = \"市应急局\"\nkind = \"department\"",
+            "name = \"市应急局\"\nkind = \"department\"\naliases = [\"晋城市应急局\"]",
+        )
+        .replace("name = \"甲县人民政府\"", "name = \"城区人民政府\"")
+        .replace(
+            "members = [\"甲县人民政府\"]",
+            "members = [\"城区人民政府\"]",
+        );
+    let changes = app
+        .load_seed(&second, false)
+        .await
+        .expect("second plan loads");
+    assert!(
+        !changes
+            .iter()
+            .any(|c| matches!(c, seed::Change::Removed(_))),
+        "{changes:?}"
+    );
+    // Reloading either file again changes nothing.
+    assert!(
+        app.load_seed(seed::BUNDLED, false)
+            .await
+            .expect("reload")
+            .is_empty()
+    );
+    assert!(
+        app.load_seed(&second, false)
+            .await
+            .expect("reload")
+            .is_empty()
+    );
+    let members = count(&app, "SELECT count(*) FROM unit_group_members m JOIN unit_groups g ON g.id = m.group_id WHERE g.name = '各县(市、区)人民政府'").await;
+    assert_eq!(members, 6);
+    // A spelling another plan gave to one body cannot be taken by a different body.
+    let clash = second.replace(
+        "aliases = [\"晋城市应急局\"]",
+        "aliases = [\"晋城市应急局\", \"市财政局\"]",
+    );
+    let err = app.load_seed(&clash, false).await.expect_err("refused");
+    assert!(
+        err.contains("「市财政局」 already names 「市财政局」"),
+        "{err}"
+    );
+}

@@ -114,6 +114,21 @@ async fn two_runs(bin: &Path, root: &Path, as_user: Option<(u32, u32)>) {
     let data_dir = root.join("data").join("postgres");
     let first = start(bin, &data_dir, as_user);
     check_serves_the_plan(&first.url).await;
+    // A command run while the portal serves uses the portal's own server.
+    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/jincheng-2023-33.toml");
+    let out = Command::new(bin)
+        .args(["seed", "load", seed, "--dry-run", "--data-dir"])
+        .arg(&data_dir)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("seed load runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("would change 0 thing(s)"), "{stdout}");
     let log = first.stop().join("\n");
     assert!(log.contains("creating a new PostgreSQL cluster"), "{log}");
     assert!(log.contains("loaded the bundled plan"), "{log}");

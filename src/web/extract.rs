@@ -1,0 +1,76 @@
+//! Extractors whose failures answer with the portal's own Chinese error pages instead of
+//! axum's plain-text rejections.
+
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+/// A path parameter that does not parse names no page.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|_: PathRejection| AppError::NotFound)
+    }
+}
+
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|_: QueryRejection| AppError::BadRequest("网址中的查询参数不正确。".into()))
+    }
+}
+
+/// A URL-encoded form; control characters other than line breaks and tabs are refused,
+/// since no field of the portal takes them (and PostgreSQL cannot store NUL).
+pub struct Form<T>(pub T);
+
+impl<T, S> FromRequest<S> for Form<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge)?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|_| AppError::BadRequest("表单内容无法识别，请返回后重新提交。".into()))?;
+        let bad = pairs
+            .iter()
+            .flat_map(|(k, v)| k.chars().chain(v.chars()))
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'));
+        if bad {
+            return Err(AppError::BadRequest(
+                "输入内容中含有不允许的控制字符。".into(),
+            ));
+        }
+        serde_urlencoded::from_bytes(&bytes)
+            .map(Form)
+            .map_err(|_| AppError::BadRequest("表单内容无法识别，请返回后重新提交。".into()))
+    }
+}
