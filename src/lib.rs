@@ -9,6 +9,7 @@ pub mod audit;
 pub mod db;
 pub mod error;
 pub mod plan;
+pub mod reports;
 pub mod search;
 pub mod seed;
 pub mod startup;

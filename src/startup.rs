@@ -12,7 +12,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::audit::Actor;
-use crate::{accounts, admin, audit, db, plan, search, seed, units, web};
+use crate::{accounts, admin, audit, db, plan, reports, search, seed, units, web};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes())
         .merge(audit::routes())
         .merge(plan::routes())
+        .merge(reports::routes())
         .merge(units::routes())
         .merge(search::routes())
         .merge(web::routes())
@@ -130,5 +131,6 @@ pub async fn prepare_database(pool: &PgPool) -> anyhow::Result<()> {
             "empty database: loaded the bundled plan"
         );
     }
+    reports::rounds::ensure_schedules(pool).await?;
     Ok(())
 }

@@ -84,7 +84,7 @@ async fn login_form(
     jar: CookieJar,
     Query(q): Query<NextParam>,
 ) -> Result<Response, AppError> {
-    let next = safe_next(q.next.as_deref());
+    let next = safe_next(Some(q.next.as_deref().unwrap_or("/todo")));
     // A signed-in user sees the form too (to switch accounts); the header says who they are.
     let token = password::random_hex(32);
     let page = LoginPage {

@@ -5,6 +5,7 @@ mod admin;
 mod cli;
 mod helpers;
 mod pages;
+mod reports;
 mod search;
 mod seed_errors;
 mod seed_load;

@@ -1,0 +1,155 @@
+//! Report types: progress status, workflow state, completion percentage.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+/// 未启动 / 推进中 / 已完成 / 滞后 / 常态化推进.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Serialize)]
+#[sqlx(type_name = "progress_status", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ProgressStatus {
+    NotStarted,
+    InProgress,
+    Completed,
+    Lagging,
+    Ongoing,
+}
+
+impl ProgressStatus {
+    pub const ALL: [ProgressStatus; 5] = [
+        ProgressStatus::NotStarted,
+        ProgressStatus::InProgress,
+        ProgressStatus::Completed,
+        ProgressStatus::Lagging,
+        ProgressStatus::Ongoing,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ProgressStatus::NotStarted => "未启动",
+            ProgressStatus::InProgress => "推进中",
+            ProgressStatus::Completed => "已完成",
+            ProgressStatus::Lagging => "滞后",
+            ProgressStatus::Ongoing => "常态化推进",
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            ProgressStatus::NotStarted => "not_started",
+            ProgressStatus::InProgress => "in_progress",
+            ProgressStatus::Completed => "completed",
+            ProgressStatus::Lagging => "lagging",
+            ProgressStatus::Ongoing => "ongoing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        ProgressStatus::ALL.into_iter().find(|p| p.slug() == s)
+    }
+}
+
+/// Where a report stands in the workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Serialize)]
+#[sqlx(type_name = "report_state", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ReportState {
+    Draft,
+    AwaitingApproval,
+    Submitted,
+    Accepted,
+    Returned,
+}
+
+impl ReportState {
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportState::Draft => "草稿",
+            ReportState::AwaitingApproval => "待单位审核",
+            ReportState::Submitted => "已报送",
+            ReportState::Accepted => "已采纳",
+            ReportState::Returned => "已退回",
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            ReportState::Draft => "draft",
+            ReportState::AwaitingApproval => "awaiting_approval",
+            ReportState::Submitted => "submitted",
+            ReportState::Accepted => "accepted",
+            ReportState::Returned => "returned",
+        }
+    }
+
+    /// The unit may still change the report.
+    pub fn editable(self) -> bool {
+        matches!(self, ReportState::Draft | ReportState::Returned)
+    }
+}
+
+/// A completion percentage from 0 to 100, at most two decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Completion(Decimal);
+
+impl Completion {
+    pub fn parse(s: &str) -> Result<Option<Self>, &'static str> {
+        let s = s.trim().trim_end_matches(['%', '％']).trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        let d: Decimal = s.parse().map_err(|_| "完成比例须为 0 到 100 之间的数字")?;
+        if d < Decimal::ZERO || d > Decimal::ONE_HUNDRED {
+            return Err("完成比例须为 0 到 100 之间的数字");
+        }
+        if d.scale() > 2 {
+            return Err("完成比例最多保留两位小数");
+        }
+        Ok(Some(Completion(d)))
+    }
+
+    pub fn value(self) -> Decimal {
+        self.0
+    }
+}
+
+impl fmt::Display for Completion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", self.0.normalize())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completion_parses_what_people_type() {
+        assert_eq!(Completion::parse("").expect("ok"), None);
+        assert_eq!(
+            Completion::parse(" 60% ")
+                .expect("ok")
+                .map(|c| c.to_string()),
+            Some("60%".into())
+        );
+        assert_eq!(
+            Completion::parse("12.5％")
+                .expect("ok")
+                .map(|c| c.to_string()),
+            Some("12.5%".into())
+        );
+        assert!(Completion::parse("101").is_err());
+        assert!(Completion::parse("-1").is_err());
+        assert!(Completion::parse("abc").is_err());
+        assert!(Completion::parse("1.234").is_err());
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in ProgressStatus::ALL {
+            assert_eq!(ProgressStatus::parse(s.slug()), Some(s));
+        }
+        assert!(ReportState::Returned.editable() && !ReportState::Submitted.editable());
+    }
+}

@@ -1,0 +1,501 @@
+//! One report: the unit's form, its history, and the sign-off and review actions.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::model::{Completion, ProgressStatus, ReportState};
+use super::queries::{self, ItemBrief, MilestoneCount, ReportRow, RoundRow, VersionRow};
+use super::workflow::{self, Draft, FlowError, ReportKey, Review};
+use super::{shanghai, today};
+use crate::AppState;
+use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::model::UserRole;
+use crate::accounts::session::SessionUser;
+use crate::error::{AppError, render};
+use crate::plan::model::Role;
+use crate::web::Chrome;
+use crate::web::extract::{Form, Path, Query};
+
+/// What the signed-in account may do with one unit's reports.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Caps {
+    pub read: bool,
+    pub edit: bool,
+    pub approve: bool,
+    pub review: bool,
+}
+
+pub fn caps(user: &SessionUser, unit_id: i64) -> Caps {
+    let own = user.unit_id == Some(unit_id);
+    match user.role {
+        UserRole::Reporter if own => Caps {
+            read: true,
+            edit: true,
+            ..Caps::default()
+        },
+        UserRole::Approver if own => Caps {
+            read: true,
+            approve: true,
+            ..Caps::default()
+        },
+        UserRole::Supervisor => Caps {
+            read: true,
+            review: true,
+            ..Caps::default()
+        },
+        UserRole::Leader | UserRole::Admin => Caps {
+            read: true,
+            ..Caps::default()
+        },
+        _ => Caps::default(),
+    }
+}
+
+/// The form as typed, kept when it comes back with a problem.
+#[derive(Deserialize, Default, Clone)]
+pub struct ReportForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    percent: String,
+    #[serde(default)]
+    progress: String,
+    #[serde(default)]
+    problems: String,
+    #[serde(default)]
+    next_steps: String,
+    #[serde(default)]
+    comment: String,
+    /// `ms_<milestone id>` = count achieved.
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
+impl ReportForm {
+    fn of(r: &ReportRow, milestones: &[MilestoneCount]) -> Self {
+        ReportForm {
+            version: r.version.to_string(),
+            status: r.status.slug().into(),
+            percent: r
+                .percent
+                .map(|p| p.normalize().to_string())
+                .unwrap_or_default(),
+            progress: r.progress.clone(),
+            problems: r.problems.clone(),
+            next_steps: r.next_steps.clone(),
+            rest: milestones
+                .iter()
+                .filter_map(|m| {
+                    m.achieved
+                        .map(|a| (format!("ms_{}", m.milestone_id), a.to_string()))
+                })
+                .collect(),
+            ..ReportForm::default()
+        }
+    }
+
+    pub fn milestone(&self, id: &i64) -> &str {
+        self.rest
+            .get(&format!("ms_{id}"))
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+}
+
+const MAX_TEXT: usize = 5000;
+
+/// Checks the form; problems are (field, message) pairs.
+fn parse_draft(
+    f: &ReportForm,
+    milestones: &[MilestoneCount],
+) -> Result<Draft, Vec<(&'static str, String)>> {
+    let mut errors = Vec::new();
+    let status = ProgressStatus::parse(&f.status);
+    if status.is_none() {
+        errors.push(("status", "请选择进展状态".to_string()));
+    }
+    let percent = Completion::parse(&f.percent).unwrap_or_else(|m| {
+        errors.push(("percent", m.to_string()));
+        None
+    });
+    if status == Some(ProgressStatus::Completed)
+        && percent.is_some_and(|p| p.value() != rust_decimal::Decimal::ONE_HUNDRED)
+    {
+        errors.push((
+            "percent",
+            "状态为“已完成”时，完成比例应为 100 或不填".into(),
+        ));
+    }
+    for (field, text) in [
+        ("progress", &f.progress),
+        ("problems", &f.problems),
+        ("next_steps", &f.next_steps),
+    ] {
+        if text.chars().count() > MAX_TEXT {
+            errors.push((field, format!("不能超过 {MAX_TEXT} 字")));
+        }
+    }
+    let mut counts = Vec::new();
+    for m in milestones {
+        let raw = f.milestone(&m.milestone_id).trim();
+        if raw.is_empty() {
+            continue;
+        }
+        match raw.parse::<i32>() {
+            Ok(n) if (0..=1_000_000).contains(&n) => counts.push((m.milestone_id, n)),
+            _ => errors.push((
+                "milestones",
+                format!("「{}」的完成数须为不小于 0 的整数", m.title),
+            )),
+        }
+    }
+    match status {
+        Some(status) if errors.is_empty() => Ok(Draft {
+            status,
+            percent,
+            progress: f.progress.clone(),
+            problems: f.problems.clone(),
+            next_steps: f.next_steps.clone(),
+            milestones: counts,
+        }),
+        _ => Err(errors),
+    }
+}
+
+struct VersionView {
+    version: i32,
+    action: &'static str,
+    state: &'static str,
+    comment: String,
+    actor: String,
+    at: String,
+}
+
+fn version_view(v: VersionRow) -> VersionView {
+    VersionView {
+        version: v.version,
+        action: match v.action.as_str() {
+            "save" => "保存草稿",
+            "submit" => "报送",
+            "approve" => "单位审核通过",
+            "send_back" => "单位审核退回",
+            "accept" => "督办采纳",
+            "return" => "督办退回",
+            _ => "其他",
+        },
+        state: v.state.label(),
+        comment: v.comment.unwrap_or_default(),
+        actor: v.actor_name,
+        at: shanghai(v.at),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reports/report.html")]
+struct ReportPage {
+    chrome: Chrome,
+    round: RoundRow,
+    item: ItemBrief,
+    item_label: String,
+    unit_name: String,
+    role: Role,
+    report: Option<ReportRow>,
+    caps: Caps,
+    form: ReportForm,
+    statuses: Vec<(&'static str, &'static str)>,
+    milestones: Vec<MilestoneCount>,
+    versions: Vec<VersionView>,
+    errors: Vec<(&'static str, String)>,
+    /// A message about a refused action (conflict, wrong state).
+    alert: Option<String>,
+    notice: Option<&'static str>,
+    overdue: bool,
+    action_path: String,
+}
+
+impl ReportPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    fn editable(&self) -> bool {
+        self.caps.edit && self.report.as_ref().is_none_or(|r| r.state.editable())
+    }
+
+    fn state_is(&self, s: &str) -> bool {
+        self.report.as_ref().is_some_and(|r| r.state.slug() == s)
+    }
+}
+
+/// Everything the page needs, loaded and permission-checked.
+struct Loaded {
+    round: RoundRow,
+    item: ItemBrief,
+    unit_name: String,
+    role: Role,
+    caps: Caps,
+    report: Option<ReportRow>,
+    milestones: Vec<MilestoneCount>,
+    versions: Vec<VersionView>,
+}
+
+async fn load(
+    state: &AppState,
+    user: &SessionUser,
+    round_id: i64,
+    item_key: &str,
+    unit_id: i64,
+) -> Result<Loaded, AppError> {
+    let pool = &state.pool;
+    let round = queries::round(pool, round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let item = queries::item_in_plan(pool, round.plan_id, item_key)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let unit_name = queries::unit_name(pool, unit_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let role = queries::duty_role(pool, item.id, unit_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let caps = caps(user, unit_id);
+    if !caps.read {
+        return Err(AppError::Forbidden);
+    }
+    let report = queries::report(pool, round.id, item.id, unit_id).await?;
+    let milestones =
+        queries::milestone_counts(pool, item.id, report.as_ref().map(|r| r.id)).await?;
+    let versions = match &report {
+        Some(r) => queries::versions(pool, r.id)
+            .await?
+            .into_iter()
+            .map(version_view)
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(Loaded {
+        round,
+        item,
+        unit_name,
+        role,
+        caps,
+        report,
+        milestones,
+        versions,
+    })
+}
+
+fn page(user: SessionUser, l: Loaded, form: Option<ReportForm>, unit_id: i64) -> ReportPage {
+    let form = form.unwrap_or_else(|| match &l.report {
+        Some(r) => ReportForm::of(r, &l.milestones),
+        None => ReportForm {
+            version: "0".into(),
+            status: "in_progress".into(),
+            ..ReportForm::default()
+        },
+    });
+    let submitted = l
+        .report
+        .as_ref()
+        .is_some_and(|r| !r.state.editable() && r.state != ReportState::Draft);
+    ReportPage {
+        chrome: Chrome::new(Some(user)),
+        action_path: format!("/rounds/{}/reports/{}/{unit_id}", l.round.id, l.item.key),
+        overdue: !submitted && today() > l.round.due_on,
+        item_label: l.item.kind.number_label(l.item.number),
+        round: l.round,
+        unit_name: l.unit_name,
+        role: l.role,
+        report: l.report,
+        caps: l.caps,
+        form,
+        statuses: ProgressStatus::ALL
+            .iter()
+            .map(|s| (s.slug(), s.label()))
+            .collect(),
+        milestones: l.milestones,
+        versions: l.versions,
+        errors: Vec::new(),
+        alert: None,
+        notice: None,
+        item: l.item,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Notice {
+    done: Option<String>,
+}
+
+type ReportPath = (String, String, String);
+
+fn ids(p: &ReportPath) -> Result<(i64, i64), AppError> {
+    let round = p.0.parse().map_err(|_| AppError::NotFound)?;
+    let unit = p.2.parse().map_err(|_| AppError::NotFound)?;
+    Ok((round, unit))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(path): Path<ReportPath>,
+    Query(q): Query<Notice>,
+) -> Result<Response, AppError> {
+    let (round_id, unit_id) = ids(&path)?;
+    let loaded = load(&state, &user, round_id, &path.1, unit_id).await?;
+    let mut p = page(user, loaded, None, unit_id);
+    p.notice = q.done.as_deref().map(|d| match d {
+        "save" => "草稿已保存。",
+        "submit" => "已报送。",
+        _ => "已处理。",
+    });
+    Ok(render(&p)?.into_response())
+}
+
+fn flow_alert(e: &FlowError) -> String {
+    match e {
+        FlowError::Conflict(Some(_)) => "保存失败：在您编辑期间，这份报告已被他人保存了新版本。下面显示的是最新版本的内容摘要；您填写的内容仍保留在表单中，请核对后再次提交。".into(),
+        FlowError::Conflict(None) => "保存失败：这份报告已被他人处理，请刷新页面后重试。".into(),
+        FlowError::WrongState(Some(s)) => format!("操作未执行：报告当前状态为“{}”，不能进行此操作。", s.label()),
+        FlowError::WrongState(None) => "操作未执行：这份报告尚未保存。".into(),
+        FlowError::Invalid(_, m) => m.clone(),
+        FlowError::Database(_) => "系统出错，请稍后再试。".into(),
+    }
+}
+
+/// The unit saves or submits its report.
+pub async fn save(
+    State(state): State<AppState>,
+    client: Client,
+    RequireUser(user): RequireUser,
+    Path(path): Path<ReportPath>,
+    Form(form): Form<ReportForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&form.csrf)?;
+    let (round_id, unit_id) = ids(&path)?;
+    let loaded = load(&state, &user, round_id, &path.1, unit_id).await?;
+    if !loaded.caps.edit {
+        return Err(AppError::Forbidden);
+    }
+    let key = ReportKey {
+        round_id,
+        item_id: loaded.item.id,
+        unit_id,
+    };
+    let submit = form.action == "submit";
+    let base = form.version.parse::<i32>().unwrap_or(-1);
+    let actor = user.actor(&client);
+    let result = match parse_draft(&form, &loaded.milestones) {
+        Ok(draft) => workflow::save(&state.pool, &actor, key, base, &draft, submit)
+            .await
+            .map_err(Err),
+        Err(errors) => Err(Ok(errors)),
+    };
+    match result {
+        Ok(_) => {
+            let done = if submit { "submit" } else { "save" };
+            Ok(Redirect::to(&format!(
+                "/rounds/{round_id}/reports/{}/{unit_id}?done={done}",
+                path.1
+            ))
+            .into_response())
+        }
+        Err(Ok(errors)) => {
+            let mut p = page(user, loaded, Some(form), unit_id);
+            p.errors = errors;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response())
+        }
+        Err(Err(FlowError::Database(e))) => Err(e.into()),
+        Err(Err(e)) => {
+            let status = match e {
+                FlowError::Invalid(..) => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::CONFLICT,
+            };
+            let mut form = form;
+            let fresh = load(&state, &user, round_id, &path.1, unit_id).await?;
+            if let FlowError::Conflict(Some(newer)) = &e {
+                form.version = newer.version.to_string();
+            }
+            let mut p = page(user, fresh, Some(form), unit_id);
+            if let FlowError::Invalid(field, m) = &e {
+                p.errors.push((field, m.clone()));
+            }
+            p.alert = Some(flow_alert(&e));
+            Ok((status, render(&p)?).into_response())
+        }
+    }
+}
+
+/// The unit's approver or the bureau's supervisor acts on a submitted report.
+pub async fn review(
+    State(state): State<AppState>,
+    client: Client,
+    RequireUser(user): RequireUser,
+    Path(path): Path<ReportPath>,
+    Form(form): Form<ReportForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&form.csrf)?;
+    let (round_id, unit_id) = ids(&path)?;
+    let loaded = load(&state, &user, round_id, &path.1, unit_id).await?;
+    let action =
+        Review::parse(&form.action).ok_or_else(|| AppError::BadRequest("未知的操作".into()))?;
+    let allowed = match action {
+        Review::Approve | Review::SendBack => loaded.caps.approve,
+        Review::Accept | Review::Return => loaded.caps.review,
+    };
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    let key = ReportKey {
+        round_id,
+        item_id: loaded.item.id,
+        unit_id,
+    };
+    let base = form.version.parse::<i32>().unwrap_or(-1);
+    match workflow::review(
+        &state.pool,
+        &user.actor(&client),
+        key,
+        base,
+        action,
+        &form.comment,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/rounds/{round_id}/reports/{}/{unit_id}?done=review",
+            path.1
+        ))
+        .into_response()),
+        Err(FlowError::Database(e)) => Err(e.into()),
+        Err(e) => {
+            let status = match e {
+                FlowError::Invalid(..) => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::CONFLICT,
+            };
+            let comment = form.comment.clone();
+            let mut p = page(user, loaded, None, unit_id);
+            p.form.comment = comment;
+            if let FlowError::Invalid(field, m) = &e {
+                p.errors.push((field, m.clone()));
+            }
+            p.alert = Some(flow_alert(&e));
+            Ok((status, render(&p)?).into_response())
+        }
+    }
+}

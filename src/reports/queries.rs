@@ -1,0 +1,267 @@
+//! Reading rounds, duties and reports.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sqlx::{PgExecutor, PgPool};
+
+use super::model::{ProgressStatus, ReportState};
+use crate::plan::model::{ItemKind, Role};
+
+#[derive(Debug, Clone)]
+pub struct RoundRow {
+    pub id: i64,
+    pub plan_id: i64,
+    pub plan_key: String,
+    pub key: String,
+    pub title: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub opens_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub scope: Option<String>,
+}
+
+/// What one unit must report on in one round, and where its report stands.
+#[derive(Debug, Clone)]
+pub struct DutyRow {
+    pub round_id: i64,
+    pub item_id: i64,
+    pub item_key: String,
+    pub kind: ItemKind,
+    pub number: i32,
+    pub title: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub role: Role,
+    pub group_name: Option<String>,
+    pub state: Option<ReportState>,
+    pub status: Option<ProgressStatus>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReportRow {
+    pub id: i64,
+    pub state: ReportState,
+    pub version: i32,
+    pub status: ProgressStatus,
+    pub percent: Option<Decimal>,
+    pub progress: String,
+    pub problems: String,
+    pub next_steps: String,
+    pub review_comment: Option<String>,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VersionRow {
+    pub version: i32,
+    pub action: String,
+    pub state: ReportState,
+    pub comment: Option<String>,
+    pub actor_name: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MilestoneCount {
+    pub milestone_id: i64,
+    pub title: String,
+    pub target_count: Option<i32>,
+    pub count_unit: Option<String>,
+    pub achieved: Option<i32>,
+}
+
+pub async fn round(pool: &PgPool, id: i64) -> sqlx::Result<Option<RoundRow>> {
+    sqlx::query_as!(
+        RoundRow,
+        r#"SELECT r.id, r.plan_id, p.key AS plan_key, r.key, r.title, r.period_start, r.period_end,
+                  r.opens_on, r.due_on, r.scope
+           FROM reporting_rounds r JOIN plans p ON p.id = r.plan_id WHERE r.id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Rounds that have opened by `today`, newest first.
+pub async fn open_rounds(pool: &PgPool, today: NaiveDate) -> sqlx::Result<Vec<RoundRow>> {
+    sqlx::query_as!(
+        RoundRow,
+        r#"SELECT r.id, r.plan_id, p.key AS plan_key, r.key, r.title, r.period_start, r.period_end,
+                  r.opens_on, r.due_on, r.scope
+           FROM reporting_rounds r JOIN plans p ON p.id = r.plan_id
+           WHERE r.opens_on <= $1
+           ORDER BY r.due_on DESC, r.id DESC"#,
+        today
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn rounds_of_plan(pool: &PgPool, plan_id: i64) -> sqlx::Result<Vec<RoundRow>> {
+    sqlx::query_as!(
+        RoundRow,
+        r#"SELECT r.id, r.plan_id, p.key AS plan_key, r.key, r.title, r.period_start, r.period_end,
+                  r.opens_on, r.due_on, r.scope
+           FROM reporting_rounds r JOIN plans p ON p.id = r.plan_id
+           WHERE r.plan_id = $1 ORDER BY r.due_on DESC, r.id DESC"#,
+        plan_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Duties in the given rounds; for one unit, or for every unit when `unit_id` is `None`.
+pub async fn duties(
+    pool: &PgPool,
+    round_ids: &[i64],
+    unit_id: Option<i64>,
+) -> sqlx::Result<Vec<DutyRow>> {
+    sqlx::query_as!(
+        DutyRow,
+        r#"SELECT r.id AS "round_id!", i.id AS "item_id!", i.key AS "item_key!",
+                  i.kind AS "kind!: ItemKind", i.number AS "number!", i.title AS "title!",
+                  u.id AS "unit_id!", u.name AS "unit_name!", d.role AS "role!: Role",
+                  g.name AS "group_name?", rep.state AS "state?: ReportState",
+                  rep.status AS "status?: ProgressStatus", rep.updated_at AS "updated_at?"
+           FROM reporting_rounds r
+           JOIN items i ON i.plan_id = r.plan_id AND i.kind IN ('subtarget', 'task', 'project')
+           JOIN unit_duties d ON d.item_id = i.id
+           JOIN units u ON u.id = d.unit_id
+           LEFT JOIN unit_groups g ON g.id = d.group_id
+           LEFT JOIN reports rep ON rep.round_id = r.id AND rep.item_id = i.id AND rep.unit_id = u.id
+           WHERE r.id = ANY($1) AND ($2::bigint IS NULL OR u.id = $2)
+           ORDER BY r.due_on DESC, i.position, u.id"#,
+        round_ids,
+        unit_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The unit's role for the item, if it must report on it at all.
+pub async fn duty_role(pool: &PgPool, item_id: i64, unit_id: i64) -> sqlx::Result<Option<Role>> {
+    sqlx::query_scalar!(
+        r#"SELECT d.role AS "role!: Role" FROM unit_duties d JOIN items i ON i.id = d.item_id
+           WHERE d.item_id = $1 AND d.unit_id = $2 AND i.kind IN ('subtarget', 'task', 'project')"#,
+        item_id,
+        unit_id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn report<'e>(
+    db: impl PgExecutor<'e>,
+    round_id: i64,
+    item_id: i64,
+    unit_id: i64,
+) -> sqlx::Result<Option<ReportRow>> {
+    sqlx::query_as!(
+        ReportRow,
+        r#"SELECT id, state AS "state: ReportState", version, status AS "status: ProgressStatus",
+                  percent, progress, problems, next_steps, review_comment, submitted_at
+           FROM reports WHERE round_id = $1 AND item_id = $2 AND unit_id = $3"#,
+        round_id,
+        item_id,
+        unit_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn versions(pool: &PgPool, report_id: i64) -> sqlx::Result<Vec<VersionRow>> {
+    sqlx::query_as!(
+        VersionRow,
+        r#"SELECT version, action, state AS "state: ReportState", comment, actor_name, at
+           FROM report_versions WHERE report_id = $1 ORDER BY version DESC"#,
+        report_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The item's counted milestones with what this report says was achieved.
+pub async fn milestone_counts(
+    pool: &PgPool,
+    item_id: i64,
+    report_id: Option<i64>,
+) -> sqlx::Result<Vec<MilestoneCount>> {
+    sqlx::query_as!(
+        MilestoneCount,
+        r#"SELECT m.id AS milestone_id, m.title, m.target_count, m.count_unit,
+                  rm.achieved AS "achieved?"
+           FROM milestones m
+           LEFT JOIN report_milestones rm ON rm.milestone_id = m.id AND rm.report_id = $2
+           WHERE m.item_id = $1 AND m.target_count IS NOT NULL
+           ORDER BY m.position"#,
+        item_id,
+        report_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Whether the unit has an enabled approver: then reports go to them before the bureau.
+pub async fn unit_has_approver<'e>(db: impl PgExecutor<'e>, unit_id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM users WHERE unit_id = $1 AND role = 'approver'
+                          AND disabled_at IS NULL) AS "yes!""#,
+        unit_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub struct ItemBrief {
+    pub id: i64,
+    pub key: String,
+    pub kind: ItemKind,
+    pub number: i32,
+    pub title: String,
+    pub body: String,
+}
+
+pub async fn item_in_plan(
+    pool: &PgPool,
+    plan_id: i64,
+    item_key: &str,
+) -> sqlx::Result<Option<ItemBrief>> {
+    sqlx::query_as!(
+        ItemBrief,
+        r#"SELECT id, key, kind AS "kind: ItemKind", number, title, body
+           FROM items WHERE plan_id = $1 AND key = $2"#,
+        plan_id,
+        item_key
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn unit_name(pool: &PgPool, unit_id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!("SELECT name FROM units WHERE id = $1", unit_id)
+        .fetch_optional(pool)
+        .await
+}
+
+#[derive(Debug, Clone)]
+pub struct ReminderRow {
+    pub round_title: String,
+    pub message: String,
+    pub sent_name: String,
+    pub sent_at: DateTime<Utc>,
+}
+
+pub async fn reminders(pool: &PgPool, unit_id: i64) -> sqlx::Result<Vec<ReminderRow>> {
+    sqlx::query_as!(
+        ReminderRow,
+        r#"SELECT r.title AS round_title, m.message, m.sent_name, m.sent_at
+           FROM reminders m JOIN reporting_rounds r ON r.id = m.round_id
+           WHERE m.unit_id = $1 AND m.sent_at > now() - interval '60 days'
+           ORDER BY m.sent_at DESC LIMIT 20"#,
+        unit_id
+    )
+    .fetch_all(pool)
+    .await
+}

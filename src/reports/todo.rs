@@ -1,0 +1,163 @@
+//! The staff home page (待办): what is due this period, what came back, deadlines, what is
+//! overdue, in that order; for supervisors, what waits for review.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Html;
+
+use super::model::ReportState;
+use super::queries::{self, DutyRow, ReminderRow, RoundRow};
+use super::{report_href, shanghai, today};
+use crate::AppState;
+use crate::accounts::extract::RequireUser;
+use crate::accounts::model::UserRole;
+use crate::error::{AppError, render};
+use crate::web::Chrome;
+
+/// One line of a to-do list.
+pub struct Line {
+    pub round_title: String,
+    pub due_on: String,
+    pub label: String,
+    pub title: String,
+    pub unit: String,
+    pub role: &'static str,
+    pub state: &'static str,
+    pub state_slug: &'static str,
+    pub href: String,
+}
+
+fn line(d: &DutyRow, round: &RoundRow) -> Line {
+    Line {
+        round_title: round.title.clone(),
+        due_on: round.due_on.to_string(),
+        label: d.kind.number_label(d.number),
+        title: d.title.clone(),
+        unit: d.unit_name.clone(),
+        role: d.role.label(),
+        state: d.state.map(ReportState::label).unwrap_or("未填报"),
+        state_slug: d.state.map(ReportState::slug).unwrap_or("missing"),
+        href: report_href(d.round_id, &d.item_key, d.unit_id),
+    }
+}
+
+/// An overdue round: how many of the unit's reports in it are still not submitted.
+pub struct Overdue {
+    pub title: String,
+    pub due_on: String,
+    pub missing: usize,
+    pub href: String,
+}
+
+/// For supervisors: a round with reports waiting for review.
+pub struct ReviewQueue {
+    pub title: String,
+    pub due_on: String,
+    pub waiting: usize,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "reports/todo.html")]
+struct TodoPage {
+    chrome: Chrome,
+    reminders: Vec<(String, String, String, String)>,
+    due_now: Vec<Line>,
+    returned: Vec<Line>,
+    to_approve: Vec<Line>,
+    deadlines: Vec<(String, String, usize)>,
+    overdue: Vec<Overdue>,
+    queues: Vec<ReviewQueue>,
+    has_unit: bool,
+}
+
+fn pending(s: Option<ReportState>) -> bool {
+    matches!(
+        s,
+        None | Some(ReportState::Draft) | Some(ReportState::Returned)
+    )
+}
+
+pub async fn todo(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+) -> Result<Html<String>, AppError> {
+    let pool = &state.pool;
+    let today = today();
+    let rounds = queries::open_rounds(pool, today).await?;
+    let round_ids: Vec<i64> = rounds.iter().map(|r| r.id).collect();
+    let find = |id: i64| rounds.iter().find(|r| r.id == id);
+    let mut page = TodoPage {
+        chrome: Chrome::new(None),
+        reminders: Vec::new(),
+        due_now: Vec::new(),
+        returned: Vec::new(),
+        to_approve: Vec::new(),
+        deadlines: Vec::new(),
+        overdue: Vec::new(),
+        queues: Vec::new(),
+        has_unit: user.unit_id.is_some(),
+    };
+    if let Some(unit_id) = user.unit_id {
+        page.reminders = queries::reminders(pool, unit_id)
+            .await?
+            .into_iter()
+            .map(|r: ReminderRow| (shanghai(r.sent_at), r.round_title, r.message, r.sent_name))
+            .collect();
+        let duties = queries::duties(pool, &round_ids, Some(unit_id)).await?;
+        for r in &rounds {
+            let mine: Vec<&DutyRow> = duties.iter().filter(|d| d.round_id == r.id).collect();
+            let missing = mine.iter().filter(|d| pending(d.state)).count();
+            if r.due_on >= today {
+                page.due_now
+                    .extend(mine.iter().filter(|d| pending(d.state)).map(|d| line(d, r)));
+                page.deadlines
+                    .push((r.title.clone(), r.due_on.to_string(), missing));
+            } else if missing > 0 {
+                page.overdue.push(Overdue {
+                    title: r.title.clone(),
+                    due_on: r.due_on.to_string(),
+                    missing,
+                    href: format!("/rounds/{}/board?unit={unit_id}", r.id),
+                });
+            }
+        }
+        for d in duties
+            .iter()
+            .filter(|d| d.state == Some(ReportState::Returned))
+        {
+            if let Some(r) = find(d.round_id) {
+                page.returned.push(line(d, r));
+            }
+        }
+        if user.role == UserRole::Approver {
+            for d in duties
+                .iter()
+                .filter(|d| d.state == Some(ReportState::AwaitingApproval))
+            {
+                if let Some(r) = find(d.round_id) {
+                    page.to_approve.push(line(d, r));
+                }
+            }
+        }
+    }
+    if user.role == UserRole::Supervisor {
+        let duties = queries::duties(pool, &round_ids, None).await?;
+        for r in &rounds {
+            let waiting = duties
+                .iter()
+                .filter(|d| d.round_id == r.id && d.state == Some(ReportState::Submitted))
+                .count();
+            if waiting > 0 || r.due_on >= today {
+                page.queues.push(ReviewQueue {
+                    title: r.title.clone(),
+                    due_on: r.due_on.to_string(),
+                    waiting,
+                    href: format!("/rounds/{}/board?state=submitted", r.id),
+                });
+            }
+        }
+    }
+    page.chrome = Chrome::new(Some(user));
+    render(&page)
+}
