@@ -297,10 +297,11 @@ pub async fn change_own_password(
     Ok(())
 }
 
-/// On a database without accounts, creates `admin`. Returns the password when it was
-/// generated, to be shown once; `PLAN_PORTAL_ADMIN_PASSWORD` supplies one instead.
+/// When no enabled admin account exists (a new database), creates `admin`. Returns the
+/// password when it was generated, to be shown once; `PLAN_PORTAL_ADMIN_PASSWORD` supplies
+/// one instead.
 pub async fn ensure_admin(pool: &PgPool, given: Option<String>) -> Result<Option<String>, OpError> {
-    if queries::count(pool).await? > 0 {
+    if queries::admin_count(pool).await? > 0 {
         return Ok(None);
     }
     let new = NewUser {

@@ -76,10 +76,13 @@ pub async fn by_username(pool: &PgPool, username: &str) -> sqlx::Result<Option<U
     }
 }
 
-pub async fn count(pool: &PgPool) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM users"#)
-        .fetch_one(pool)
-        .await
+/// Enabled admin accounts.
+pub async fn admin_count(pool: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM users WHERE role = 'admin' AND disabled_at IS NULL"#
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// Units an account can be attached to, for select lists: (id, name).

@@ -2,6 +2,7 @@
 //! supervisor's submission board and reminders.
 
 mod board;
+mod form;
 pub mod model;
 mod page;
 pub mod queries;

@@ -1,16 +1,15 @@
 //! One report: the unit's form, its history, and the sign-off and review actions.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::model::{Completion, ProgressStatus, ReportState};
+use super::form::{ReportForm, parse_draft};
+use super::model::{ProgressStatus, ReportState};
 use super::queries::{self, ItemBrief, MilestoneCount, ReportRow, RoundRow, VersionRow};
-use super::workflow::{self, Draft, FlowError, ReportKey, Review};
+use super::workflow::{self, FlowError, ReportKey, Review};
 use super::{shanghai, today};
 use crate::AppState;
 use crate::accounts::extract::{Client, RequireUser};
@@ -53,123 +52,6 @@ pub fn caps(user: &SessionUser, unit_id: i64) -> Caps {
             ..Caps::default()
         },
         _ => Caps::default(),
-    }
-}
-
-/// The form as typed, kept when it comes back with a problem.
-#[derive(Deserialize, Default, Clone)]
-pub struct ReportForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    version: String,
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    percent: String,
-    #[serde(default)]
-    progress: String,
-    #[serde(default)]
-    problems: String,
-    #[serde(default)]
-    next_steps: String,
-    #[serde(default)]
-    comment: String,
-    /// `ms_<milestone id>` = count achieved.
-    #[serde(flatten)]
-    rest: HashMap<String, String>,
-}
-
-impl ReportForm {
-    fn of(r: &ReportRow, milestones: &[MilestoneCount]) -> Self {
-        ReportForm {
-            version: r.version.to_string(),
-            status: r.status.slug().into(),
-            percent: r
-                .percent
-                .map(|p| p.normalize().to_string())
-                .unwrap_or_default(),
-            progress: r.progress.clone(),
-            problems: r.problems.clone(),
-            next_steps: r.next_steps.clone(),
-            rest: milestones
-                .iter()
-                .filter_map(|m| {
-                    m.achieved
-                        .map(|a| (format!("ms_{}", m.milestone_id), a.to_string()))
-                })
-                .collect(),
-            ..ReportForm::default()
-        }
-    }
-
-    pub fn milestone(&self, id: &i64) -> &str {
-        self.rest
-            .get(&format!("ms_{id}"))
-            .map(String::as_str)
-            .unwrap_or_default()
-    }
-}
-
-const MAX_TEXT: usize = 5000;
-
-/// Checks the form; problems are (field, message) pairs.
-fn parse_draft(
-    f: &ReportForm,
-    milestones: &[MilestoneCount],
-) -> Result<Draft, Vec<(&'static str, String)>> {
-    let mut errors = Vec::new();
-    let status = ProgressStatus::parse(&f.status);
-    if status.is_none() {
-        errors.push(("status", "请选择进展状态".to_string()));
-    }
-    let percent = Completion::parse(&f.percent).unwrap_or_else(|m| {
-        errors.push(("percent", m.to_string()));
-        None
-    });
-    if status == Some(ProgressStatus::Completed)
-        && percent.is_some_and(|p| p.value() != rust_decimal::Decimal::ONE_HUNDRED)
-    {
-        errors.push((
-            "percent",
-            "状态为“已完成”时，完成比例应为 100 或不填".into(),
-        ));
-    }
-    for (field, text) in [
-        ("progress", &f.progress),
-        ("problems", &f.problems),
-        ("next_steps", &f.next_steps),
-    ] {
-        if text.chars().count() > MAX_TEXT {
-            errors.push((field, format!("不能超过 {MAX_TEXT} 字")));
-        }
-    }
-    let mut counts = Vec::new();
-    for m in milestones {
-        let raw = f.milestone(&m.milestone_id).trim();
-        if raw.is_empty() {
-            continue;
-        }
-        match raw.parse::<i32>() {
-            Ok(n) if (0..=1_000_000).contains(&n) => counts.push((m.milestone_id, n)),
-            _ => errors.push((
-                "milestones",
-                format!("「{}」的完成数须为不小于 0 的整数", m.title),
-            )),
-        }
-    }
-    match status {
-        Some(status) if errors.is_empty() => Ok(Draft {
-            status,
-            percent,
-            progress: f.progress.clone(),
-            problems: f.problems.clone(),
-            next_steps: f.next_steps.clone(),
-            milestones: counts,
-        }),
-        _ => Err(errors),
     }
 }
 
@@ -303,11 +185,7 @@ async fn load(
 fn page(user: SessionUser, l: Loaded, form: Option<ReportForm>, unit_id: i64) -> ReportPage {
     let form = form.unwrap_or_else(|| match &l.report {
         Some(r) => ReportForm::of(r, &l.milestones),
-        None => ReportForm {
-            version: "0".into(),
-            status: "in_progress".into(),
-            ..ReportForm::default()
-        },
+        None => ReportForm::blank(),
     });
     let submitted = l
         .report

@@ -105,3 +105,32 @@ async fn user_commands_create_reset_and_disable_accounts() {
         assert!(actions.contains(&a.to_string()), "{a} in {actions:?}");
     }
 }
+
+#[tokio::test]
+async fn an_admin_is_created_whenever_none_exists() {
+    use plan_portal::accounts::ops;
+    let app = spawn_app().await;
+    app.create_user(
+        "early",
+        plan_portal::accounts::model::UserRole::Reporter,
+        Some("市应急局"),
+    )
+    .await;
+    let password = ops::ensure_admin(&app.pool, None)
+        .await
+        .expect("ensure")
+        .expect("created");
+    assert_eq!(
+        app.login_with(&app.new_client(), "admin", &password)
+            .await
+            .status(),
+        303
+    );
+    assert!(
+        ops::ensure_admin(&app.pool, None)
+            .await
+            .expect("ensure")
+            .is_none(),
+        "only once"
+    );
+}

@@ -1,0 +1,135 @@
+//! The report form as typed, and its checks.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use super::model::{Completion, ProgressStatus};
+use super::queries::{MilestoneCount, ReportRow};
+use super::workflow::Draft;
+
+/// The form as typed, kept when it comes back with a problem.
+#[derive(Deserialize, Default, Clone)]
+pub struct ReportForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub percent: String,
+    #[serde(default)]
+    pub progress: String,
+    #[serde(default)]
+    pub problems: String,
+    #[serde(default)]
+    pub next_steps: String,
+    #[serde(default)]
+    pub comment: String,
+    /// `ms_<milestone id>` = count achieved.
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
+impl ReportForm {
+    /// A report not yet saved: version 0, work in progress.
+    pub fn blank() -> Self {
+        ReportForm {
+            version: "0".into(),
+            status: ProgressStatus::InProgress.slug().into(),
+            ..ReportForm::default()
+        }
+    }
+
+    pub fn of(r: &ReportRow, milestones: &[MilestoneCount]) -> Self {
+        ReportForm {
+            version: r.version.to_string(),
+            status: r.status.slug().into(),
+            percent: r
+                .percent
+                .map(|p| p.normalize().to_string())
+                .unwrap_or_default(),
+            progress: r.progress.clone(),
+            problems: r.problems.clone(),
+            next_steps: r.next_steps.clone(),
+            rest: milestones
+                .iter()
+                .filter_map(|m| {
+                    m.achieved
+                        .map(|a| (format!("ms_{}", m.milestone_id), a.to_string()))
+                })
+                .collect(),
+            ..ReportForm::default()
+        }
+    }
+
+    pub fn milestone(&self, id: &i64) -> &str {
+        self.rest
+            .get(&format!("ms_{id}"))
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+}
+
+const MAX_TEXT: usize = 5000;
+
+/// Checks the form; problems are (field, message) pairs.
+pub fn parse_draft(
+    f: &ReportForm,
+    milestones: &[MilestoneCount],
+) -> Result<Draft, Vec<(&'static str, String)>> {
+    let mut errors = Vec::new();
+    let status = ProgressStatus::parse(&f.status);
+    if status.is_none() {
+        errors.push(("status", "请选择进展状态".to_string()));
+    }
+    let percent = Completion::parse(&f.percent).unwrap_or_else(|m| {
+        errors.push(("percent", m.to_string()));
+        None
+    });
+    if status == Some(ProgressStatus::Completed)
+        && percent.is_some_and(|p| p.value() != rust_decimal::Decimal::ONE_HUNDRED)
+    {
+        errors.push((
+            "percent",
+            "状态为“已完成”时，完成比例应为 100 或不填".into(),
+        ));
+    }
+    for (field, text) in [
+        ("progress", &f.progress),
+        ("problems", &f.problems),
+        ("next_steps", &f.next_steps),
+    ] {
+        if text.chars().count() > MAX_TEXT {
+            errors.push((field, format!("不能超过 {MAX_TEXT} 字")));
+        }
+    }
+    let mut counts = Vec::new();
+    for m in milestones {
+        let raw = f.milestone(&m.milestone_id).trim();
+        if raw.is_empty() {
+            continue;
+        }
+        match raw.parse::<i32>() {
+            Ok(n) if (0..=1_000_000).contains(&n) => counts.push((m.milestone_id, n)),
+            _ => errors.push((
+                "milestones",
+                format!("「{}」的完成数须为不小于 0 的整数", m.title),
+            )),
+        }
+    }
+    match status {
+        Some(status) if errors.is_empty() => Ok(Draft {
+            status,
+            percent,
+            progress: f.progress.clone(),
+            problems: f.problems.clone(),
+            next_steps: f.next_steps.clone(),
+            milestones: counts,
+        }),
+        _ => Err(errors),
+    }
+}
