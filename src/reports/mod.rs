@@ -2,6 +2,7 @@
 //! supervisor's submission board and reminders.
 
 mod board;
+mod evidence;
 mod form;
 pub mod model;
 mod page;
@@ -11,6 +12,7 @@ mod todo;
 pub mod workflow;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Asia::Shanghai;
@@ -33,6 +35,12 @@ pub fn routes() -> Router<AppState> {
             "/rounds/{round}/reports/{item}/{unit}/review",
             post(page::review),
         )
+        .route(
+            "/rounds/{round}/reports/{item}/{unit}/evidence",
+            post(evidence::upload)
+                .layer(DefaultBodyLimit::max(evidence::MAX_FILE_BYTES + 256 * 1024)),
+        )
+        .route("/evidence/{id}", get(evidence::download))
 }
 
 /// Today in China Standard Time: deadlines are Beijing dates.

@@ -98,6 +98,7 @@ struct ReportPage {
     statuses: Vec<(&'static str, &'static str)>,
     milestones: Vec<MilestoneCount>,
     versions: Vec<VersionView>,
+    evidence: Vec<EvidenceView>,
     errors: Vec<(&'static str, String)>,
     /// A message about a refused action (conflict, wrong state).
     alert: Option<String>,
@@ -133,6 +134,15 @@ struct Loaded {
     report: Option<ReportRow>,
     milestones: Vec<MilestoneCount>,
     versions: Vec<VersionView>,
+    evidence: Vec<EvidenceView>,
+}
+
+/// An attached file as listed on the page.
+pub struct EvidenceView {
+    id: i64,
+    filename: String,
+    size: String,
+    at: String,
 }
 
 async fn load(
@@ -162,13 +172,25 @@ async fn load(
     let report = queries::report(pool, round.id, item.id, unit_id).await?;
     let milestones =
         queries::milestone_counts(pool, item.id, report.as_ref().map(|r| r.id)).await?;
-    let versions = match &report {
-        Some(r) => queries::versions(pool, r.id)
-            .await?
-            .into_iter()
-            .map(version_view)
-            .collect(),
-        None => Vec::new(),
+    let (versions, evidence) = match &report {
+        Some(r) => (
+            queries::versions(pool, r.id)
+                .await?
+                .into_iter()
+                .map(version_view)
+                .collect(),
+            super::evidence::list(pool, r.id)
+                .await?
+                .into_iter()
+                .map(|e| EvidenceView {
+                    id: e.id,
+                    filename: e.filename,
+                    size: format!("{:.1} KB", f64::from(e.size_bytes) / 1024.0),
+                    at: shanghai(e.uploaded_at),
+                })
+                .collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
     };
     Ok(Loaded {
         round,
@@ -179,6 +201,7 @@ async fn load(
         report,
         milestones,
         versions,
+        evidence,
     })
 }
 
@@ -208,6 +231,7 @@ fn page(user: SessionUser, l: Loaded, form: Option<ReportForm>, unit_id: i64) ->
             .collect(),
         milestones: l.milestones,
         versions: l.versions,
+        evidence: l.evidence,
         errors: Vec::new(),
         alert: None,
         notice: None,
@@ -240,6 +264,7 @@ pub async fn show(
     p.notice = q.done.as_deref().map(|d| match d {
         "save" => "草稿已保存。",
         "submit" => "已报送。",
+        "upload" => "佐证材料已上传。",
         _ => "已处理。",
     });
     Ok(render(&p)?.into_response())

@@ -586,3 +586,168 @@ async fn supervisors_see_the_board_create_rounds_and_send_reminders() {
             && actions.contains(&"round.remind".to_string())
     );
 }
+
+async fn upload(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    csrf: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+    client
+        .post(format!("{}{path}/evidence", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .expect("answered")
+}
+
+#[tokio::test]
+async fn evidence_is_checked_stored_and_served_only_to_readers() {
+    let app = spawn_app().await;
+    let round = open_round(&app).await;
+    let c = cast(&app).await;
+    app.create_user("zz-rep", UserRole::Reporter, Some("泽州县人民政府"))
+        .await;
+    let other = app.new_client();
+    app.login_with(&other, "zz-rep", PASSWORD).await;
+    let gp: i64 = sqlx::query_scalar("SELECT id FROM units WHERE name = '高平市人民政府'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("unit");
+    let path = format!("/rounds/{round}/reports/task-1/{gp}");
+    let url = format!("{}{path}", app.address);
+    let (_, csrf, _) = form_fields(&c.rep, &url).await;
+    let pdf = b"%PDF-1.4\n% test evidence\n".to_vec();
+
+    // Nothing to attach to before the first save.
+    assert_eq!(
+        upload(&app, &c.rep, &path, &csrf, "a.pdf", pdf.clone())
+            .await
+            .status(),
+        400
+    );
+    app.post_form(&c.rep, &path, &report_form(&csrf, "0", "save", "草稿"))
+        .await;
+
+    // Judged by content: an HTML page named .pdf is refused.
+    let resp = upload(
+        &app,
+        &c.rep,
+        &path,
+        &csrf,
+        "evil.pdf",
+        b"<html><script>alert(1)</script>".to_vec(),
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.expect("body").contains("只接受 PDF"));
+    // A good file, with a hostile name.
+    let resp = upload(
+        &app,
+        &c.rep,
+        &path,
+        &csrf,
+        "../../职责清单.pdf",
+        pdf.clone(),
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let (name, sha): (String, Vec<u8>) = sqlx::query_as("SELECT filename, sha256 FROM evidence")
+        .fetch_one(&app.pool)
+        .await
+        .expect("row");
+    assert_eq!(name, "职责清单.pdf");
+    assert_eq!(sha.len(), 32);
+
+    // Listed on the page; downloaded as an attachment, byte for byte, by readers only.
+    let doc = scraper::Html::parse_document(
+        &c.rep
+            .get(&url)
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("body"),
+    );
+    let href = select(&doc, ".evidence-list a")[0]
+        .value()
+        .attr("href")
+        .unwrap_or_default()
+        .to_string();
+    let resp = c
+        .rep
+        .get(format!("{}{href}", app.address))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(resp.status(), 200);
+    let disposition = resp
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        disposition.starts_with("attachment;") && disposition.contains("filename*=UTF-8''"),
+        "{disposition}"
+    );
+    assert_eq!(
+        resp.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/pdf")
+    );
+    assert_eq!(resp.bytes().await.expect("bytes").to_vec(), pdf);
+    assert_eq!(
+        c.sup
+            .get(format!("{}{href}", app.address))
+            .send()
+            .await
+            .expect("download")
+            .status(),
+        200
+    );
+    assert_eq!(
+        other
+            .get(format!("{}{href}", app.address))
+            .send()
+            .await
+            .expect("download")
+            .status(),
+        403
+    );
+    assert_eq!(
+        app.new_client()
+            .get(format!("{}{href}", app.address))
+            .send()
+            .await
+            .expect("download")
+            .status(),
+        303
+    );
+
+    // Too large: a friendly page, not a dropped connection; nothing stored.
+    let big = [b"%PDF-1.4\n".to_vec(), vec![b'x'; 21 * 1024 * 1024]].concat();
+    let resp = upload(&app, &c.rep, &path, &csrf, "big.pdf", big).await;
+    assert_eq!(resp.status(), 413);
+    assert!(resp.text().await.expect("body").contains("文件过大"));
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM evidence")
+        .fetch_one(&app.pool)
+        .await
+        .expect("n");
+    assert_eq!(n, 1);
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"evidence.upload".to_string())
+    );
+}
