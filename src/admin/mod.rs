@@ -1,4 +1,6 @@
-//! Administration: accounts (list, create, edit, reset password). Admins only.
+//! Administration: accounts (list, create, edit, reset password) and seed files. Admins only.
+
+mod seeds;
 
 use askama::Template;
 use axum::extract::State;
@@ -23,6 +25,7 @@ use crate::web::Chrome;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(seeds::routes())
         .route("/admin/users", get(list).post(create))
         .route("/admin/users/new", get(new_form))
         .route("/admin/users/{id}", get(edit_form).post(update))

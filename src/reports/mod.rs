@@ -19,6 +19,7 @@ use chrono_tz::Asia::Shanghai;
 
 use crate::AppState;
 
+pub use evidence::clean_name as clean_file_name;
 pub use page::{Caps, caps};
 
 pub fn routes() -> Router<AppState> {

@@ -326,3 +326,128 @@ async fn disabling_or_resetting_an_account_ends_its_sessions() {
         .await;
     assert_eq!(resp.status(), 422);
 }
+
+async fn preview_seed(
+    app: &crate::helpers::TestApp,
+    client: &reqwest::Client,
+    csrf: &str,
+    text: &str,
+) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name("edited.toml"),
+        );
+    client
+        .post(format!("{}/admin/seeds/preview", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .expect("answered")
+}
+
+#[tokio::test]
+async fn admins_load_seed_files_through_the_browser_after_a_preview() {
+    let app = spawn_app().await;
+    app.create_user("adm", UserRole::Admin, None).await;
+    app.create_user("sup", UserRole::Supervisor, None).await;
+    app.login("adm").await;
+    let csrf = app.csrf(&app.client).await;
+    let title = |app: &crate::helpers::TestApp| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT title FROM items WHERE key = 'task-6'")
+                .fetch_one(&pool)
+                .await
+                .expect("title")
+        }
+    };
+
+    // A bad file: every problem with its line and field, nothing written.
+    let bad =
+        plan_portal::seed::BUNDLED.replacen("kind = \"department\"", "kind = \"ministry\"", 1);
+    let resp = preview_seed(&app, &app.client, &csrf, &bad).await;
+    assert_eq!(resp.status(), 422);
+    let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
+    assert_eq!(texts(&doc, "td[data-label='字段']"), ["units.kind"]);
+    assert!(!texts(&doc, "td[data-label='行']")[0].is_empty());
+
+    // A good edit: the preview lists the change and writes nothing.
+    let edited = plan_portal::seed::BUNDLED.replace(
+        "title = \"推进产业结构调整\"",
+        "title = \"推进产业结构优化调整\"",
+    );
+    let resp = preview_seed(&app, &app.client, &csrf, &edited).await;
+    assert_eq!(resp.status(), 200);
+    let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
+    assert_eq!(texts(&doc, ".change-list li"), ["~ item task-6: title"]);
+    assert_eq!(title(&app).await, "推进产业结构调整");
+    let hidden = |name: &str| {
+        select(
+            &doc,
+            &format!("form[action='/admin/seeds/apply'] input[name={name}]"),
+        )[0]
+        .value()
+        .attr("value")
+        .unwrap_or_default()
+        .to_string()
+    };
+    let (text, digest) = (hidden("text"), hidden("digest"));
+    assert_eq!(text, edited);
+
+    // Tampered between preview and confirmation: refused.
+    let resp = app
+        .post_form(
+            &app.client,
+            "/admin/seeds/apply",
+            &[
+                ("csrf", &csrf),
+                ("file_name", "x.toml"),
+                ("text", &text.replace("优化", "乱改")),
+                ("digest", &digest),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 400);
+    assert_eq!(title(&app).await, "推进产业结构调整");
+    // Confirmed: loaded and audited under the admin's name.
+    let resp = app
+        .post_form(
+            &app.client,
+            "/admin/seeds/apply",
+            &[
+                ("csrf", &csrf),
+                ("file_name", "x.toml"),
+                ("text", &text),
+                ("digest", &digest),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(title(&app).await, "推进产业结构优化调整");
+    let actor: String = sqlx::query_scalar(
+        "SELECT actor_name FROM audit_log WHERE action = 'seed.load' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("audit");
+    assert!(actor.contains("adm"), "{actor}");
+
+    // Only admins.
+    let sup = app.new_client();
+    app.login_with(&sup, "sup", crate::helpers::PASSWORD).await;
+    let sup_csrf = app.csrf(&sup).await;
+    assert_eq!(
+        sup.get(format!("{}/admin/seeds", app.address))
+            .send()
+            .await
+            .expect("answered")
+            .status(),
+        403
+    );
+    assert_eq!(
+        preview_seed(&app, &sup, &sup_csrf, &edited).await.status(),
+        403
+    );
+}

@@ -1,0 +1,195 @@
+//! Loading a seed file through the browser: the same checks and the same dry-run report of
+//! changes as `plan-portal seed load`, then an explicit confirmation.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::model::UserRole;
+use crate::accounts::password::hex;
+use crate::error::{AppError, render};
+use crate::seed::{self, LoadError, SeedIssue};
+use crate::web::Chrome;
+use crate::web::extract::Form;
+
+/// Seed files are text; the Jincheng plan is under 100 KB.
+const MAX_SEED_BYTES: usize = 2 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/seeds", get(form))
+        .route(
+            "/admin/seeds/preview",
+            post(preview).layer(DefaultBodyLimit::max(MAX_SEED_BYTES + 64 * 1024)),
+        )
+        .route(
+            "/admin/seeds/apply",
+            post(apply).layer(DefaultBodyLimit::max(3 * MAX_SEED_BYTES)),
+        )
+}
+
+#[derive(Template)]
+#[template(path = "admin/seeds.html")]
+struct SeedPage {
+    chrome: Chrome,
+    file_name: String,
+    /// Problems found in the file, each with its line and field.
+    issues: Vec<SeedIssue>,
+    /// The changes a load would make (preview) or made (applied).
+    changes: Vec<String>,
+    error: Option<String>,
+    /// The checked text, carried to the confirmation.
+    text: String,
+    digest: String,
+    plan_key: String,
+    applied: bool,
+}
+
+impl SeedPage {
+    fn new(chrome: Chrome) -> Self {
+        SeedPage {
+            chrome,
+            file_name: String::new(),
+            issues: Vec::new(),
+            changes: Vec::new(),
+            error: None,
+            text: String::new(),
+            digest: String::new(),
+            plan_key: String::new(),
+            applied: false,
+        }
+    }
+}
+
+async fn form(RequireUser(user): RequireUser) -> Result<Response, AppError> {
+    user.require(&[UserRole::Admin])?;
+    Ok(render(&SeedPage::new(Chrome::new(Some(user))))?.into_response())
+}
+
+fn digest(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// Checks the uploaded file and shows what loading it would change; nothing is written.
+async fn preview(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    user.require(&[UserRole::Admin])?;
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let too_large = |_| AppError::PayloadTooLarge;
+    while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.map_err(too_large)?,
+            Some("file") => {
+                let name = field.file_name().unwrap_or("seed.toml").to_string();
+                file = Some((name, field.bytes().await.map_err(too_large)?.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    user.check_csrf(&csrf)?;
+    let mut page = SeedPage::new(Chrome::new(Some(user)));
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        page.error = Some("请选择要上传的种子文件（.toml）。".into());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+    page.file_name = crate::reports::clean_file_name(&name);
+    let Ok(text) = String::from_utf8(bytes) else {
+        page.error = Some("文件不是 UTF-8 编码的文本。".into());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+    match seed::parse(&page.file_name, &text) {
+        Err(e) => {
+            page.issues = e.issues;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Ok(plan) => {
+            let actor = crate::audit::Actor::system("preview");
+            match seed::load(&state.pool, &plan, true, &actor).await {
+                Ok(changes) => {
+                    page.changes = changes.iter().map(ToString::to_string).collect();
+                    page.plan_key = plan.meta.key.clone();
+                    page.digest = digest(&text);
+                    page.text = text;
+                    Ok(render(&page)?.into_response())
+                }
+                Err(e) => {
+                    page.error = Some(load_error(&e));
+                    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+                }
+            }
+        }
+    }
+}
+
+fn load_error(e: &LoadError) -> String {
+    match e {
+        LoadError::Conflict(m) => format!("无法载入：{m}"),
+        LoadError::Database(err) => {
+            tracing::warn!(error = %err, "seed load refused by the database");
+            "无法载入：数据库拒绝了这些变更（例如要删除的事项已有填报记录）。未写入任何内容。"
+                .into()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ApplyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    file_name: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    digest: String,
+}
+
+/// Loads the previewed text for real, in one transaction, audited under the admin's name.
+async fn apply(
+    State(state): State<AppState>,
+    client: Client,
+    RequireUser(user): RequireUser,
+    Form(form): Form<ApplyForm>,
+) -> Result<Response, AppError> {
+    user.require(&[UserRole::Admin])?;
+    user.check_csrf(&form.csrf)?;
+    if digest(&form.text) != form.digest {
+        return Err(AppError::BadRequest(
+            "确认的内容与预览的内容不一致，请重新上传。".into(),
+        ));
+    }
+    let actor = user.actor(&client);
+    let mut page = SeedPage::new(Chrome::new(Some(user)));
+    page.file_name = crate::reports::clean_file_name(&form.file_name);
+    let plan = match seed::parse(&page.file_name, &form.text) {
+        Ok(plan) => plan,
+        Err(e) => {
+            page.issues = e.issues;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        }
+    };
+    match seed::load(&state.pool, &plan, false, &actor).await {
+        Ok(changes) => {
+            crate::reports::rounds::ensure_schedules(&state.pool).await?;
+            page.changes = changes.iter().map(ToString::to_string).collect();
+            page.plan_key = plan.meta.key;
+            page.applied = true;
+            Ok(render(&page)?.into_response())
+        }
+        Err(e) => {
+            page.error = Some(load_error(&e));
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
