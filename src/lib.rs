@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod plan;
 pub mod reports;

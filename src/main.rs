@@ -12,7 +12,7 @@ use plan_portal::accounts::ops::{self, NewUser};
 use plan_portal::accounts::queries;
 use plan_portal::audit::Actor;
 use plan_portal::db::{self, PrivatePgError, PrivatePgOptions, PrivatePostgres};
-use plan_portal::{Application, Settings, seed, startup};
+use plan_portal::{Application, Settings, demo, seed, startup};
 use sqlx::postgres::PgConnectOptions;
 
 #[derive(Parser)]
@@ -67,6 +67,9 @@ struct ServeArgs {
     /// Take client addresses from X-Forwarded-For (only behind a trusted load balancer).
     #[arg(long, env = "PLAN_PORTAL_TRUST_PROXY")]
     trust_proxy: bool,
+    /// Create one demo account per role and a history of reports (never on a real portal).
+    #[arg(long)]
+    demo: bool,
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "PLAN_PORTAL_SESSION_IDLE_MINUTES", default_value_t = 120)]
     session_idle_minutes: i32,
@@ -189,6 +192,23 @@ async fn serve(options: PgConnectOptions, args: ServeArgs) -> anyhow::Result<()>
         .await
         .context("cannot connect to PostgreSQL")?;
     startup::prepare_database(&pool).await?;
+    if args.demo {
+        if demo::prepare(&pool).await? {
+            tracing::info!("demo accounts and report history created");
+        }
+        eprintln!(
+            "\n  Demo mode. Every demo account's password is {}:",
+            demo::PASSWORD
+        );
+        for (username, name, role, unit) in demo::ACCOUNTS {
+            eprintln!(
+                "    {username:<22} {} {name} {}",
+                role.label(),
+                unit.unwrap_or("")
+            );
+        }
+        eprintln!();
+    }
     let given = std::env::var("PLAN_PORTAL_ADMIN_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());

@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod cli;
+mod demo;
 mod helpers;
 mod pages;
 mod reports;

@@ -1,0 +1,166 @@
+//! `serve --demo`: one account per role and a plausible history of reports, so that a
+//! newcomer can try every role at once. Never use it on a real portal: the passwords are
+//! published in the README.
+
+use sqlx::PgPool;
+
+use crate::accounts::model::{UserRole, Username};
+use crate::accounts::ops::{self, NewUser, OpError};
+use crate::accounts::queries;
+use crate::audit::Actor;
+use crate::reports::model::{Completion, ProgressStatus};
+use crate::reports::workflow::{self, Draft, ReportKey, Review};
+
+/// The published demo password of every demo account.
+pub const PASSWORD: &str = "Demo-Portal-2024";
+
+/// (username, display name, role, unit).
+pub const ACCOUNTS: [(&str, &str, UserRole, Option<&str>); 6] = [
+    (
+        "demo-xiaofang",
+        "消防支队填报员",
+        UserRole::Reporter,
+        Some("市消防救援支队"),
+    ),
+    (
+        "demo-gaoping",
+        "高平市填报员",
+        UserRole::Reporter,
+        Some("高平市人民政府"),
+    ),
+    (
+        "demo-gaoping-shenhe",
+        "高平市审核人",
+        UserRole::Approver,
+        Some("高平市人民政府"),
+    ),
+    ("demo-duban", "市应急局督办员", UserRole::Supervisor, None),
+    ("demo-lingdao", "分管领导", UserRole::Leader, None),
+    ("demo-admin", "演示管理员", UserRole::Admin, None),
+];
+
+const PROGRESS: [&str; 4] = [
+    "已制定年度工作方案并印发，明确责任分工和时间节点，各项工作按计划推进。",
+    "组织开展专项检查，排查问题隐患并建立台账，已整改大部分问题。",
+    "召开专题推进会，协调解决经费和人员问题，相关制度文件已起草完成。",
+    "完成阶段性任务，形成工作总结，相关经验做法已报市应急局。",
+];
+const PROBLEMS: [&str; 3] = ["基层专业人员不足。", "", "部分资金尚未到位。"];
+
+/// Creates the demo accounts and history once; later starts leave them as they are.
+pub async fn prepare(pool: &PgPool) -> anyhow::Result<bool> {
+    if queries::by_username(pool, "demo-admin").await?.is_some() {
+        return Ok(false);
+    }
+    let actor = Actor::system("demo");
+    for (username, name, role, unit) in ACCOUNTS {
+        let unit_id = match unit {
+            Some(u) => queries::unit_by_name(pool, u).await?.first().copied(),
+            None => None,
+        };
+        let new = NewUser {
+            username: Username::parse(username).map_err(anyhow::Error::msg)?,
+            display_name: name.to_string(),
+            role,
+            unit_id,
+        };
+        match ops::create_user(pool, &actor, new, Some(PASSWORD.to_string())).await {
+            Ok(_) | Err(OpError::Invalid("username", _)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    history(pool).await?;
+    Ok(true)
+}
+
+/// The last four scheduled rounds of the default plan get reports from the two demo units:
+/// older rounds accepted (one returned and resubmitted on the way), the latest partly done.
+/// A current round is opened so that the to-do lists have something due.
+async fn history(pool: &PgPool) -> anyhow::Result<()> {
+    let Some(plan) = crate::plan::queries::default_plan(pool).await? else {
+        return Ok(());
+    };
+    let rounds = sqlx::query!(
+        r#"SELECT id FROM reporting_rounds WHERE plan_id = $1 AND kind = 'scheduled'
+             AND due_on < current_date ORDER BY due_on DESC LIMIT 4"#,
+        plan.id
+    )
+    .fetch_all(pool)
+    .await?;
+    let reporter = Actor::system("demo");
+    let mut n = 0usize;
+    for (age, round) in rounds.iter().rev().enumerate() {
+        let last = age + 1 == rounds.len();
+        for unit in ["市消防救援支队", "高平市人民政府"] {
+            let Some(&unit_id) = queries::unit_by_name(pool, unit).await?.first() else {
+                continue;
+            };
+            let duties = crate::reports::queries::duties(pool, &[round.id], Some(unit_id)).await?;
+            for d in duties.iter().take(12) {
+                n += 1;
+                let key = ReportKey {
+                    round_id: round.id,
+                    item_id: d.item_id,
+                    unit_id,
+                };
+                let percent = ((age + 1) * 20 + n % 3 * 5).min(100);
+                let draft = Draft {
+                    status: if n.is_multiple_of(7) {
+                        ProgressStatus::Lagging
+                    } else {
+                        ProgressStatus::InProgress
+                    },
+                    percent: Completion::parse(&percent.to_string()).ok().flatten(),
+                    progress: PROGRESS[n % PROGRESS.len()].to_string(),
+                    problems: PROBLEMS[n % PROBLEMS.len()].to_string(),
+                    next_steps: "下一阶段继续加强督导，按期完成目标任务。".to_string(),
+                    milestones: Vec::new(),
+                };
+                // The latest round: some drafts left unsent, the rest waiting for review.
+                if last && n.is_multiple_of(3) {
+                    workflow::save(pool, &reporter, key, 0, &draft, false).await?;
+                    continue;
+                }
+                let mut r = workflow::save(pool, &reporter, key, 0, &draft, true).await?;
+                let bureau = Actor::system("市应急局督办员（demo-duban）");
+                if r.state == crate::reports::model::ReportState::AwaitingApproval {
+                    let approver = Actor::system("高平市审核人（demo-gaoping-shenhe）");
+                    r = workflow::review(pool, &approver, key, r.version, Review::Approve, "")
+                        .await?;
+                }
+                if last {
+                    continue;
+                }
+                if n.is_multiple_of(5) {
+                    r = workflow::review(
+                        pool,
+                        &bureau,
+                        key,
+                        r.version,
+                        Review::Return,
+                        "请补充具体数据和佐证材料。",
+                    )
+                    .await?;
+                    r = workflow::save(pool, &reporter, key, r.version, &draft, true).await?;
+                    if r.state == crate::reports::model::ReportState::AwaitingApproval {
+                        let approver = Actor::system("高平市审核人（demo-gaoping-shenhe）");
+                        r = workflow::review(pool, &approver, key, r.version, Review::Approve, "")
+                            .await?;
+                    }
+                }
+                workflow::review(pool, &bureau, key, r.version, Review::Accept, "").await?;
+            }
+        }
+    }
+    sqlx::query!(
+        r#"INSERT INTO reporting_rounds (plan_id, key, title, kind, period_start, period_end, opens_on,
+                                         due_on, scope, created_by)
+           VALUES ($1, 'demo-current', '演示：本期填报', 'ad_hoc', current_date - 60, current_date,
+                   current_date - 3, current_date + 14, '演示用的开放轮次', 'demo')
+           ON CONFLICT (plan_id, key) DO NOTHING"#,
+        plan.id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
