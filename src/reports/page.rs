@@ -99,6 +99,7 @@ struct ReportPage {
     milestones: Vec<MilestoneCount>,
     versions: Vec<VersionView>,
     evidence: Vec<EvidenceView>,
+    partners: Vec<Partner>,
     errors: Vec<(&'static str, String)>,
     /// A message about a refused action (conflict, wrong state).
     alert: Option<String>,
@@ -135,6 +136,16 @@ struct Loaded {
     milestones: Vec<MilestoneCount>,
     versions: Vec<VersionView>,
     evidence: Vec<EvidenceView>,
+    partners: Vec<Partner>,
+}
+
+/// A partner unit's report, listed on the lead unit's page.
+pub struct Partner {
+    unit: String,
+    role: &'static str,
+    state: &'static str,
+    state_slug: &'static str,
+    href: String,
 }
 
 /// An attached file as listed on the page.
@@ -165,10 +176,33 @@ async fn load(
     let role = queries::duty_role(pool, item.id, unit_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let caps = caps(user, unit_id);
+    let mut caps = caps(user, unit_id);
+    // The lead unit of an item reads its partners' reports beside its own.
+    if !caps.read
+        && let Some(own) = user.unit_id
+        && queries::duty_role(pool, item.id, own).await? == Some(Role::Lead)
+    {
+        caps.read = true;
+    }
     if !caps.read {
         return Err(AppError::Forbidden);
     }
+    let partners = if role == Role::Lead {
+        queries::duties(pool, &[round.id], None)
+            .await?
+            .into_iter()
+            .filter(|d| d.item_id == item.id && d.unit_id != unit_id)
+            .map(|d| Partner {
+                href: super::report_href(round.id, &item.key, d.unit_id),
+                unit: d.unit_name,
+                role: d.role.label(),
+                state: d.state.map(ReportState::label).unwrap_or("未填报"),
+                state_slug: d.state.map(ReportState::slug).unwrap_or("missing"),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let report = queries::report(pool, round.id, item.id, unit_id).await?;
     let milestones =
         queries::milestone_counts(pool, item.id, report.as_ref().map(|r| r.id)).await?;
@@ -202,6 +236,7 @@ async fn load(
         milestones,
         versions,
         evidence,
+        partners,
     })
 }
 
@@ -232,6 +267,7 @@ fn page(user: SessionUser, l: Loaded, form: Option<ReportForm>, unit_id: i64) ->
         milestones: l.milestones,
         versions: l.versions,
         evidence: l.evidence,
+        partners: l.partners,
         errors: Vec::new(),
         alert: None,
         notice: None,
