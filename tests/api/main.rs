@@ -6,6 +6,7 @@ mod cli;
 mod demo;
 mod helpers;
 mod pages;
+mod permissions;
 mod reports;
 mod search;
 mod seed_errors;

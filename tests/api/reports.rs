@@ -756,31 +756,78 @@ async fn evidence_is_checked_stored_and_served_only_to_readers() {
 async fn the_lead_unit_sees_its_partners_reports_beside_its_own() {
     let app = spawn_app().await;
     let round = open_round(&app).await;
-    app.create_user("yjj-rep", UserRole::Reporter, Some("市应急局")).await;
+    app.create_user("yjj-rep", UserRole::Reporter, Some("市应急局"))
+        .await;
     let c = cast(&app).await;
     let lead = app.new_client();
     app.login_with(&lead, "yjj-rep", PASSWORD).await;
     let unit = |name: &'static str| {
         let pool = app.pool.clone();
-        async move { sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE name = $1").bind(name).fetch_one(&pool).await.expect("unit") }
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE name = $1")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .expect("unit")
+        }
     };
     let (yjj, gp) = (unit("市应急局").await, unit("高平市人民政府").await);
     // 高平 reports on sub-target 1, which 市应急局 leads.
     let gp_path = format!("/rounds/{round}/reports/subtarget-1/{gp}");
     let (_, csrf, _) = form_fields(&c.rep, &format!("{}{gp_path}", app.address)).await;
-    assert_eq!(app.post_form(&c.rep, &gp_path, &report_form(&csrf, "0", "submit", "高平已配备执法装备")).await.status(), 303);
+    assert_eq!(
+        app.post_form(
+            &c.rep,
+            &gp_path,
+            &report_form(&csrf, "0", "submit", "高平已配备执法装备")
+        )
+        .await
+        .status(),
+        303
+    );
 
     let own = format!("{}/rounds/{round}/reports/subtarget-1/{yjj}", app.address);
-    let doc = scraper::Html::parse_document(&lead.get(&own).send().await.expect("page").text().await.expect("body"));
+    let doc = scraper::Html::parse_document(
+        &lead
+            .get(&own)
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("body"),
+    );
     let partners = texts(&doc, ".partner-list a");
-    assert!(partners.contains(&"高平市人民政府".to_string()) && partners.contains(&"市财政局".to_string()), "{partners:?}");
-    assert_eq!(select(&doc, ".notice-bar").len(), 1, "told that its report is the consolidated one");
+    assert!(
+        partners.contains(&"高平市人民政府".to_string())
+            && partners.contains(&"市财政局".to_string()),
+        "{partners:?}"
+    );
+    assert_eq!(
+        select(&doc, ".notice-bar").len(),
+        1,
+        "told that its report is the consolidated one"
+    );
     // It reads the partner's report but cannot change it, and reads nothing it does not lead.
-    let resp = lead.get(format!("{}{gp_path}", app.address)).send().await.expect("page");
+    let resp = lead
+        .get(format!("{}{gp_path}", app.address))
+        .send()
+        .await
+        .expect("page");
     assert_eq!(resp.status(), 200);
-    assert!(resp.text().await.expect("body").contains("高平已配备执法装备"));
+    assert!(
+        resp.text()
+            .await
+            .expect("body")
+            .contains("高平已配备执法装备")
+    );
     let lead_csrf = app.csrf(&lead).await;
-    assert_eq!(app.post_form(&lead, &gp_path, &report_form(&lead_csrf, "2", "save", "x")).await.status(), 403);
+    assert_eq!(
+        app.post_form(&lead, &gp_path, &report_form(&lead_csrf, "2", "save", "x"))
+            .await
+            .status(),
+        403
+    );
     let not_led = format!("{}/rounds/{round}/reports/task-1/{gp}", app.address);
     assert_eq!(lead.get(&not_led).send().await.expect("page").status(), 403);
 }
