@@ -70,7 +70,6 @@ async fn every_forbidden_action_is_refused_and_changes_nothing() {
         .expect("unit");
     let report = format!("/rounds/{round}/reports/task-1/{gp}");
 
-    // (action, method, path, form, the accounts allowed)
     let save = |csrf: &str| {
         vec![
             ("csrf", csrf.to_string()),
@@ -89,7 +88,14 @@ async fn every_forbidden_action_is_refused_and_changes_nothing() {
         ]
     };
     type Form = Vec<(&'static str, String)>;
-    let steps: Vec<(&str, Option<Box<dyn Fn(&str) -> Form>>, String, Vec<&str>)> = vec![
+    /// (what, the form it posts or `None` for a GET, path, the accounts allowed)
+    type Step<'a> = (
+        &'a str,
+        Option<Box<dyn Fn(&str) -> Form>>,
+        String,
+        Vec<&'a str>,
+    );
+    let steps: Vec<Step> = vec![
         (
             "read the report",
             None,
