@@ -1,5 +1,6 @@
 //! Administration: accounts (list, create, edit, reset password) and seed files. Admins only.
 
+mod groups;
 mod seeds;
 
 use askama::Template;
@@ -26,6 +27,7 @@ use crate::web::Chrome;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(seeds::routes())
+        .merge(groups::routes())
         .route("/admin/users", get(list).post(create))
         .route("/admin/users/new", get(new_form))
         .route("/admin/users/{id}", get(edit_form).post(update))

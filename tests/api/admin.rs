@@ -451,3 +451,94 @@ async fn admins_load_seed_files_through_the_browser_after_a_preview() {
         403
     );
 }
+
+#[tokio::test]
+async fn admins_set_the_members_of_a_group_the_document_leaves_open() {
+    let app = spawn_app().await;
+    app.create_user("adm", UserRole::Admin, None).await;
+    app.create_user("adm2", UserRole::Admin, None).await;
+    app.login("adm").await;
+    let other = app.new_client();
+    app.login_with(&other, "adm2", crate::helpers::PASSWORD)
+        .await;
+    let group: i64 =
+        sqlx::query_scalar("SELECT id FROM unit_groups WHERE name = '市安委会成员单位'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("group");
+    let unit = |name: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE name = $1")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .expect("unit")
+                .to_string()
+        }
+    };
+    let (yjj, czj) = (unit("市应急局").await, unit("市财政局").await);
+    let path = format!("/admin/groups/{group}");
+    let doc = app.page(&path).await;
+    let version = select(&doc, "input[name=version]")[0]
+        .value()
+        .attr("value")
+        .unwrap_or_default()
+        .to_string();
+    let csrf = app.csrf(&app.client).await;
+    let csrf2 = app.csrf(&other).await;
+    let resp = app
+        .post_form(
+            &app.client,
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("unit", &yjj),
+                ("unit", &czj),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    // The group now shows its members and no longer 待确认; each member answers for its items.
+    let doc = app.page(&format!("/groups/{group}")).await;
+    assert_eq!(texts(&doc, ".member-grid li"), ["市应急局", "市财政局"]);
+    assert!(select(&doc, ".pending").is_empty());
+    let duties: i64 = sqlx::query_scalar("SELECT count(*) FROM unit_duties d JOIN units u ON u.id = d.unit_id WHERE u.name = '市财政局' AND d.group_id IS NOT NULL")
+        .fetch_one(&app.pool)
+        .await
+        .expect("duties");
+    assert!(duties > 0);
+    // A second admin working from the old version is refused, not silently obeyed.
+    let resp = app
+        .post_form(
+            &other,
+            &path,
+            &[("csrf", &csrf2), ("version", &version), ("unit", &yjj)],
+        )
+        .await;
+    assert_eq!(resp.status(), 409);
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM unit_group_members WHERE group_id = $1")
+        .bind(group)
+        .fetch_one(&app.pool)
+        .await
+        .expect("n");
+    assert_eq!(n, 2);
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"group.members".to_string())
+    );
+    // Not for non-admins.
+    app.create_user("sup", UserRole::Supervisor, None).await;
+    let sup = app.new_client();
+    app.login_with(&sup, "sup", crate::helpers::PASSWORD).await;
+    assert_eq!(
+        sup.get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("answered")
+            .status(),
+        403
+    );
+}
