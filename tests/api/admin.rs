@@ -67,10 +67,7 @@ async fn an_admin_creates_an_account_whose_password_is_shown_once() {
     app.create_user("root1", UserRole::Admin, None).await;
     app.login("root1").await;
     let csrf = app.csrf(&app.client).await;
-    let unit_id: i64 = sqlx::query_scalar("SELECT id FROM units WHERE name = '高平市人民政府'")
-        .fetch_one(&app.pool)
-        .await
-        .expect("unit");
+    let unit_id: i64 = app.unit_id("高平市人民政府").await;
     let unit = unit_id.to_string();
 
     // Errors keep what was typed.

@@ -300,6 +300,15 @@ impl TestApp {
         row.id
     }
 
+    /// The id of the unit named `name`.
+    pub async fn unit_id(&self, name: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM units WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .expect("unit exists")
+    }
+
     /// A new cookie-keeping client, as a second browser would be.
     pub fn new_client(&self) -> reqwest::Client {
         reqwest::Client::builder()

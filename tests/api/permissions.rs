@@ -60,14 +60,8 @@ async fn every_forbidden_action_is_refused_and_changes_nothing() {
         clients.push((name, client, csrf));
     }
     let anon = app.new_client();
-    let gp: i64 = sqlx::query_scalar("SELECT id FROM units WHERE name = '高平市人民政府'")
-        .fetch_one(&app.pool)
-        .await
-        .expect("unit");
-    let zz: i64 = sqlx::query_scalar("SELECT id FROM units WHERE name = '泽州县人民政府'")
-        .fetch_one(&app.pool)
-        .await
-        .expect("unit");
+    let gp: i64 = app.unit_id("高平市人民政府").await;
+    let zz: i64 = app.unit_id("泽州县人民政府").await;
     let report = format!("/rounds/{round}/reports/task-1/{gp}");
 
     let save = |csrf: &str| {

@@ -93,10 +93,7 @@ async fn a_county_report_goes_from_draft_to_acceptance_with_a_return_on_the_way(
     let app = spawn_app().await;
     let round = open_round(&app).await;
     let c = cast(&app).await;
-    let gp: i64 = sqlx::query_scalar("SELECT id FROM units WHERE name = '高平市人民政府'")
-        .fetch_one(&app.pool)
-        .await
-        .expect("unit");
+    let gp: i64 = app.unit_id("高平市人民政府").await;
     let path = format!("/rounds/{round}/reports/task-1/{gp}");
     let url = format!("{}{path}", app.address);
 
@@ -298,10 +295,7 @@ async fn the_second_of_two_concurrent_saves_is_refused_and_shows_the_newer_versi
     let (a, b) = (app.new_client(), app.new_client());
     app.login_with(&a, "rep-a", PASSWORD).await;
     app.login_with(&b, "rep-b", PASSWORD).await;
-    let gp: i64 = sqlx::query_scalar("SELECT id FROM units WHERE name = '高平市人民政府'")
-        .fetch_one(&app.pool)
-        .await
-        .expect("unit");
+    let gp: i64 = app.unit_id("高平市人民政府").await;
     let path = format!("/rounds/{round}/reports/task-1/{gp}");
     let url = format!("{}{path}", app.address);
     let (_, csrf_a, _) = form_fields(&a, &url).await;
@@ -350,10 +344,7 @@ async fn who_may_do_what_with_a_report() {
     let (other, leader) = (app.new_client(), app.new_client());
     app.login_with(&other, "zz-rep", PASSWORD).await;
     app.login_with(&leader, "boss", PASSWORD).await;
-    let gp: i64 = sqlx::query_scalar("SELECT id FROM units WHERE name = '高平市人民政府'")
-        .fetch_one(&app.pool)
-        .await
-        .expect("unit");
+    let gp: i64 = app.unit_id("高平市人民政府").await;
     let path = format!("/rounds/{round}/reports/task-1/{gp}");
     let url = format!("{}{path}", app.address);
     let (_, csrf, _) = form_fields(&c.rep, &url).await;
@@ -541,10 +532,7 @@ async fn supervisors_see_the_board_create_rounds_and_send_reminders() {
     );
 
     // A reminder lands on the unit's to-do list; others cannot send one.
-    let gp: i64 = sqlx::query_scalar("SELECT id FROM units WHERE name = '高平市人民政府'")
-        .fetch_one(&app.pool)
-        .await
-        .expect("unit");
+    let gp: i64 = app.unit_id("高平市人民政府").await;
     let rep_csrf = app.csrf(&c.rep).await;
     let resp = app
         .post_form(
@@ -618,10 +606,7 @@ async fn evidence_is_checked_stored_and_served_only_to_readers() {
         .await;
     let other = app.new_client();
     app.login_with(&other, "zz-rep", PASSWORD).await;
-    let gp: i64 = sqlx::query_scalar("SELECT id FROM units WHERE name = '高平市人民政府'")
-        .fetch_one(&app.pool)
-        .await
-        .expect("unit");
+    let gp: i64 = app.unit_id("高平市人民政府").await;
     let path = format!("/rounds/{round}/reports/task-1/{gp}");
     let url = format!("{}{path}", app.address);
     let (_, csrf, _) = form_fields(&c.rep, &url).await;
