@@ -7,6 +7,7 @@ mod form;
 pub mod model;
 mod page;
 pub mod queries;
+mod review;
 pub mod rounds;
 mod todo;
 pub mod workflow;
@@ -34,7 +35,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/rounds/{round}/reports/{item}/{unit}/review",
-            post(page::review),
+            post(review::review),
         )
         .route(
             "/rounds/{round}/reports/{item}/{unit}/evidence",

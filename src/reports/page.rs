@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::form::{ReportForm, parse_draft};
 use super::model::{ProgressStatus, ReportState};
 use super::queries::{self, ItemBrief, MilestoneCount, ReportRow, RoundRow, VersionRow};
-use super::workflow::{self, FlowError, ReportKey, Review};
+use super::workflow::{self, FlowError, ReportKey};
 use super::{shanghai, today};
 use crate::AppState;
 use crate::accounts::extract::{Client, RequireUser};
@@ -55,7 +55,7 @@ pub fn caps(user: &SessionUser, unit_id: i64) -> Caps {
     }
 }
 
-struct VersionView {
+pub(super) struct VersionView {
     version: i32,
     action: &'static str,
     state: &'static str,
@@ -85,27 +85,27 @@ fn version_view(v: VersionRow) -> VersionView {
 
 #[derive(Template)]
 #[template(path = "reports/report.html")]
-struct ReportPage {
-    chrome: Chrome,
-    round: RoundRow,
-    item: ItemBrief,
-    item_label: String,
-    unit_name: String,
-    role: Role,
-    report: Option<ReportRow>,
-    caps: Caps,
-    form: ReportForm,
-    statuses: Vec<(&'static str, &'static str)>,
-    milestones: Vec<MilestoneCount>,
-    versions: Vec<VersionView>,
-    evidence: Vec<EvidenceView>,
-    partners: Vec<Partner>,
-    errors: Vec<(&'static str, String)>,
+pub(super) struct ReportPage {
+    pub(super) chrome: Chrome,
+    pub(super) round: RoundRow,
+    pub(super) item: ItemBrief,
+    pub(super) item_label: String,
+    pub(super) unit_name: String,
+    pub(super) role: Role,
+    pub(super) report: Option<ReportRow>,
+    pub(super) caps: Caps,
+    pub(super) form: ReportForm,
+    pub(super) statuses: Vec<(&'static str, &'static str)>,
+    pub(super) milestones: Vec<MilestoneCount>,
+    pub(super) versions: Vec<VersionView>,
+    pub(super) evidence: Vec<EvidenceView>,
+    pub(super) partners: Vec<Partner>,
+    pub(super) errors: Vec<(&'static str, String)>,
     /// A message about a refused action (conflict, wrong state).
-    alert: Option<String>,
-    notice: Option<&'static str>,
-    overdue: bool,
-    action_path: String,
+    pub(super) alert: Option<String>,
+    pub(super) notice: Option<&'static str>,
+    pub(super) overdue: bool,
+    pub(super) action_path: String,
 }
 
 impl ReportPage {
@@ -126,17 +126,17 @@ impl ReportPage {
 }
 
 /// Everything the page needs, loaded and permission-checked.
-struct Loaded {
-    round: RoundRow,
-    item: ItemBrief,
-    unit_name: String,
-    role: Role,
-    caps: Caps,
-    report: Option<ReportRow>,
-    milestones: Vec<MilestoneCount>,
-    versions: Vec<VersionView>,
-    evidence: Vec<EvidenceView>,
-    partners: Vec<Partner>,
+pub(super) struct Loaded {
+    pub(super) round: RoundRow,
+    pub(super) item: ItemBrief,
+    pub(super) unit_name: String,
+    pub(super) role: Role,
+    pub(super) caps: Caps,
+    pub(super) report: Option<ReportRow>,
+    pub(super) milestones: Vec<MilestoneCount>,
+    pub(super) versions: Vec<VersionView>,
+    pub(super) evidence: Vec<EvidenceView>,
+    pub(super) partners: Vec<Partner>,
 }
 
 /// A partner unit's report, listed on the lead unit's page.
@@ -156,7 +156,7 @@ pub struct EvidenceView {
     at: String,
 }
 
-async fn load(
+pub(super) async fn load(
     state: &AppState,
     user: &SessionUser,
     round_id: i64,
@@ -240,7 +240,12 @@ async fn load(
     })
 }
 
-fn page(user: SessionUser, l: Loaded, form: Option<ReportForm>, unit_id: i64) -> ReportPage {
+pub(super) fn page(
+    user: SessionUser,
+    l: Loaded,
+    form: Option<ReportForm>,
+    unit_id: i64,
+) -> ReportPage {
     let form = form.unwrap_or_else(|| match &l.report {
         Some(r) => ReportForm::of(r, &l.milestones),
         None => ReportForm::blank(),
@@ -280,9 +285,9 @@ pub struct Notice {
     done: Option<String>,
 }
 
-type ReportPath = (String, String, String);
+pub(super) type ReportPath = (String, String, String);
 
-fn ids(p: &ReportPath) -> Result<(i64, i64), AppError> {
+pub(super) fn ids(p: &ReportPath) -> Result<(i64, i64), AppError> {
     let round = p.0.parse().map_err(|_| AppError::NotFound)?;
     let unit = p.2.parse().map_err(|_| AppError::NotFound)?;
     Ok((round, unit))
@@ -306,7 +311,7 @@ pub async fn show(
     Ok(render(&p)?.into_response())
 }
 
-fn flow_alert(e: &FlowError) -> String {
+pub(super) fn flow_alert(e: &FlowError) -> String {
     match e {
         FlowError::Conflict(Some(_)) => "保存失败：在您编辑期间，这份报告已被他人保存了新版本。下面显示的是最新版本的内容摘要；您填写的内容仍保留在表单中，请核对后再次提交。".into(),
         FlowError::Conflict(None) => "保存失败：这份报告已被他人处理，请刷新页面后重试。".into(),
@@ -371,65 +376,6 @@ pub async fn save(
                 form.version = newer.version.to_string();
             }
             let mut p = page(user, fresh, Some(form), unit_id);
-            if let FlowError::Invalid(field, m) = &e {
-                p.errors.push((field, m.clone()));
-            }
-            p.alert = Some(flow_alert(&e));
-            Ok((status, render(&p)?).into_response())
-        }
-    }
-}
-
-/// The unit's approver or the bureau's supervisor acts on a submitted report.
-pub async fn review(
-    State(state): State<AppState>,
-    client: Client,
-    RequireUser(user): RequireUser,
-    Path(path): Path<ReportPath>,
-    Form(form): Form<ReportForm>,
-) -> Result<Response, AppError> {
-    user.check_csrf(&form.csrf)?;
-    let (round_id, unit_id) = ids(&path)?;
-    let loaded = load(&state, &user, round_id, &path.1, unit_id).await?;
-    let action =
-        Review::parse(&form.action).ok_or_else(|| AppError::BadRequest("未知的操作".into()))?;
-    let allowed = match action {
-        Review::Approve | Review::SendBack => loaded.caps.approve,
-        Review::Accept | Review::Return => loaded.caps.review,
-    };
-    if !allowed {
-        return Err(AppError::Forbidden);
-    }
-    let key = ReportKey {
-        round_id,
-        item_id: loaded.item.id,
-        unit_id,
-    };
-    let base = form.version.parse::<i32>().unwrap_or(-1);
-    match workflow::review(
-        &state.pool,
-        &user.actor(&client),
-        key,
-        base,
-        action,
-        &form.comment,
-    )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/rounds/{round_id}/reports/{}/{unit_id}?done=review",
-            path.1
-        ))
-        .into_response()),
-        Err(FlowError::Database(e)) => Err(e.into()),
-        Err(e) => {
-            let status = match e {
-                FlowError::Invalid(..) => StatusCode::UNPROCESSABLE_ENTITY,
-                _ => StatusCode::CONFLICT,
-            };
-            let comment = form.comment.clone();
-            let mut p = page(user, loaded, None, unit_id);
-            p.form.comment = comment;
             if let FlowError::Invalid(field, m) = &e {
                 p.errors.push((field, m.clone()));
             }

@@ -2,13 +2,18 @@
 
 mod accounts;
 mod admin;
+mod admin_plans;
 mod cli;
 mod demo;
+mod evidence;
+mod fixtures;
 mod helpers;
 mod pages;
 mod permissions;
 mod reports;
+mod rounds;
 mod search;
 mod seed_errors;
 mod seed_load;
+mod seed_plans;
 mod startup;
