@@ -86,7 +86,7 @@ async fn login_form(
 ) -> Result<Response, AppError> {
     let next = safe_next(Some(q.next.as_deref().unwrap_or("/todo")));
     // A signed-in user sees the form too (to switch accounts); the header says who they are.
-    let token = password::random_hex(32);
+    let token = password::random_hex(32).map_err(|e| AppError::Internal(e.to_string()))?;
     let page = LoginPage {
         chrome: Chrome::new(user),
         username: String::new(),
@@ -118,7 +118,7 @@ async fn login(
     let username = form.username.trim().to_ascii_lowercase();
     let next = safe_next(Some(&form.next));
     let again = |status: StatusCode, error: &str, jar: CookieJar| -> Result<Response, AppError> {
-        let token = password::random_hex(32);
+        let token = password::random_hex(32).map_err(|e| AppError::Internal(e.to_string()))?;
         let page = LoginPage {
             chrome: Chrome::new(None),
             username: form.username.trim().to_string(),

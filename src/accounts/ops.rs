@@ -76,7 +76,7 @@ pub async fn create_user(
                 .map_err(|m| OpError::Invalid("password", m.into()))?;
             (p.expose().to_string(), false)
         }
-        None => (generate_password(), true),
+        None => (generate_password()?, true),
     };
     let hash = password::hash(plain.clone()).await?;
     let mut tx = pool.begin().await?;
@@ -124,7 +124,7 @@ pub async fn reset_password(pool: &PgPool, actor: &Actor, user_id: i64) -> Resul
     let row = queries::by_id(pool, user_id)
         .await?
         .ok_or(OpError::NotFound)?;
-    let plain = generate_password();
+    let plain = generate_password()?;
     let hash = password::hash(plain.clone()).await?;
     let entry = Entry {
         action: "user.reset_password",

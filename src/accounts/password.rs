@@ -4,11 +4,10 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 /// `n` random bytes from the operating system, as lower-case hex.
-pub fn random_hex(n: usize) -> String {
+pub fn random_hex(n: usize) -> Result<String, PasswordError> {
     let mut buf = vec![0u8; n];
-    // The OS random source failing means the machine cannot be trusted with secrets at all.
-    getrandom::getrandom(&mut buf).expect("operating system random source");
-    hex(&buf)
+    getrandom::getrandom(&mut buf).map_err(|e| PasswordError::Random(e.to_string()))?;
+    Ok(hex(&buf))
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -16,28 +15,30 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// A password to hand out once: 16 characters, easy to read aloud (no 0/O, 1/l/I).
-pub fn generate_password() -> String {
+pub fn generate_password() -> Result<String, PasswordError> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut buf = [0u8; 16];
-    getrandom::getrandom(&mut buf).expect("operating system random source");
+    getrandom::getrandom(&mut buf).map_err(|e| PasswordError::Random(e.to_string()))?;
     let body: String = buf
         .iter()
         .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
         .collect();
     // Groups of four with a digit guaranteed, so it passes the password rule.
-    format!(
+    Ok(format!(
         "{}-{}-{}-{}7",
         &body[0..4],
         &body[4..8],
         &body[8..12],
         &body[12..15]
-    )
+    ))
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
     #[error("hashing failed: {0}")]
     Hash(String),
+    #[error("the operating system's random source failed: {0}")]
+    Random(String),
     #[error("hashing task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
 }
@@ -45,7 +46,7 @@ pub enum PasswordError {
 /// Hashes on a blocking thread: argon2 takes tens of milliseconds of CPU by design.
 pub async fn hash(password: String) -> Result<String, PasswordError> {
     tokio::task::spawn_blocking(move || {
-        let salt = SaltString::encode_b64(random_hex(16).as_bytes())
+        let salt = SaltString::encode_b64(random_hex(16)?.as_bytes())
             .map_err(|e| PasswordError::Hash(e.to_string()))?;
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -77,15 +78,17 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool, Pa
 fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY.get_or_init(|| {
-        let salt = SaltString::encode_b64(random_hex(16).as_bytes());
-        salt.ok()
-            .and_then(|salt| {
-                Argon2::default()
-                    .hash_password(random_hex(16).as_bytes(), &salt)
-                    .ok()
-                    .map(|h| h.to_string())
-            })
-            .unwrap_or_default()
+        let salt = random_hex(16)
+            .ok()
+            .and_then(|r| SaltString::encode_b64(r.as_bytes()).ok());
+        salt.and_then(|salt| {
+            let secret = random_hex(16).ok()?;
+            Argon2::default()
+                .hash_password(secret.as_bytes(), &salt)
+                .ok()
+                .map(|h| h.to_string())
+        })
+        .unwrap_or_default()
     })
 }
 
@@ -109,12 +112,15 @@ mod tests {
     #[test]
     fn generated_passwords_pass_the_rule() {
         for _ in 0..20 {
-            let p = generate_password();
+            let p = generate_password().expect("random");
             assert!(
                 crate::accounts::model::NewPassword::parse(&p, "admin").is_ok(),
                 "{p}"
             );
         }
-        assert_ne!(generate_password(), generate_password());
+        assert_ne!(
+            generate_password().expect("random"),
+            generate_password().expect("random")
+        );
     }
 }

@@ -6,6 +6,7 @@ use sqlx::PgPool;
 
 use super::model::UserRole;
 use super::password::random_hex;
+use crate::error::AppError;
 use crate::startup::Settings;
 
 pub const COOKIE: &str = "pp_session";
@@ -35,9 +36,10 @@ pub async fn create(
     user_id: i64,
     ip: &str,
     user_agent: &str,
-) -> sqlx::Result<Cookie<'static>> {
-    let token = random_hex(32);
-    let csrf = random_hex(32);
+) -> Result<Cookie<'static>, AppError> {
+    let random = |n| random_hex(n).map_err(|e| AppError::Internal(e.to_string()));
+    let token = random(32)?;
+    let csrf = random(32)?;
     let idle = settings.session_idle_minutes;
     sqlx::query!(
         r#"INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, ip, user_agent)
