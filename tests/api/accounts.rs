@@ -223,71 +223,6 @@ async fn login_renews_the_session_and_logout_is_a_post_with_token() {
 }
 
 #[tokio::test]
-async fn cross_site_posts_are_refused() {
-    let app = spawn_app().await;
-    app.create_user("boss", UserRole::Admin, None).await;
-    app.login("boss").await;
-    let csrf = app.csrf(&app.client).await;
-    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(&app.pool)
-        .await
-        .expect("count");
-    // Right token, wrong origin.
-    let resp = app
-        .client
-        .post(format!("{}/admin/users", app.address))
-        .header("Origin", "https://evil.example")
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "mole"),
-            ("display_name", "x"),
-            ("role", "admin"),
-        ])
-        .send()
-        .await
-        .expect("answered");
-    assert_eq!(resp.status(), 403);
-    // Same origin, no token.
-    let resp = app
-        .post_form(
-            &app.client,
-            "/admin/users",
-            &[
-                ("username", "mole"),
-                ("display_name", "x"),
-                ("role", "admin"),
-            ],
-        )
-        .await;
-    assert_eq!(resp.status(), 403);
-    // A browser marking the request cross-site.
-    let resp = app
-        .client
-        .post(format!("{}/logout", app.address))
-        .header("Sec-Fetch-Site", "cross-site")
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .expect("answered");
-    assert_eq!(resp.status(), 403);
-    // A login form posted without the login page's cookie.
-    let resp = app
-        .post_form(
-            &app.new_client(),
-            "/login",
-            &[("username", "boss"), ("password", PASSWORD), ("token", "x")],
-        )
-        .await;
-    assert_eq!(resp.status(), 403);
-    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(&app.pool)
-        .await
-        .expect("count");
-    assert_eq!(before, after, "nothing created");
-    assert_eq!(app.get("/account").await.status(), 200, "still signed in");
-}
-
-#[tokio::test]
 async fn changing_the_password_ends_every_other_session() {
     let app = spawn_app().await;
     app.create_user("wang", UserRole::Leader, None).await;
@@ -380,35 +315,4 @@ async fn a_generated_password_must_be_changed_first() {
     assert_eq!(app.get("/").await.status(), 200, "public pages stay open");
     let doc = app.page("/account/password").await;
     assert_eq!(select(&doc, ".notice-bar").len(), 1);
-}
-
-#[tokio::test]
-async fn the_audit_log_cannot_be_changed() {
-    let app = spawn_app().await;
-    app.create_user("auditor", UserRole::Supervisor, None).await;
-    app.login("auditor").await;
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
-        .fetch_one(&app.pool)
-        .await
-        .expect("count");
-    assert!(n >= 2, "user.create and auth.login are logged");
-    for sql in [
-        "UPDATE audit_log SET actor_name = 'x'",
-        "DELETE FROM audit_log",
-        "TRUNCATE audit_log",
-    ] {
-        let err = sqlx::query(sql).execute(&app.pool).await.expect_err(sql);
-        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
-    }
-    // Supervisors browse and filter it.
-    let doc = app.page("/admin/audit?action=auth.login").await;
-    let actions = texts(&doc, "td[data-label='操作']");
-    assert!(
-        !actions.is_empty() && actions.iter().all(|a| a.starts_with("auth.login")),
-        "{actions:?}"
-    );
-    let doc = app.page("/admin/audit?actor=nobody-at-all").await;
-    assert!(texts(&doc, "td[data-label='操作']").is_empty());
-    let resp = app.get("/admin/audit?from=2024-13-99").await;
-    assert_eq!(resp.status(), 200, "a bad date is a message, not a failure");
 }

@@ -3,10 +3,12 @@
 mod accounts;
 mod admin;
 mod admin_plans;
+mod audit;
 mod cli;
 mod demo;
 mod evidence;
 mod fixtures;
+mod forgery;
 mod helpers;
 mod pages;
 mod permissions;
