@@ -111,6 +111,7 @@ async fn history(pool: &PgPool) -> anyhow::Result<()> {
                         ProgressStatus::InProgress
                     },
                     percent: Completion::parse(&percent.to_string()).ok().flatten(),
+                    measured_value: None,
                     progress: PROGRESS[n % PROGRESS.len()].to_string(),
                     problems: PROBLEMS[n % PROBLEMS.len()].to_string(),
                     next_steps: "下一阶段继续加强督导，按期完成目标任务。".to_string(),

@@ -301,10 +301,7 @@ struct PasswordPage {
 
 impl PasswordPage {
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        crate::web::field_error(&self.errors, field)
     }
 }
 

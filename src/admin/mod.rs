@@ -1,7 +1,9 @@
 //! Administration: accounts (list, create, edit, reset password) and seed files. Admins only.
 
+mod assignments;
 mod groups;
 mod seeds;
+mod units;
 
 use askama::Template;
 use axum::extract::State;
@@ -28,6 +30,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(seeds::routes())
         .merge(groups::routes())
+        .merge(units::routes())
+        .merge(assignments::routes())
         .route("/admin/users", get(list).post(create))
         .route("/admin/users/new", get(new_form))
         .route("/admin/users/{id}", get(edit_form).post(update))
@@ -93,10 +97,7 @@ struct FormPage {
 
 impl FormPage {
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        crate::web::field_error(&self.errors, field)
     }
 }
 

@@ -95,6 +95,10 @@ pub enum Role {
 impl Role {
     pub const ALL: [Role; 3] = [Role::Lead, Role::Responsible, Role::Supporting];
 
+    pub fn parse(s: &str) -> Option<Self> {
+        Role::ALL.into_iter().find(|r| r.slug() == s)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Role::Lead => "牵头",
@@ -187,6 +191,26 @@ pub enum UnitKind {
 }
 
 impl UnitKind {
+    pub const ALL: [UnitKind; 6] = [
+        UnitKind::Department,
+        UnitKind::PartyDepartment,
+        UnitKind::VerticalAgency,
+        UnitKind::CoordinationBody,
+        UnitKind::County,
+        UnitKind::Zone,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            UnitKind::Department => "department",
+            UnitKind::PartyDepartment => "party_department",
+            UnitKind::VerticalAgency => "vertical_agency",
+            UnitKind::CoordinationBody => "coordination_body",
+            UnitKind::County => "county",
+            UnitKind::Zone => "zone",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "department" => Some(UnitKind::Department),

@@ -1,11 +1,8 @@
-//! The supervisor's side: rounds (and ad-hoc data calls), the submission board of a round,
-//! and reminders to units.
+//! The submission board of a round, and reminders to units.
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::model::ReportState;
@@ -16,172 +13,10 @@ use crate::accounts::extract::{Client, RequireUser};
 use crate::accounts::model::UserRole;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, render};
-use crate::plan::queries as plan_queries;
 use crate::web::Chrome;
 use crate::web::extract::{Form, Path, Query};
 
-const READERS: [UserRole; 3] = [UserRole::Supervisor, UserRole::Leader, UserRole::Admin];
-
-#[derive(Deserialize, Default, Clone)]
-pub struct RoundForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    scope: String,
-    #[serde(default)]
-    period_start: String,
-    #[serde(default)]
-    period_end: String,
-    #[serde(default)]
-    opens_on: String,
-    #[serde(default)]
-    due_on: String,
-}
-
-#[derive(Template)]
-#[template(path = "reports/rounds.html")]
-struct RoundsPage {
-    chrome: Chrome,
-    plan_title: String,
-    rounds: Vec<RoundRow>,
-    today: NaiveDate,
-    can_create: bool,
-    form: RoundForm,
-    errors: Vec<(&'static str, String)>,
-}
-
-impl RoundsPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
-}
-
-async fn rounds_page(
-    state: &AppState,
-    user: crate::accounts::session::SessionUser,
-    form: RoundForm,
-    errors: Vec<(&'static str, String)>,
-) -> Result<RoundsPage, AppError> {
-    let plan = plan_queries::default_plan(&state.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let rounds = queries::rounds_of_plan(&state.pool, plan.id).await?;
-    Ok(RoundsPage {
-        can_create: user.role == UserRole::Supervisor,
-        chrome: Chrome::new(Some(user)),
-        plan_title: plan.title,
-        rounds,
-        today: today(),
-        form,
-        errors,
-    })
-}
-
-pub async fn rounds(
-    State(state): State<AppState>,
-    RequireUser(user): RequireUser,
-) -> Result<Html<String>, AppError> {
-    user.require(&READERS)?;
-    render(&rounds_page(&state, user, RoundForm::default(), Vec::new()).await?)
-}
-
-fn date(
-    s: &str,
-    field: &'static str,
-    errors: &mut Vec<(&'static str, String)>,
-) -> Option<NaiveDate> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
-    if d.is_none() {
-        errors.push((field, "请填写日期，格式如 2025-06-30".into()));
-    }
-    d
-}
-
-/// An ad-hoc round, e.g. the data call before the mid-term evaluation.
-pub async fn create_round(
-    State(state): State<AppState>,
-    client: Client,
-    RequireUser(user): RequireUser,
-    Form(form): Form<RoundForm>,
-) -> Result<Response, AppError> {
-    user.require(&[UserRole::Supervisor])?;
-    user.check_csrf(&form.csrf)?;
-    let mut errors = Vec::new();
-    let title = form.title.trim().to_string();
-    if title.is_empty() || title.chars().count() > 60 {
-        errors.push(("title", "请填写轮次名称（不超过 60 字）".into()));
-    }
-    let start = date(&form.period_start, "period_start", &mut errors);
-    let end = date(&form.period_end, "period_end", &mut errors);
-    let opens = date(&form.opens_on, "opens_on", &mut errors);
-    let due = date(&form.due_on, "due_on", &mut errors);
-    if let (Some(s), Some(e)) = (start, end)
-        && e < s
-    {
-        errors.push(("period_end", "统计截止日期不能早于起始日期".into()));
-    }
-    if let (Some(o), Some(d)) = (opens, due)
-        && d < o
-    {
-        errors.push(("due_on", "报送截止日期不能早于开放日期".into()));
-    }
-    let (Some(start), Some(end), Some(opens), Some(due)) = (start, end, opens, due) else {
-        let page = rounds_page(&state, user, form, errors).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
-    };
-    if !errors.is_empty() {
-        let page = rounds_page(&state, user, form, errors).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
-    }
-    let plan = plan_queries::default_plan(&state.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let actor = user.actor(&client);
-    let mut tx = state.pool.begin().await?;
-    let n: i64 = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM reporting_rounds WHERE plan_id = $1 AND kind = 'ad_hoc'"#,
-        plan.id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let key = format!("adhoc-{}", n + 1);
-    let scope = Some(form.scope.trim().to_string()).filter(|s| !s.is_empty());
-    let id = sqlx::query_scalar!(
-        r#"INSERT INTO reporting_rounds (plan_id, key, title, kind, period_start, period_end, opens_on,
-                                         due_on, scope, created_by)
-           VALUES ($1, $2, $3, 'ad_hoc', $4, $5, $6, $7, $8, $9) RETURNING id"#,
-        plan.id,
-        key,
-        title,
-        start,
-        end,
-        opens,
-        due,
-        scope,
-        actor.name
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    audit::record(
-        &mut *tx,
-        &actor,
-        Entry {
-            action: "round.create",
-            object_type: Some("round"),
-            object_id: Some(id.to_string()),
-            after: Some(serde_json::json!({ "title": title, "due_on": due, "scope": scope })),
-            ..Default::default()
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/rounds/{id}/board")).into_response())
-}
+pub(super) const READERS: [UserRole; 3] = [UserRole::Supervisor, UserRole::Leader, UserRole::Admin];
 
 pub struct BoardLine {
     pub label: String,

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::model::{Completion, ProgressStatus};
+use super::model::{Completion, MeasuredValue, ProgressStatus};
 use super::queries::{MilestoneCount, ReportRow};
 use super::workflow::Draft;
 
@@ -21,6 +21,8 @@ pub struct ReportForm {
     pub status: String,
     #[serde(default)]
     pub percent: String,
+    #[serde(default)]
+    pub measured_value: String,
     #[serde(default)]
     pub progress: String,
     #[serde(default)]
@@ -52,6 +54,10 @@ impl ReportForm {
                 .percent
                 .map(|p| p.normalize().to_string())
                 .unwrap_or_default(),
+            measured_value: r
+                .measured_value
+                .map(|p| p.normalize().to_string())
+                .unwrap_or_default(),
             progress: r.progress.clone(),
             problems: r.problems.clone(),
             next_steps: r.next_steps.clone(),
@@ -76,12 +82,36 @@ impl ReportForm {
 
 const MAX_TEXT: usize = 5000;
 
+/// Whether a report carries the item's measured value for the period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueRule {
+    /// The item has no numeric target.
+    Absent,
+    Optional,
+    /// Needed before the report is submitted: the unit answers for the number.
+    RequiredToSubmit,
+}
+
 /// Checks the form; problems are (field, message) pairs.
 pub fn parse_draft(
     f: &ReportForm,
     milestones: &[MilestoneCount],
+    value_rule: ValueRule,
 ) -> Result<Draft, Vec<(&'static str, String)>> {
     let mut errors = Vec::new();
+    let measured_value = match value_rule {
+        ValueRule::Absent => None,
+        _ => MeasuredValue::parse(&f.measured_value).unwrap_or_else(|m| {
+            errors.push(("measured_value", m.to_string()));
+            None
+        }),
+    };
+    if value_rule == ValueRule::RequiredToSubmit
+        && f.action == "submit"
+        && f.measured_value.trim().is_empty()
+    {
+        errors.push(("measured_value", "报送前请填写本期指标值".into()));
+    }
     let status = ProgressStatus::parse(&f.status);
     if status.is_none() {
         errors.push(("status", "请选择进展状态".to_string()));
@@ -125,6 +155,7 @@ pub fn parse_draft(
         Some(status) if errors.is_empty() => Ok(Draft {
             status,
             percent,
+            measured_value,
             progress: f.progress.clone(),
             problems: f.problems.clone(),
             next_steps: f.next_steps.clone(),

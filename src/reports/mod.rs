@@ -8,8 +8,10 @@ pub mod model;
 mod page;
 pub mod queries;
 mod review;
+mod round_list;
 pub mod rounds;
 mod todo;
+mod versions;
 pub mod workflow;
 
 use axum::Router;
@@ -26,12 +28,19 @@ pub use page::{Caps, caps};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/todo", get(todo::todo))
-        .route("/rounds", get(board::rounds).post(board::create_round))
+        .route(
+            "/rounds",
+            get(round_list::rounds).post(round_list::create_round),
+        )
         .route("/rounds/{round}/board", get(board::board))
         .route("/rounds/{round}/remind", post(board::remind))
         .route(
             "/rounds/{round}/reports/{item}/{unit}",
             get(page::show).post(page::save),
+        )
+        .route(
+            "/rounds/{round}/reports/{item}/{unit}/versions/{version}",
+            get(versions::show),
         )
         .route(
             "/rounds/{round}/reports/{item}/{unit}/review",

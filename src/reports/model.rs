@@ -5,7 +5,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 /// 未启动 / 推进中 / 已完成 / 滞后 / 常态化推进.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Serialize, serde::Deserialize)]
 #[sqlx(type_name = "progress_status", rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum ProgressStatus {
@@ -120,6 +120,39 @@ impl fmt::Display for Completion {
     }
 }
 
+/// A measured value of an indicator or sub-target for a period: a non-negative number with
+/// at most four decimals and ten integer digits (the column is NUMERIC(14, 4)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeasuredValue(Decimal);
+
+impl MeasuredValue {
+    pub fn parse(s: &str) -> Result<Option<Self>, &'static str> {
+        let s: String = s
+            .trim()
+            .chars()
+            .filter(|c| *c != ',' && *c != '，')
+            .collect();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        let d: Decimal = s.parse().map_err(|_| "指标值须为数字，如 12 或 0.35")?;
+        if d < Decimal::ZERO {
+            return Err("指标值不能为负数");
+        }
+        if d.scale() > 4 {
+            return Err("指标值最多保留四位小数");
+        }
+        if d >= Decimal::from(10_000_000_000_i64) {
+            return Err("指标值过大，请核对");
+        }
+        Ok(Some(MeasuredValue(d)))
+    }
+
+    pub fn value(self) -> Decimal {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +176,18 @@ mod tests {
         assert!(Completion::parse("-1").is_err());
         assert!(Completion::parse("abc").is_err());
         assert!(Completion::parse("1.234").is_err());
+    }
+
+    #[test]
+    fn measured_values_parse_what_people_type() {
+        let v = |s: &str| MeasuredValue::parse(s).map(|o| o.map(|m| m.value().to_string()));
+        assert_eq!(v(""), Ok(None));
+        assert_eq!(v(" 1,234 "), Ok(Some("1234".into())));
+        assert_eq!(v("0.35"), Ok(Some("0.35".into())));
+        assert!(v("-3").is_err());
+        assert!(v("三十").is_err());
+        assert!(v("0.12345").is_err());
+        assert!(v("99999999999").is_err());
     }
 
     #[test]

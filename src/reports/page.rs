@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::form::{ReportForm, parse_draft};
+use super::form::{ReportForm, ValueRule, parse_draft};
 use super::model::{ProgressStatus, ReportState};
 use super::queries::{self, ItemBrief, MilestoneCount, ReportRow, RoundRow, VersionRow};
 use super::workflow::{self, FlowError, ReportKey};
@@ -64,18 +64,22 @@ pub(super) struct VersionView {
     at: String,
 }
 
+pub(super) fn action_label(action: &str) -> &'static str {
+    match action {
+        "save" => "保存草稿",
+        "submit" => "报送",
+        "approve" => "单位审核通过",
+        "send_back" => "单位审核退回",
+        "accept" => "督办采纳",
+        "return" => "督办退回",
+        _ => "其他",
+    }
+}
+
 fn version_view(v: VersionRow) -> VersionView {
     VersionView {
         version: v.version,
-        action: match v.action.as_str() {
-            "save" => "保存草稿",
-            "submit" => "报送",
-            "approve" => "单位审核通过",
-            "send_back" => "单位审核退回",
-            "accept" => "督办采纳",
-            "return" => "督办退回",
-            _ => "其他",
-        },
+        action: action_label(&v.action),
         state: v.state.label(),
         comment: v.comment.unwrap_or_default(),
         actor: v.actor_name,
@@ -106,18 +110,24 @@ pub(super) struct ReportPage {
     pub(super) notice: Option<&'static str>,
     pub(super) overdue: bool,
     pub(super) action_path: String,
+    pub(super) value_rule: ValueRule,
 }
 
 impl ReportPage {
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        crate::web::field_error(&self.errors, field)
     }
 
     fn editable(&self) -> bool {
         self.caps.edit && self.report.as_ref().is_none_or(|r| r.state.editable())
+    }
+
+    fn has_value(&self) -> bool {
+        self.value_rule != ValueRule::Absent
+    }
+
+    fn value_required(&self) -> bool {
+        self.value_rule == ValueRule::RequiredToSubmit
     }
 
     fn state_is(&self, s: &str) -> bool {
@@ -137,6 +147,22 @@ pub(super) struct Loaded {
     pub(super) versions: Vec<VersionView>,
     pub(super) evidence: Vec<EvidenceView>,
     pub(super) partners: Vec<Partner>,
+}
+
+impl Loaded {
+    /// The value is asked of every unit on a numeric item, and needed from the lead unit
+    /// (whose report is the item's) and from whoever answers for an indicator.
+    pub(super) fn value_rule(&self) -> ValueRule {
+        if self.item.measure_unit.is_none() {
+            ValueRule::Absent
+        } else if self.role == Role::Lead
+            || self.item.kind == crate::plan::model::ItemKind::Indicator
+        {
+            ValueRule::RequiredToSubmit
+        } else {
+            ValueRule::Optional
+        }
+    }
 }
 
 /// A partner unit's report, listed on the lead unit's page.
@@ -173,14 +199,14 @@ pub(super) async fn load(
     let unit_name = queries::unit_name(pool, unit_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let role = queries::duty_role(pool, item.id, unit_id)
+    let role = queries::duty_role(pool, round.id, item.id, unit_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut caps = caps(user, unit_id);
     // The lead unit of an item reads its partners' reports beside its own.
     if !caps.read
         && let Some(own) = user.unit_id
-        && queries::duty_role(pool, item.id, own).await? == Some(Role::Lead)
+        && queries::duty_role(pool, round.id, item.id, own).await? == Some(Role::Lead)
     {
         caps.read = true;
     }
@@ -255,6 +281,7 @@ pub(super) fn page(
         .as_ref()
         .is_some_and(|r| !r.state.editable() && r.state != ReportState::Draft);
     ReportPage {
+        value_rule: l.value_rule(),
         chrome: Chrome::new(Some(user)),
         action_path: format!("/rounds/{}/reports/{}/{unit_id}", l.round.id, l.item.key),
         overdue: !submitted && today() > l.round.due_on,
@@ -344,7 +371,7 @@ pub async fn save(
     let submit = form.action == "submit";
     let base = form.version.parse::<i32>().unwrap_or(-1);
     let actor = user.actor(&client);
-    let result = match parse_draft(&form, &loaded.milestones) {
+    let result = match parse_draft(&form, &loaded.milestones, loaded.value_rule()) {
         Ok(draft) => workflow::save(&state.pool, &actor, key, base, &draft, submit)
             .await
             .map_err(Err),

@@ -46,6 +46,8 @@ pub struct ReportRow {
     pub version: i32,
     pub status: ProgressStatus,
     pub percent: Option<Decimal>,
+    /// The indicator's or sub-target's value for the period.
+    pub measured_value: Option<Decimal>,
     pub progress: String,
     pub problems: String,
     pub next_steps: String,
@@ -126,8 +128,8 @@ pub async fn duties(
                   g.name AS "group_name?", rep.state AS "state?: ReportState",
                   rep.status AS "status?: ProgressStatus", rep.updated_at AS "updated_at?"
            FROM reporting_rounds r
-           JOIN items i ON i.plan_id = r.plan_id AND i.kind IN ('subtarget', 'task', 'project')
-           JOIN unit_duties d ON d.item_id = i.id
+           JOIN round_duties d ON d.round_id = r.id
+           JOIN items i ON i.id = d.item_id
            JOIN units u ON u.id = d.unit_id
            LEFT JOIN unit_groups g ON g.id = d.group_id
            LEFT JOIN reports rep ON rep.round_id = r.id AND rep.item_id = i.id AND rep.unit_id = u.id
@@ -140,11 +142,17 @@ pub async fn duties(
     .await
 }
 
-/// The unit's role for the item, if it must report on it at all.
-pub async fn duty_role(pool: &PgPool, item_id: i64, unit_id: i64) -> sqlx::Result<Option<Role>> {
+/// The unit's role for the item in the round, if it must report on it there at all.
+pub async fn duty_role(
+    pool: &PgPool,
+    round_id: i64,
+    item_id: i64,
+    unit_id: i64,
+) -> sqlx::Result<Option<Role>> {
     sqlx::query_scalar!(
-        r#"SELECT d.role AS "role!: Role" FROM unit_duties d JOIN items i ON i.id = d.item_id
-           WHERE d.item_id = $1 AND d.unit_id = $2 AND i.kind IN ('subtarget', 'task', 'project')"#,
+        r#"SELECT role AS "role!: Role" FROM round_duties
+           WHERE round_id = $1 AND item_id = $2 AND unit_id = $3"#,
+        round_id,
         item_id,
         unit_id
     )
@@ -161,7 +169,8 @@ pub async fn report<'e>(
     sqlx::query_as!(
         ReportRow,
         r#"SELECT id, state AS "state: ReportState", version, status AS "status: ProgressStatus",
-                  percent, progress, problems, next_steps, review_comment, submitted_at
+                  percent, measured_value, progress, problems, next_steps, review_comment,
+                  submitted_at
            FROM reports WHERE round_id = $1 AND item_id = $2 AND unit_id = $3"#,
         round_id,
         item_id,
@@ -221,6 +230,9 @@ pub struct ItemBrief {
     pub number: i32,
     pub title: String,
     pub body: String,
+    /// For an indicator or numeric sub-target: what is measured, and in what unit.
+    pub metric: Option<String>,
+    pub measure_unit: Option<String>,
 }
 
 pub async fn item_in_plan(
@@ -230,8 +242,13 @@ pub async fn item_in_plan(
 ) -> sqlx::Result<Option<ItemBrief>> {
     sqlx::query_as!(
         ItemBrief,
-        r#"SELECT id, key, kind AS "kind: ItemKind", number, title, body
-           FROM items WHERE plan_id = $1 AND key = $2"#,
+        r#"SELECT i.id, i.key, i.kind AS "kind: ItemKind", i.number, i.title, i.body,
+                  CASE WHEN it.item_id IS NOT NULL THEN i.title ELSE st.metric END AS metric,
+                  COALESCE(st.measure_unit, it.measure_unit) AS measure_unit
+           FROM items i
+           LEFT JOIN indicator_targets it ON it.item_id = i.id
+           LEFT JOIN subtarget_targets st ON st.item_id = i.id
+           WHERE i.plan_id = $1 AND i.key = $2"#,
         plan_id,
         item_key
     )

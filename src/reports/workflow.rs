@@ -4,7 +4,7 @@
 use serde_json::json;
 use sqlx::PgPool;
 
-use super::model::{Completion, ProgressStatus, ReportState};
+use super::model::{Completion, MeasuredValue, ProgressStatus, ReportState};
 use super::queries::{self, ReportRow};
 use crate::audit::{self, Actor, Entry};
 
@@ -21,6 +21,7 @@ pub struct ReportKey {
 pub struct Draft {
     pub status: ProgressStatus,
     pub percent: Option<Completion>,
+    pub measured_value: Option<MeasuredValue>,
     pub progress: String,
     pub problems: String,
     pub next_steps: String,
@@ -87,7 +88,8 @@ pub enum FlowError {
 
 fn content(r: &ReportRow, milestones: &[(i64, i32)]) -> serde_json::Value {
     json!({
-        "status": r.status, "percent": r.percent, "progress": r.progress, "problems": r.problems,
+        "status": r.status, "percent": r.percent, "measured_value": r.measured_value,
+        "progress": r.progress, "problems": r.problems,
         "next_steps": r.next_steps, "milestones": milestones,
     })
 }
@@ -182,13 +184,14 @@ pub async fn save(
         (true, _) => ReportState::Submitted,
     };
     let percent = draft.percent.map(Completion::value);
+    let measured = draft.measured_value.map(MeasuredValue::value);
     let id = sqlx::query_scalar!(
         r#"INSERT INTO reports (round_id, item_id, unit_id, state, status, percent, progress, problems,
-                                next_steps, updated_by, submitted_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $11 THEN now() END)
+                                next_steps, updated_by, submitted_at, measured_value)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $11 THEN now() END, $12)
            ON CONFLICT (round_id, item_id, unit_id) DO UPDATE SET
                state = EXCLUDED.state, status = EXCLUDED.status, percent = EXCLUDED.percent,
-               progress = EXCLUDED.progress, problems = EXCLUDED.problems,
+               measured_value = EXCLUDED.measured_value, progress = EXCLUDED.progress, problems = EXCLUDED.problems,
                next_steps = EXCLUDED.next_steps, updated_by = EXCLUDED.updated_by,
                updated_at = now(), version = reports.version + 1,
                submitted_at = COALESCE(EXCLUDED.submitted_at, reports.submitted_at),
@@ -204,7 +207,8 @@ pub async fn save(
         draft.problems.trim(),
         draft.next_steps.trim(),
         actor.id,
-        submit
+        submit,
+        measured
     )
     .fetch_one(&mut *tx)
     .await?;

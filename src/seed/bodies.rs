@@ -44,8 +44,23 @@ async fn units(
     .into_iter()
     .map(|r| (r.name, (r.id, r.full_name, r.kind)))
     .collect();
+    // A unit renamed in the portal keeps its old name as a spelling: the seed's name still
+    // finds it, and the admin's new name stands.
+    let renamed: HashMap<String, &(i64, Option<String>, UnitKind)> = sqlx::query!(
+        r#"SELECT s.spelling, u.name FROM name_spellings s JOIN units u ON u.id = s.unit_id
+           WHERE s.jurisdiction_id = $1 AND s.spelling <> u.name"#,
+        jurisdiction_id
+    )
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .filter_map(|r| existing.get(&r.name).map(|e| (r.spelling, e)))
+    .collect();
     for u in &seed.units {
-        let id = match existing.get(&u.name) {
+        let found = existing
+            .get(&u.name)
+            .or_else(|| renamed.get(&u.name).copied());
+        let id = match found {
             Some((id, full_name, kind)) => {
                 // A seed that does not state a full name leaves the one another seed gave.
                 let full_name_changed = u.full_name.is_some() && full_name != &u.full_name;

@@ -258,14 +258,20 @@ async fn assignments(
     changes: &mut Vec<Change>,
 ) -> Result<(), LoadError> {
     let rows = sqlx::query!(
-        r#"SELECT id, unit_id, group_id, role AS "role: Role", position FROM assignments WHERE item_id = $1"#,
+        r#"SELECT id, unit_id, group_id, role AS "role: Role", position, source = 'seed' AS "from_seed!"
+           FROM assignments WHERE item_id = $1"#,
         item_id
     )
     .fetch_all(&mut **tx)
     .await?;
-    let mut old: HashMap<PartyKey, (i64, Role, i32)> = rows
+    let mut old: HashMap<PartyKey, (i64, Role, i32, bool)> = rows
         .into_iter()
-        .map(|r| ((r.unit_id, r.group_id), (r.id, r.role, r.position)))
+        .map(|r| {
+            (
+                (r.unit_id, r.group_id),
+                (r.id, r.role, r.position, r.from_seed),
+            )
+        })
         .collect();
     for (position, a) in item.assignments.iter().enumerate() {
         let position = i32::try_from(position).unwrap_or(i32::MAX);
@@ -274,8 +280,9 @@ async fn assignments(
             super::Party::Unit(n) | super::Party::Group(n) => n,
         };
         match old.remove(&party) {
-            Some((_, role, pos)) if role == a.role && pos == position => {}
-            Some((id, role, _)) => {
+            Some((_, role, pos, true)) if role == a.role && pos == position => {}
+            // An assignment the seed now states becomes the seed's, whoever made it first.
+            Some((id, role, _, _)) => {
                 if role != a.role {
                     changes.push(Change::Updated(format!(
                         "{}: 「{name}」 {} → {}",
@@ -285,7 +292,7 @@ async fn assignments(
                     )));
                 }
                 sqlx::query!(
-                    "UPDATE assignments SET role = $2, position = $3 WHERE id = $1",
+                    "UPDATE assignments SET role = $2, position = $3, source = 'seed' WHERE id = $1",
                     id,
                     a.role as Role,
                     position
@@ -312,7 +319,8 @@ async fn assignments(
             }
         }
     }
-    for (_, (id, role, _)) in old {
+    // Assignments an admin made in the portal are not the seed's to remove.
+    for (_, (id, role, _, _)) in old.into_iter().filter(|(_, a)| a.3) {
         changes.push(Change::Removed(format!(
             "{}: assignment ({})",
             item.key,

@@ -17,6 +17,14 @@ use crate::accounts::model::UserRole;
 use crate::accounts::session::SessionUser;
 use crate::error::error_page;
 
+/// The message a form's `field` came back with, if any: problems are (field, message) pairs.
+pub fn field_error<'a>(errors: &'a [(&'static str, String)], field: &str) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map(|(_, m)| m.as_str())
+}
+
 /// What the layout needs on every page: who is signed in, and their form token.
 pub struct Chrome {
     pub user: Option<SessionUser>,

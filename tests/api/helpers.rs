@@ -214,6 +214,17 @@ impl TestApp {
         Html::parse_document(&resp.text().await.expect("body"))
     }
 
+    /// GET `path` as `client`, expect 200, parse the HTML.
+    pub async fn page_as(&self, client: &reqwest::Client, path: &str) -> Html {
+        let resp = client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request is answered");
+        assert_eq!(resp.status(), 200, "GET {path}");
+        Html::parse_document(&resp.text().await.expect("body"))
+    }
+
     /// Loads a seed text through the same code the CLI uses.
     pub async fn load_seed(&self, text: &str, dry_run: bool) -> Result<Vec<seed::Change>, String> {
         let plan = seed::parse("test.toml", text).map_err(|e| e.to_string())?;

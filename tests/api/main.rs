@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod admin_plans;
+mod admin_units;
 mod audit;
 mod cli;
 mod demo;
@@ -10,6 +11,7 @@ mod evidence;
 mod fixtures;
 mod forgery;
 mod helpers;
+mod indicators;
 mod pages;
 mod permissions;
 mod reports;

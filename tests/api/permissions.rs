@@ -16,6 +16,9 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
         "users",
         "evidence",
         "items",
+        "units",
+        "assignments",
+        "round_scope_units",
     ] {
         let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
             .fetch_one(&app.pool)
@@ -28,6 +31,12 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
         .await
         .expect("state");
     out.push(state.map(|s| s.len() as i64).unwrap_or(-1));
+    // Edits in place show in the versions they bump.
+    let edits: i64 = sqlx::query_scalar("SELECT sum(version)::bigint FROM units")
+        .fetch_one(&app.pool)
+        .await
+        .expect("unit versions");
+    out.push(edits);
     out
 }
 
@@ -63,6 +72,10 @@ async fn every_forbidden_action_is_refused_and_changes_nothing() {
     let gp: i64 = app.unit_id("高平市人民政府").await;
     let zz: i64 = app.unit_id("泽州县人民政府").await;
     let report = format!("/rounds/{round}/reports/task-1/{gp}");
+    let indicator: i64 = sqlx::query_scalar("SELECT id FROM items WHERE key = 'indicator-1'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("indicator");
 
     let save = |csrf: &str| {
         vec![
@@ -179,6 +192,62 @@ async fn every_forbidden_action_is_refused_and_changes_nothing() {
             })),
             "/admin/users".into(),
             vec!["admin1"],
+        ),
+        ("see the units", None, "/admin/units".into(), vec!["admin1"]),
+        (
+            "add a unit",
+            Some(Box::new(|c: &str| {
+                vec![
+                    ("csrf", c.to_string()),
+                    ("jurisdiction_id", "1".into()),
+                    ("name", "市数据局".into()),
+                    ("kind", "department".into()),
+                ]
+            })),
+            "/admin/units".into(),
+            vec!["admin1"],
+        ),
+        (
+            "rename a unit",
+            Some(Box::new(|c: &str| {
+                vec![
+                    ("csrf", c.to_string()),
+                    ("name", "泽州县政府".into()),
+                    ("kind", "county".into()),
+                    ("version", "1".into()),
+                ]
+            })),
+            format!("/admin/units/{zz}"),
+            vec!["admin1"],
+        ),
+        (
+            "assign an indicator",
+            Some(Box::new(move |c: &str| {
+                vec![
+                    ("csrf", c.to_string()),
+                    ("party", format!("u:{gp}")),
+                    ("role", "lead".into()),
+                ]
+            })),
+            format!("/admin/assignments/{indicator}"),
+            vec!["admin1"],
+        ),
+        (
+            "open a round for one unit",
+            Some(Box::new(move |c: &str| {
+                let fields = [
+                    ("title", "专项"),
+                    ("period_start", "2024-01-01"),
+                    ("period_end", "2024-03-31"),
+                    ("opens_on", "2024-04-01"),
+                    ("due_on", "2024-04-10"),
+                ];
+                let mut form = vec![("csrf", c.to_string()), ("unit", gp.to_string())];
+                form.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+                form
+            })),
+            "/rounds".into(),
+            vec!["sup"],
         ),
     ];
 

@@ -1,0 +1,403 @@
+//! Units (责任单位): the list, adding a unit a seed did not name, and editing a unit's name,
+//! full name and kind. A renamed unit keeps its old name as a spelling, so seed files and
+//! searches that use the old name still find it.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::model::UserRole;
+use crate::accounts::session::SessionUser;
+use crate::audit::{self, Entry};
+use crate::error::{AppError, render};
+use crate::plan::model::UnitKind;
+use crate::web::Chrome;
+use crate::web::extract::{Form, Path, Query};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/units", get(list).post(create))
+        .route("/admin/units/new", get(new_form))
+        .route("/admin/units/{id}", get(edit_form).post(update))
+}
+
+struct UnitLine {
+    id: i64,
+    name: String,
+    full_name: Option<String>,
+    kind: UnitKind,
+    jurisdiction: String,
+    accounts: i64,
+    duties: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/units.html")]
+struct ListPage {
+    chrome: Chrome,
+    units: Vec<UnitLine>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+) -> Result<Response, AppError> {
+    user.require(&[UserRole::Admin])?;
+    let units = sqlx::query_as!(
+        UnitLine,
+        r#"SELECT u.id, u.name, u.full_name, u.kind AS "kind: UnitKind", j.name AS jurisdiction,
+                  (SELECT count(*) FROM users a WHERE a.unit_id = u.id) AS "accounts!",
+                  (SELECT count(*) FROM unit_duties d WHERE d.unit_id = u.id) AS "duties!"
+           FROM units u JOIN jurisdictions j ON j.id = u.jurisdiction_id
+           ORDER BY j.id, u.kind, u.id"#
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(render(&ListPage {
+        chrome: Chrome::new(Some(user)),
+        units,
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct UnitForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    jurisdiction_id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    version: String,
+}
+
+/// The unit as stored, shown to an admin whose save came too late.
+struct Stored {
+    name: String,
+    full_name: Option<String>,
+    kind: UnitKind,
+    version: i32,
+    jurisdiction_id: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/unit_form.html")]
+struct FormPage {
+    chrome: Chrome,
+    unit_id: Option<i64>,
+    form: UnitForm,
+    jurisdictions: Vec<(String, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    errors: Vec<(&'static str, String)>,
+    conflict: Option<Stored>,
+    saved: bool,
+}
+
+impl FormPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        crate::web::field_error(&self.errors, field)
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    user: SessionUser,
+    unit_id: Option<i64>,
+    form: UnitForm,
+    errors: Vec<(&'static str, String)>,
+) -> Result<FormPage, AppError> {
+    let jurisdictions = sqlx::query!("SELECT id, name FROM jurisdictions ORDER BY id")
+        .fetch_all(&state.pool)
+        .await?
+        .into_iter()
+        .map(|j| (j.id.to_string(), j.name))
+        .collect();
+    Ok(FormPage {
+        chrome: Chrome::new(Some(user)),
+        unit_id,
+        form,
+        jurisdictions,
+        kinds: UnitKind::ALL
+            .iter()
+            .map(|k| (k.slug(), k.label()))
+            .collect(),
+        errors,
+        conflict: None,
+        saved: false,
+    })
+}
+
+async fn stored(state: &AppState, id: i64) -> Result<Stored, AppError> {
+    sqlx::query_as!(
+        Stored,
+        r#"SELECT name, full_name, kind AS "kind: UnitKind", version, jurisdiction_id
+           FROM units WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+fn form_of(s: &Stored) -> UnitForm {
+    UnitForm {
+        jurisdiction_id: s.jurisdiction_id.to_string(),
+        name: s.name.clone(),
+        full_name: s.full_name.clone().unwrap_or_default(),
+        kind: s.kind.slug().into(),
+        version: s.version.to_string(),
+        ..UnitForm::default()
+    }
+}
+
+/// A unit as an admin typed it, checked.
+struct Checked {
+    name: String,
+    full_name: Option<String>,
+    kind: UnitKind,
+}
+
+fn check(form: &UnitForm) -> Result<Checked, Vec<(&'static str, String)>> {
+    let mut errors = Vec::new();
+    let name = form.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 60 {
+        errors.push(("name", "请填写单位简称（不超过 60 字）".to_string()));
+    }
+    let full_name = Some(form.full_name.trim().to_string()).filter(|s| !s.is_empty());
+    if full_name.as_ref().is_some_and(|f| f.chars().count() > 120) {
+        errors.push(("full_name", "全称不能超过 120 字".to_string()));
+    }
+    let kind = UnitKind::parse(&form.kind);
+    if kind.is_none() {
+        errors.push(("kind", "请选择单位类别".to_string()));
+    }
+    match kind {
+        Some(kind) if errors.is_empty() => Ok(Checked {
+            name,
+            full_name,
+            kind,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Who else, if anyone, a name already stands for in the jurisdiction.
+async fn name_taken(
+    db: &mut sqlx::PgConnection,
+    jurisdiction_id: i64,
+    name: &str,
+    unit_id: Option<i64>,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        r#"SELECT COALESCE(u.name, g.name) AS "owner!" FROM name_spellings s
+           LEFT JOIN units u ON u.id = s.unit_id LEFT JOIN unit_groups g ON g.id = s.group_id
+           WHERE s.jurisdiction_id = $1 AND s.spelling = $2
+             AND s.unit_id IS DISTINCT FROM $3
+           UNION ALL
+           SELECT name FROM units WHERE jurisdiction_id = $1 AND name = $2 AND id IS DISTINCT FROM $3
+           LIMIT 1"#,
+        jurisdiction_id,
+        name,
+        unit_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The form again, with the admin's input and what is wrong with it.
+async fn refuse(
+    state: &AppState,
+    user: SessionUser,
+    unit_id: Option<i64>,
+    form: UnitForm,
+    errors: Vec<(&'static str, String)>,
+) -> Result<Response, AppError> {
+    let page = form_page(state, user, unit_id, form, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+) -> Result<Response, AppError> {
+    user.require(&[UserRole::Admin])?;
+    let form = UnitForm {
+        kind: UnitKind::Department.slug().into(),
+        ..UnitForm::default()
+    };
+    Ok(render(&form_page(&state, user, None, form, Vec::new()).await?)?.into_response())
+}
+
+async fn create(
+    State(state): State<AppState>,
+    client: Client,
+    RequireUser(user): RequireUser,
+    Form(form): Form<UnitForm>,
+) -> Result<Response, AppError> {
+    user.require(&[UserRole::Admin])?;
+    user.check_csrf(&form.csrf)?;
+    let jurisdiction: Option<i64> = sqlx::query_scalar!(
+        "SELECT id FROM jurisdictions WHERE id::text = $1",
+        form.jurisdiction_id.trim()
+    )
+    .fetch_optional(&state.pool)
+    .await?;
+    let (unit, jurisdiction_id) = match (check(&form), jurisdiction) {
+        (Ok(unit), Some(j)) => (unit, j),
+        (checked, _) => {
+            let mut errors = checked.err().unwrap_or_default();
+            if jurisdiction.is_none() {
+                errors.push(("jurisdiction_id", "请选择所属行政区".into()));
+            }
+            return refuse(&state, user, None, form, errors).await;
+        }
+    };
+    let mut tx = state.pool.begin().await?;
+    if let Some(owner) = name_taken(&mut tx, jurisdiction_id, &unit.name, None).await? {
+        drop(tx);
+        let errors = vec![("name", format!("该名称已用于「{owner}」"))];
+        return refuse(&state, user, None, form, errors).await;
+    }
+    let id = sqlx::query_scalar!(
+        "INSERT INTO units (jurisdiction_id, name, full_name, kind) VALUES ($1, $2, $3, $4) RETURNING id",
+        jurisdiction_id,
+        unit.name,
+        unit.full_name,
+        unit.kind as UnitKind
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO name_spellings (jurisdiction_id, spelling, unit_id) VALUES ($1, $2, $3)",
+        jurisdiction_id,
+        unit.name,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        &user.actor(&client),
+        Entry {
+            action: "unit.create",
+            object_type: Some("unit"),
+            object_id: Some(id.to_string()),
+            after: Some(serde_json::json!({
+                "name": unit.name, "full_name": unit.full_name, "kind": unit.kind.slug(),
+            })),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/units/{id}?saved=1")).into_response())
+}
+
+#[derive(Deserialize)]
+struct Saved {
+    saved: Option<String>,
+}
+
+fn parse_id(s: &str) -> Result<i64, AppError> {
+    s.parse().map_err(|_| AppError::NotFound)
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+    Query(q): Query<Saved>,
+) -> Result<Response, AppError> {
+    user.require(&[UserRole::Admin])?;
+    let id = parse_id(&id)?;
+    let s = stored(&state, id).await?;
+    let mut page = form_page(&state, user, Some(id), form_of(&s), Vec::new()).await?;
+    page.saved = q.saved.is_some();
+    Ok(render(&page)?.into_response())
+}
+
+async fn update(
+    State(state): State<AppState>,
+    client: Client,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+    Form(mut form): Form<UnitForm>,
+) -> Result<Response, AppError> {
+    user.require(&[UserRole::Admin])?;
+    user.check_csrf(&form.csrf)?;
+    let id = parse_id(&id)?;
+    let before = stored(&state, id).await?;
+    form.jurisdiction_id = before.jurisdiction_id.to_string();
+    let unit = match check(&form) {
+        Ok(unit) => unit,
+        Err(errors) => return refuse(&state, user, Some(id), form, errors).await,
+    };
+    let version: i32 = form.version.trim().parse().unwrap_or(-1);
+    let mut tx = state.pool.begin().await?;
+    if let Some(owner) = name_taken(&mut tx, before.jurisdiction_id, &unit.name, Some(id)).await? {
+        drop(tx);
+        let errors = vec![("name", format!("该名称已用于「{owner}」"))];
+        return refuse(&state, user, Some(id), form, errors).await;
+    }
+    let updated = sqlx::query!(
+        r#"UPDATE units SET name = $3, full_name = $4, kind = $5, version = version + 1
+           WHERE id = $1 AND version = $2"#,
+        id,
+        version,
+        unit.name,
+        unit.full_name,
+        unit.kind as UnitKind
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        drop(tx);
+        form.version = before.version.to_string();
+        let mut page = form_page(&state, user, Some(id), form, Vec::new()).await?;
+        page.conflict = Some(before);
+        return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+    }
+    // Both names keep finding the unit: the new one, and the old one seeds may still use.
+    for spelling in [&unit.name, &before.name] {
+        sqlx::query!(
+            r#"INSERT INTO name_spellings (jurisdiction_id, spelling, unit_id) VALUES ($1, $2, $3)
+               ON CONFLICT (jurisdiction_id, spelling) DO NOTHING"#,
+            before.jurisdiction_id,
+            spelling,
+            id
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::record(
+        &mut *tx,
+        &user.actor(&client),
+        Entry {
+            action: "unit.update",
+            object_type: Some("unit"),
+            object_id: Some(id.to_string()),
+            before: Some(serde_json::json!({
+                "name": before.name, "full_name": before.full_name, "kind": before.kind.slug(),
+            })),
+            after: Some(serde_json::json!({
+                "name": unit.name, "full_name": unit.full_name, "kind": unit.kind.slug(),
+            })),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/units/{id}?saved=1")).into_response())
+}

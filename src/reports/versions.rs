@@ -1,0 +1,114 @@
+//! One kept version of a report, as it was saved: reports are never edited in place, and
+//! every version stays readable by whoever may read the report.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::model::ProgressStatus;
+use super::page::{ReportPath, ids, load};
+use super::queries::{ItemBrief, RoundRow};
+use super::shanghai;
+use crate::AppState;
+use crate::accounts::extract::RequireUser;
+use crate::error::{AppError, render};
+use crate::web::Chrome;
+use crate::web::extract::Path;
+
+/// The report's content as recorded in `report_versions.content`.
+#[derive(Deserialize)]
+struct Content {
+    status: ProgressStatus,
+    percent: Option<Decimal>,
+    #[serde(default)]
+    measured_value: Option<Decimal>,
+    progress: String,
+    problems: String,
+    next_steps: String,
+    #[serde(default)]
+    milestones: Vec<(i64, i32)>,
+}
+
+struct MilestoneLine {
+    title: String,
+    achieved: i32,
+    target: Option<i32>,
+}
+
+#[derive(Template)]
+#[template(path = "reports/version.html")]
+struct VersionPage {
+    chrome: Chrome,
+    round: RoundRow,
+    item: ItemBrief,
+    item_label: String,
+    unit_name: String,
+    report_href: String,
+    version: i32,
+    latest: i32,
+    action: &'static str,
+    state: &'static str,
+    actor: String,
+    at: String,
+    comment: String,
+    content: Content,
+    milestones: Vec<MilestoneLine>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path((round, item, unit, version)): Path<(String, String, String, String)>,
+) -> Result<Response, AppError> {
+    let path: ReportPath = (round, item, unit);
+    let (round_id, unit_id) = ids(&path)?;
+    let version: i32 = version.parse().map_err(|_| AppError::NotFound)?;
+    let l = load(&state, &user, round_id, &path.1, unit_id).await?;
+    let report = l.report.as_ref().ok_or(AppError::NotFound)?;
+    let row = sqlx::query!(
+        r#"SELECT action, state AS "state: super::model::ReportState", content, comment,
+                  actor_name, at
+           FROM report_versions WHERE report_id = $1 AND version = $2"#,
+        report.id,
+        version
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let content: Content = serde_json::from_value(row.content)
+        .map_err(|e| AppError::Internal(format!("report version content: {e}")))?;
+    let milestones = content
+        .milestones
+        .iter()
+        .map(|(id, achieved)| {
+            let m = l.milestones.iter().find(|m| m.milestone_id == *id);
+            MilestoneLine {
+                title: m
+                    .map(|m| m.title.clone())
+                    .unwrap_or_else(|| "（已删除的量化目标）".into()),
+                achieved: *achieved,
+                target: m.and_then(|m| m.target_count),
+            }
+        })
+        .collect();
+    let page = VersionPage {
+        chrome: Chrome::new(Some(user)),
+        report_href: super::report_href(l.round.id, &l.item.key, unit_id),
+        item_label: l.item.kind.number_label(l.item.number),
+        version,
+        latest: report.version,
+        action: super::page::action_label(&row.action),
+        state: row.state.label(),
+        actor: row.actor_name,
+        at: shanghai(row.at),
+        comment: row.comment.unwrap_or_default(),
+        content,
+        milestones,
+        round: l.round,
+        item: l.item,
+        unit_name: l.unit_name,
+    };
+    Ok(render(&page)?.into_response())
+}
