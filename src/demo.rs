@@ -8,7 +8,7 @@ use crate::accounts::model::{UserRole, Username};
 use crate::accounts::ops::{self, NewUser, OpError};
 use crate::accounts::queries;
 use crate::audit::Actor;
-use crate::reports::model::{Completion, ProgressStatus};
+use crate::reports::model::{Completion, MeasuredValue, ProgressStatus};
 use crate::reports::workflow::{self, Draft, ReportKey, Review};
 
 /// The published demo password of every demo account.
@@ -70,6 +70,16 @@ pub async fn prepare(pool: &PgPool) -> anyhow::Result<bool> {
         }
     }
     history(pool).await?;
+    indicator_history(pool).await?;
+    // The history is written today; date the submissions within their rounds, as if the
+    // units had reported on time (the version log keeps the real times).
+    sqlx::query!(
+        r#"UPDATE reports r SET submitted_at = (q.due_on - 2)::timestamp AT TIME ZONE 'Asia/Shanghai'
+           FROM reporting_rounds q
+           WHERE q.id = r.round_id AND q.kind = 'scheduled' AND r.submitted_at IS NOT NULL"#
+    )
+    .execute(pool)
+    .await?;
     Ok(true)
 }
 
@@ -163,5 +173,87 @@ async fn history(pool: &PgPool) -> anyhow::Result<()> {
     )
     .execute(pool)
     .await?;
+    Ok(())
+}
+
+/// (item, demo baseline if the seed has none, first value, last value).
+const VALUES: [(&str, Option<&str>, f64, f64); 6] = [
+    ("indicator-1", Some("60"), 58.0, 50.5),
+    ("indicator-2", Some("0.06"), 0.058, 0.049),
+    ("indicator-3", Some("1.2"), 1.17, 1.09),
+    ("indicator-4", None, 0.03, 0.036),
+    ("subtarget-1", None, 55.0, 78.0),
+    ("subtarget-2", None, 80.0, 92.0),
+];
+
+/// The indicators go to 市应急局 (the document names no unit) and, with two sub-targets it
+/// leads, get a value in every past quarter, accepted by the bureau. The baselines are
+/// invented for the demo.
+async fn indicator_history(pool: &PgPool) -> anyhow::Result<()> {
+    let Some(plan) = crate::plan::queries::default_plan(pool).await? else {
+        return Ok(());
+    };
+    let Some(&unit_id) = queries::unit_by_name(pool, "市应急局").await?.first() else {
+        return Ok(());
+    };
+    let rounds = sqlx::query_scalar!(
+        r#"SELECT id FROM reporting_rounds WHERE plan_id = $1 AND kind = 'scheduled'
+             AND due_on < current_date ORDER BY due_on"#,
+        plan.id
+    )
+    .fetch_all(pool)
+    .await?;
+    let reporter = Actor::system("市应急局（demo）");
+    let bureau = Actor::system("市应急局督办员（demo-duban）");
+    for (key, baseline, first, last) in VALUES {
+        let Some(item_id) = sqlx::query_scalar!(
+            "SELECT id FROM items WHERE plan_id = $1 AND key = $2",
+            plan.id,
+            key
+        )
+        .fetch_optional(pool)
+        .await?
+        else {
+            continue;
+        };
+        sqlx::query!(
+            r#"INSERT INTO assignments (item_id, unit_id, role, position, source)
+               VALUES ($1, $2, 'lead', 0, 'admin') ON CONFLICT DO NOTHING"#,
+            item_id,
+            unit_id
+        )
+        .execute(pool)
+        .await?;
+        if let Some(b) = baseline {
+            sqlx::query!(
+                "UPDATE indicator_targets SET baseline_value = $2::text::numeric WHERE item_id = $1 AND baseline_value IS NULL",
+                item_id,
+                b
+            )
+            .execute(pool)
+            .await?;
+        }
+        let n = rounds.len().max(2) - 1;
+        for (i, &round_id) in rounds.iter().enumerate() {
+            let v = first + (last - first) * i as f64 / n as f64;
+            let draft = Draft {
+                status: ProgressStatus::InProgress,
+                percent: None,
+                measured_value: MeasuredValue::parse(&format!("{v:.4}"))
+                    .map_err(anyhow::Error::msg)?,
+                progress: "按季度统计并核实，数据已与统计部门核对。".to_string(),
+                problems: String::new(),
+                next_steps: "继续加强监测，按期报送。".to_string(),
+                milestones: Vec::new(),
+            };
+            let key = ReportKey {
+                round_id,
+                item_id,
+                unit_id,
+            };
+            let r = workflow::save(pool, &reporter, key, 0, &draft, true).await?;
+            workflow::review(pool, &bureau, key, r.version, Review::Accept, "").await?;
+        }
+    }
     Ok(())
 }

@@ -6,14 +6,17 @@
 pub mod accounts;
 pub mod admin;
 pub mod audit;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod evaluation;
 pub mod plan;
 pub mod reports;
 pub mod search;
 pub mod seed;
 pub mod startup;
+pub mod synth;
 pub mod units;
 pub mod web;
 

@@ -54,6 +54,8 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Generate synthetic plans, units and reports at national scale (benchmarks only).
+    Synth(plan_portal::synth::SynthArgs),
 }
 
 #[derive(clap::Args, Default)]
@@ -178,6 +180,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             (None, Command::Serve(args)) => serve(options, args).await,
             (None, Command::User { command }) => user_command(options, command).await,
             (None, Command::Seed { .. }) => Ok(()),
+            (None, Command::Synth(args)) => plan_portal::synth::command(options, args).await,
         }
     });
     drop(runtime);

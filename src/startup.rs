@@ -86,6 +86,8 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::routes())
         .merge(admin::routes())
         .merge(audit::routes())
+        .merge(crate::dashboard::routes())
+        .merge(crate::evaluation::routes())
         .merge(plan::routes())
         .merge(reports::routes())
         .merge(units::routes())

@@ -2,7 +2,6 @@
 //! checksum, downloaded as attachments by whoever may read the report.
 
 use axum::extract::{Multipart, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -208,30 +207,11 @@ pub async fn download(
         tracing::error!(evidence = id, "stored evidence does not match its checksum");
         return Err(AppError::Internal("evidence checksum mismatch".into()));
     }
-    let ascii: String = row
-        .filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disposition = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        crate::accounts::extract::encode(&row.filename).replace('/', "%2F")
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, row.content_type),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
+    Ok(crate::web::attachment(
+        &row.filename,
+        &row.content_type,
         row.data,
-    )
-        .into_response())
+    ))
 }
 
 #[cfg(test)]

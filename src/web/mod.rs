@@ -25,6 +25,34 @@ pub fn field_error<'a>(errors: &'a [(&'static str, String)], field: &str) -> Opt
         .map(|(_, m)| m.as_str())
 }
 
+/// A download, never shown inline: `filename` may be Chinese (RFC 6266 `filename*`), with
+/// an ASCII stand-in for old clients.
+pub fn attachment(filename: &str, content_type: &str, data: Vec<u8>) -> Response {
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        crate::accounts::extract::encode(filename).replace('/', "%2F")
+    );
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        data,
+    )
+        .into_response()
+}
+
 /// What the layout needs on every page: who is signed in, and their form token.
 pub struct Chrome {
     pub user: Option<SessionUser>,

@@ -1,0 +1,214 @@
+//! Leaders' dashboards: a plan's standing as of a round, by category, project, unit and
+//! county; indicators against their targets; the period grid and trends; the list behind
+//! every figure; and the rules that compute them.
+
+mod charts;
+mod drill;
+pub mod facts;
+mod indicators;
+mod page;
+pub mod params;
+pub mod rollup;
+pub mod rules;
+mod rules_page;
+pub mod verdict;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use crate::AppState;
+use crate::accounts::extract::RequireUser;
+use crate::accounts::model::UserRole;
+use crate::error::{AppError, render};
+use crate::reports::today;
+use crate::web::Chrome;
+use crate::web::extract::{Path, Query};
+use charts::Chart;
+use facts::Facts;
+use params::Params;
+use rollup::{Snapshot, is_county};
+use rules::ItemStatus;
+
+pub use charts::Chart as SvgChart;
+pub use indicators::{
+    IndicatorRow, MilestoneRow, indicator_rows as indicator_table,
+    milestone_rows as milestone_table,
+};
+
+/// Who reads dashboards: the bureau, leaders, admins.
+pub const READERS: [UserRole; 3] = [UserRole::Supervisor, UserRole::Leader, UserRole::Admin];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(default_dashboard))
+        .route("/plans/{plan}/dashboard", get(dashboard))
+        .route("/plans/{plan}/dashboard/items", get(items))
+        .merge(rules_page::routes())
+}
+
+async fn default_dashboard(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+) -> Result<Response, AppError> {
+    user.require(&READERS)?;
+    let plan = crate::plan::queries::default_plan(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Redirect::to(&format!("/plans/{}/dashboard", plan.key)).into_response())
+}
+
+pub async fn load(state: &AppState, key: &str) -> Result<Facts, AppError> {
+    let plan = facts::plan_by_key(&state.pool, key)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(facts::load(&state.pool, plan).await?)
+}
+
+/// Options of the filter selects: (value, label).
+struct Choices {
+    rounds: Vec<(String, String)>,
+    categories: Vec<(String, String)>,
+    units: Vec<(String, String)>,
+    counties: Vec<(String, String)>,
+    statuses: Vec<(String, String)>,
+}
+
+fn choices(f: &Facts) -> Choices {
+    let mut rounds: Vec<(String, String)> = f
+        .rounds
+        .iter()
+        .map(|r| (r.id.to_string(), r.title.clone()))
+        .collect();
+    rounds.reverse();
+    Choices {
+        rounds,
+        categories: f
+            .items
+            .iter()
+            .filter(|i| i.kind == crate::plan::model::ItemKind::Category)
+            .map(|i| (i.key.clone(), i.title.clone()))
+            .collect(),
+        units: f
+            .units
+            .iter()
+            .filter(|u| !is_county(u) && f.duties.iter().any(|d| d.unit_id == u.id))
+            .map(|u| (u.id.to_string(), u.name.clone()))
+            .collect(),
+        counties: f
+            .units
+            .iter()
+            .filter(|u| is_county(u))
+            .map(|u| (u.id.to_string(), u.name.clone()))
+            .collect(),
+        statuses: ItemStatus::ALL
+            .iter()
+            .map(|s| (s.slug().to_string(), s.label().to_string()))
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/dashboard.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    plan_key: String,
+    plan_title: String,
+    round_title: String,
+    round_id: i64,
+    params: Params,
+    choices: Choices,
+    base: String,
+    board: page::Board,
+    columns: Vec<ItemStatus>,
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(plan): Path<String>,
+    Query(mut params): Query<Params>,
+) -> Result<Response, AppError> {
+    user.require(&READERS)?;
+    let facts = load(&state, &plan).await?;
+    let round = params.round(&facts, today()).ok_or(AppError::NotFound)?;
+    // The round shown stays in every link, and the select shows it.
+    params.round = round.id.to_string();
+    let snap = Snapshot::new(&facts, round);
+    let base = format!("/plans/{}/dashboard", facts.plan.key);
+    let board = page::build(&facts, &snap, &params, &base, today());
+    let page = DashboardPage {
+        chrome: Chrome::new(Some(user)),
+        plan_key: facts.plan.key.clone(),
+        plan_title: facts.plan.title.clone(),
+        round_title: round.title.clone(),
+        round_id: round.id,
+        choices: choices(&facts),
+        params,
+        base,
+        board,
+        columns: page::COLUMNS.to_vec(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/items.html")]
+struct ItemsPage {
+    chrome: Chrome,
+    plan_key: String,
+    plan_title: String,
+    round_title: String,
+    params: Params,
+    choices: Choices,
+    base: String,
+    rows: Vec<drill::ItemRow>,
+    trend: Option<Chart>,
+    report_label: &'static str,
+}
+
+fn report_label(r: &str) -> &'static str {
+    match r {
+        "due" => "本期应报",
+        "on_time" => "按时报送",
+        "late" => "逾期未报或逾期报送",
+        "missing" => "尚未报送",
+        "returned" => "本期被退回过",
+        "completed" => "单位报告已完成",
+        "lagging" => "单位报告滞后",
+        _ => "",
+    }
+}
+
+async fn items(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(plan): Path<String>,
+    Query(mut params): Query<Params>,
+) -> Result<Response, AppError> {
+    user.require(&READERS)?;
+    let facts = load(&state, &plan).await?;
+    let round = params.round(&facts, today()).ok_or(AppError::NotFound)?;
+    params.round = round.id.to_string();
+    let snap = Snapshot::new(&facts, round);
+    let rows = drill::rows(&snap, &params, today());
+    let trend = params
+        .filters(&facts)
+        .item
+        .map(|id| drill::item_trend(&facts, &snap, id));
+    let page = ItemsPage {
+        chrome: Chrome::new(Some(user)),
+        plan_key: facts.plan.key.clone(),
+        plan_title: facts.plan.title.clone(),
+        round_title: round.title.clone(),
+        base: format!("/plans/{}/dashboard", facts.plan.key),
+        choices: choices(&facts),
+        report_label: report_label(&params.report),
+        params,
+        rows,
+        trend,
+    };
+    Ok(render(&page)?.into_response())
+}

@@ -1,0 +1,226 @@
+//! The rules page: how every figure is computed, in words, with this plan's numbers; the
+//! bureau changes the numbers here (version-checked, audited).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::facts;
+use super::rules::Rules;
+use crate::AppState;
+use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::model::UserRole;
+use crate::audit::{self, Entry};
+use crate::error::{AppError, render};
+use crate::web::Chrome;
+use crate::web::extract::{Form, Path, Query};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/plans/{plan}/rules", get(show).post(save))
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct RulesForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    lag_points: String,
+    #[serde(default)]
+    due_soon_days: String,
+    #[serde(default)]
+    on_path_percent: String,
+    #[serde(default)]
+    share_basis: String,
+    #[serde(default)]
+    version: String,
+}
+
+impl RulesForm {
+    fn of(r: &Rules) -> Self {
+        RulesForm {
+            lag_points: r.lag_points.normalize().to_string(),
+            due_soon_days: r.due_soon_days.to_string(),
+            on_path_percent: r.on_path_percent.normalize().to_string(),
+            share_basis: if r.by_weight { "weight" } else { "count" }.into(),
+            version: r.version.to_string(),
+            ..RulesForm::default()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/rules.html")]
+struct RulesPage {
+    chrome: Chrome,
+    plan_key: String,
+    plan_title: String,
+    rules: Rules,
+    window: String,
+    can_edit: bool,
+    form: RulesForm,
+    errors: Vec<(&'static str, String)>,
+    saved: bool,
+    conflict: bool,
+}
+
+impl RulesPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        crate::web::field_error(&self.errors, field)
+    }
+}
+
+#[derive(Deserialize)]
+struct Saved {
+    saved: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    user: crate::accounts::session::SessionUser,
+    key: &str,
+) -> Result<RulesPage, AppError> {
+    let plan = facts::plan_by_key(&state.pool, key)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rules = facts::rules(&state.pool, plan.id).await?;
+    let (start, end) = super::rules::task_window(plan.issue_date, plan.end_year);
+    Ok(RulesPage {
+        can_edit: matches!(user.role, UserRole::Supervisor | UserRole::Admin),
+        chrome: Chrome::new(Some(user)),
+        plan_key: plan.key,
+        plan_title: plan.title,
+        form: RulesForm::of(&rules),
+        rules,
+        window: format!("{start} 至 {end}"),
+        errors: Vec::new(),
+        saved: false,
+        conflict: false,
+    })
+}
+
+async fn show(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(plan): Path<String>,
+    Query(q): Query<Saved>,
+) -> Result<Response, AppError> {
+    let mut p = page(&state, user, &plan).await?;
+    p.saved = q.saved.is_some();
+    Ok(render(&p)?.into_response())
+}
+
+fn number(
+    s: &str,
+    max: i64,
+    field: &'static str,
+    errors: &mut Vec<(&'static str, String)>,
+) -> Decimal {
+    match s.trim().parse::<Decimal>() {
+        Ok(d) if d >= Decimal::ZERO && d <= Decimal::from(max) && d.scale() <= 2 => d,
+        _ => {
+            errors.push((field, format!("请填写 0 到 {max} 之间的数，最多两位小数")));
+            Decimal::ZERO
+        }
+    }
+}
+
+async fn save(
+    State(state): State<AppState>,
+    client: Client,
+    RequireUser(user): RequireUser,
+    Path(plan): Path<String>,
+    Form(form): Form<RulesForm>,
+) -> Result<Response, AppError> {
+    user.require(&[UserRole::Supervisor, UserRole::Admin])?;
+    user.check_csrf(&form.csrf)?;
+    let info = facts::plan_by_key(&state.pool, &plan)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut errors = Vec::new();
+    let lag = number(&form.lag_points, 100, "lag_points", &mut errors);
+    let on_path = number(&form.on_path_percent, 100, "on_path_percent", &mut errors);
+    let days = form
+        .due_soon_days
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|d| (0..=90).contains(d));
+    if days.is_none() {
+        errors.push(("due_soon_days", "请填写 0 到 90 之间的整数".into()));
+    }
+    if !matches!(form.share_basis.as_str(), "count" | "weight") {
+        errors.push(("share_basis", "请选择计算口径".into()));
+    }
+    let version: i32 = form.version.trim().parse().unwrap_or(-1);
+    let before = facts::rules(&state.pool, info.id).await?;
+    if !errors.is_empty() || version != before.version {
+        let conflict = errors.is_empty();
+        let mut p = page(&state, user, &plan).await?;
+        p.form = RulesForm {
+            version: before.version.to_string(),
+            ..form
+        };
+        p.errors = errors;
+        p.conflict = conflict;
+        let status = if conflict {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        return Ok((status, render(&p)?).into_response());
+    }
+    let mut tx = state.pool.begin().await?;
+    let changed = sqlx::query!(
+        r#"INSERT INTO plan_rules (plan_id, lag_points, due_soon_days, on_path_percent, share_basis, version)
+           VALUES ($1, $2, $3, $4, $5, 1)
+           ON CONFLICT (plan_id) DO UPDATE SET lag_points = EXCLUDED.lag_points,
+               due_soon_days = EXCLUDED.due_soon_days, on_path_percent = EXCLUDED.on_path_percent,
+               share_basis = EXCLUDED.share_basis, version = plan_rules.version + 1
+           WHERE plan_rules.version = $6"#,
+        info.id,
+        lag,
+        days.unwrap_or(7),
+        on_path,
+        form.share_basis,
+        version
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        drop(tx);
+        let mut p = page(&state, user, &plan).await?;
+        p.form = RulesForm {
+            version: p.rules.version.to_string(),
+            ..form
+        };
+        p.conflict = true;
+        return Ok((StatusCode::CONFLICT, render(&p)?).into_response());
+    }
+    audit::record(
+        &mut *tx,
+        &user.actor(&client),
+        Entry {
+            action: "rules.update",
+            object_type: Some("plan"),
+            object_id: Some(info.key.clone()),
+            before: Some(serde_json::json!({
+                "lag_points": before.lag_points, "due_soon_days": before.due_soon_days,
+                "on_path_percent": before.on_path_percent, "by_weight": before.by_weight,
+            })),
+            after: Some(serde_json::json!({
+                "lag_points": lag, "due_soon_days": days, "on_path_percent": on_path,
+                "by_weight": form.share_basis == "weight",
+            })),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/plans/{}/rules?saved=1", info.key)).into_response())
+}

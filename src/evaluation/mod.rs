@@ -1,0 +1,347 @@
+//! Evaluations (中期评估 / 总结评估): a frozen snapshot of the plan at a cut-off date, its
+//! report laid out for print, its exports, and the comparison of two evaluations. Also the
+//! live ledger export.
+
+mod asof;
+mod compare;
+pub mod export;
+pub mod frozen;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::model::UserRole;
+use crate::accounts::session::SessionUser;
+use crate::audit::{self, Entry};
+use crate::dashboard::READERS;
+use crate::dashboard::facts::{self, PlanInfo};
+use crate::dashboard::params::Params;
+use crate::dashboard::rollup::Snapshot;
+use crate::error::{AppError, render};
+use crate::reports::{shanghai, today};
+use crate::web::Chrome;
+use crate::web::extract::{Form, Path, Query};
+use frozen::{Frozen, Inputs};
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/plans/{plan}/evaluations", get(list).post(create))
+        .route("/plans/{plan}/evaluations/compare", get(compare::compare))
+        .route("/plans/{plan}/evaluations/{id}", get(show))
+        .route("/plans/{plan}/evaluations/{id}/{format}", get(export_file))
+        .route("/plans/{plan}/ledger.xlsx", get(ledger))
+}
+
+async fn plan(state: &AppState, key: &str) -> Result<PlanInfo, AppError> {
+    facts::plan_by_key(&state.pool, key)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The plan as it stood at the end of `cutoff`, frozen.
+pub async fn freeze(
+    state: &AppState,
+    plan: PlanInfo,
+    cutoff: NaiveDate,
+) -> Result<Frozen, AppError> {
+    let mut facts = facts::load(&state.pool, plan).await?;
+    let asof = asof::accepted_by(&state.pool, &mut facts, cutoff).await?;
+    let round = asof::cutoff_round(cutoff);
+    let snap = Snapshot::new(&facts, &round);
+    Ok(frozen::freeze(Inputs {
+        snapshot: &snap,
+        texts: &asof.texts,
+        round_titles: &asof.round_titles,
+        returned: &asof.returned,
+        cutoff,
+    }))
+}
+
+pub struct EvaluationRow {
+    pub id: i64,
+    pub kind: String,
+    pub title: String,
+    pub cutoff: NaiveDate,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl EvaluationRow {
+    fn kind_label(&self) -> &'static str {
+        match self.kind.as_str() {
+            "mid_term" => "中期评估",
+            "final" => "总结评估",
+            _ => "专项评估",
+        }
+    }
+
+    fn created(&self) -> String {
+        shanghai(self.created_at)
+    }
+}
+
+async fn evaluations(state: &AppState, plan_id: i64) -> sqlx::Result<Vec<EvaluationRow>> {
+    sqlx::query_as!(
+        EvaluationRow,
+        r#"SELECT id, kind::text AS "kind!", title, cutoff, created_by, created_at
+           FROM evaluations WHERE plan_id = $1 ORDER BY cutoff DESC, id DESC"#,
+        plan_id
+    )
+    .fetch_all(&state.pool)
+    .await
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct NewForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    cutoff: String,
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/list.html")]
+struct ListPage {
+    chrome: Chrome,
+    plan_key: String,
+    plan_title: String,
+    rows: Vec<EvaluationRow>,
+    can_create: bool,
+    form: NewForm,
+    errors: Vec<(&'static str, String)>,
+}
+
+impl ListPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        crate::web::field_error(&self.errors, field)
+    }
+}
+
+async fn list_page(
+    state: &AppState,
+    user: SessionUser,
+    key: &str,
+    form: NewForm,
+    errors: Vec<(&'static str, String)>,
+) -> Result<ListPage, AppError> {
+    let plan = plan(state, key).await?;
+    Ok(ListPage {
+        can_create: user.role == UserRole::Supervisor,
+        chrome: Chrome::new(Some(user)),
+        rows: evaluations(state, plan.id).await?,
+        plan_key: plan.key,
+        plan_title: plan.title,
+        form,
+        errors,
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(key): Path<String>,
+) -> Result<Response, AppError> {
+    user.require(&READERS)?;
+    let form = NewForm {
+        kind: "mid_term".into(),
+        cutoff: today().to_string(),
+        ..NewForm::default()
+    };
+    Ok(render(&list_page(&state, user, &key, form, Vec::new()).await?)?.into_response())
+}
+
+async fn create(
+    State(state): State<AppState>,
+    client: Client,
+    RequireUser(user): RequireUser,
+    Path(key): Path<String>,
+    Form(form): Form<NewForm>,
+) -> Result<Response, AppError> {
+    user.require(&[UserRole::Supervisor])?;
+    user.check_csrf(&form.csrf)?;
+    let info = plan(&state, &key).await?;
+    let mut errors = Vec::new();
+    let kind = match form.kind.as_str() {
+        k @ ("mid_term" | "final" | "other") => k,
+        _ => {
+            errors.push(("kind", "请选择评估类型".to_string()));
+            "other"
+        }
+    };
+    let title = form.title.trim().to_string();
+    if title.is_empty() || title.chars().count() > 80 {
+        errors.push(("title", "请填写评估名称（不超过 80 字）".into()));
+    }
+    let cutoff = NaiveDate::parse_from_str(form.cutoff.trim(), "%Y-%m-%d").ok();
+    match cutoff {
+        None => errors.push(("cutoff", "请填写截止日期，格式如 2023-06-30".into())),
+        Some(c) if c > today() => errors.push((
+            "cutoff",
+            "截止日期不能晚于今天：评估只能反映已经发生的情况".into(),
+        )),
+        _ => {}
+    }
+    let (Some(cutoff), true) = (cutoff, errors.is_empty()) else {
+        let page = list_page(&state, user, &key, form, errors).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+    let plan_id = info.id;
+    let snapshot = freeze(&state, info, cutoff).await?;
+    let json = serde_json::to_value(&snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
+    let actor = user.actor(&client);
+    let mut tx = state.pool.begin().await?;
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO evaluations (plan_id, kind, title, cutoff, snapshot, created_by)
+           VALUES ($1, $2::text::evaluation_kind, $3, $4, $5, $6) RETURNING id"#,
+        plan_id,
+        kind,
+        title,
+        cutoff,
+        json,
+        actor.name
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        &actor,
+        Entry {
+            action: "evaluation.create",
+            object_type: Some("evaluation"),
+            object_id: Some(id.to_string()),
+            after: Some(serde_json::json!({ "title": title, "kind": kind, "cutoff": cutoff })),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/plans/{key}/evaluations/{id}")).into_response())
+}
+
+pub struct Stored {
+    pub row: EvaluationRow,
+    pub frozen: Frozen,
+}
+
+pub async fn stored(state: &AppState, key: &str, raw: &str) -> Result<Stored, AppError> {
+    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    let r = sqlx::query!(
+        r#"SELECT e.id, e.kind::text AS "kind!", e.title, e.cutoff, e.created_by, e.created_at, e.snapshot
+           FROM evaluations e JOIN plans p ON p.id = e.plan_id WHERE e.id = $1 AND p.key = $2"#,
+        id,
+        key
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let frozen = serde_json::from_value(r.snapshot)
+        .map_err(|e| AppError::Internal(format!("evaluation snapshot: {e}")))?;
+    Ok(Stored {
+        row: EvaluationRow {
+            id: r.id,
+            kind: r.kind,
+            title: r.title,
+            cutoff: r.cutoff,
+            created_by: r.created_by,
+            created_at: r.created_at,
+        },
+        frozen,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/report.html")]
+struct ReportPage {
+    chrome: Chrome,
+    plan_key: String,
+    e: EvaluationRow,
+    f: Frozen,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path((key, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    user.require(&READERS)?;
+    let s = stored(&state, &key, &id).await?;
+    Ok(render(&ReportPage {
+        chrome: Chrome::new(Some(user)),
+        plan_key: key,
+        e: s.row,
+        f: s.frozen,
+    })?
+    .into_response())
+}
+
+/// The evaluation as a file: `xlsx` (every table and the ledger) or `docx` (the report).
+async fn export_file(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path((key, id, format)): Path<(String, String, String)>,
+) -> Result<Response, AppError> {
+    user.require(&READERS)?;
+    let s = stored(&state, &key, &id).await?;
+    let (bytes, mime) = match format.as_str() {
+        "xlsx" => (
+            export::evaluation_xlsx(&s.row.title, &s.frozen).map_err(|e| e.to_string()),
+            XLSX,
+        ),
+        "docx" => (
+            export::evaluation_docx(&s.row.title, &s.frozen).map_err(|e| e.to_string()),
+            DOCX,
+        ),
+        _ => return Err(AppError::NotFound),
+    };
+    let bytes = bytes.map_err(AppError::Internal)?;
+    let name = format!("{}.{format}", s.row.title);
+    Ok(crate::web::attachment(&name, mime, bytes))
+}
+
+/// The live 台账 as of the dashboard's round: every item × unit with its latest report.
+async fn ledger(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(key): Path<String>,
+    Query(params): Query<Params>,
+) -> Result<Response, AppError> {
+    user.require(&READERS)?;
+    let info = plan(&state, &key).await?;
+    let facts = facts::load(&state.pool, info).await?;
+    let round = params.round(&facts, today()).ok_or(AppError::NotFound)?;
+    let snap = Snapshot::new(&facts, round);
+    let ids: Vec<i64> = facts
+        .reports
+        .iter()
+        .filter(|r| r.reported())
+        .map(|r| r.id)
+        .collect();
+    let texts = asof::texts(&state.pool, &ids).await?;
+    let titles = facts
+        .rounds
+        .iter()
+        .map(|r| (r.id, r.title.clone()))
+        .collect();
+    let lines = frozen::ledger(&snap, &texts, &titles);
+    let bytes = export::ledger_xlsx(&lines).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::web::attachment(
+        &format!("台账-{}.xlsx", round.title),
+        XLSX,
+        bytes,
+    ))
+}
