@@ -167,7 +167,7 @@ async fn history(pool: &PgPool) -> anyhow::Result<()> {
         r#"INSERT INTO reporting_rounds (plan_id, key, title, kind, period_start, period_end, opens_on,
                                          due_on, scope, created_by)
            VALUES ($1, 'demo-current', '演示：本期填报', 'ad_hoc', current_date - 60, current_date,
-                   current_date - 3, current_date + 14, '演示用的开放轮次', 'demo')
+                   current_date - 3, current_date + 5, '演示用的开放轮次', 'demo')
            ON CONFLICT (plan_id, key) DO NOTHING"#,
         plan.id
     )

@@ -69,6 +69,10 @@ pub fn error_page(status: StatusCode, detail: Option<&str>) -> Response {
             "无权操作",
             detail.unwrap_or("您的账户没有执行此操作的权限。如需办理，请联系管理员。"),
         ),
+        StatusCode::CONFLICT => (
+            "操作未执行",
+            detail.unwrap_or("内容已被他人修改，请刷新页面后重试。"),
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => (
             "文件过大",
             detail.unwrap_or("上传的内容超过了允许的大小，请压缩或拆分后重新上传。"),

@@ -16,6 +16,7 @@ pub mod reports;
 pub mod search;
 pub mod seed;
 pub mod startup;
+pub mod supervision;
 pub mod synth;
 pub mod units;
 pub mod web;

@@ -224,6 +224,7 @@ async fn serve(options: PgConnectOptions, args: ServeArgs) -> anyhow::Result<()>
         secure_cookies: args.secure_cookies,
         trust_proxy: args.trust_proxy,
         session_idle_minutes: args.session_idle_minutes.clamp(5, 24 * 60),
+        sweep_minutes: Some(10),
         ..Settings::default()
     };
     let bind = args.bind;

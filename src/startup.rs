@@ -31,6 +31,8 @@ pub struct Settings {
     pub session_idle_minutes: i32,
     /// And after this long in any case.
     pub session_absolute_hours: i32,
+    /// Sweep the 督办 flags of every plan this often (none: only when the ledger is opened).
+    pub sweep_minutes: Option<u64>,
 }
 
 impl Default for Settings {
@@ -40,6 +42,7 @@ impl Default for Settings {
             trust_proxy: false,
             session_idle_minutes: 120,
             session_absolute_hours: 12,
+            sweep_minutes: None,
         }
     }
 }
@@ -53,6 +56,17 @@ impl Application {
     /// Binds `bind` (port 0 picks a free port) and builds the app on `pool`.
     pub async fn build(pool: PgPool, bind: &str, settings: Settings) -> std::io::Result<Self> {
         let listener = TcpListener::bind(bind).await?;
+        if let Some(minutes) = settings.sweep_minutes {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let mut every =
+                    tokio::time::interval(std::time::Duration::from_secs(minutes.max(1) * 60));
+                loop {
+                    every.tick().await;
+                    crate::supervision::sweep::sweep_all(&pool, crate::reports::today()).await;
+                }
+            });
+        }
         let state = AppState {
             pool,
             settings: Arc::new(settings),
@@ -88,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::routes())
         .merge(crate::dashboard::routes())
         .merge(crate::evaluation::routes())
+        .merge(crate::supervision::routes())
         .merge(plan::routes())
         .merge(reports::routes())
         .merge(units::routes())

@@ -111,6 +111,8 @@ struct ItemPage {
     form: AddForm,
     error: Option<String>,
     notice: Option<&'static str>,
+    settings: super::item_settings::Settings,
+    was: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -189,6 +191,7 @@ async fn page(
         label: r.label,
     })
     .collect();
+    let settings = super::item_settings::current(&state.pool, item.id).await?;
     Ok(ItemPage {
         chrome: Chrome::new(Some(user)),
         item_id: item.id,
@@ -205,6 +208,8 @@ async fn page(
         form,
         error: None,
         notice: None,
+        was: super::item_settings::fingerprint(&settings),
+        settings,
     })
 }
 
@@ -224,6 +229,7 @@ async fn item_page(
     let mut p = page(&state, user, item, AddForm::default()).await?;
     p.notice = q.done.as_deref().map(|d| match d {
         "add" => "已添加。",
+        "settings" => "设置已保存。",
         _ => "已移除。",
     });
     Ok(render(&p)?.into_response())

@@ -2,6 +2,7 @@
 
 mod assignments;
 mod groups;
+mod item_settings;
 mod seeds;
 mod units;
 
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .merge(groups::routes())
         .merge(units::routes())
         .merge(assignments::routes())
+        .merge(item_settings::routes())
         .route("/admin/users", get(list).post(create))
         .route("/admin/users/new", get(new_form))
         .route("/admin/users/{id}", get(edit_form).post(update))

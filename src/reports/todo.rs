@@ -62,6 +62,8 @@ pub struct ReviewQueue {
 struct TodoPage {
     chrome: Chrome,
     reminders: Vec<(String, String, String, String)>,
+    /// 督办 flags on the unit: open ones, and cleared ones still awaiting an answer.
+    flags: Vec<crate::supervision::FlagRow>,
     due_now: Vec<Line>,
     returned: Vec<Line>,
     to_approve: Vec<Line>,
@@ -90,6 +92,7 @@ pub async fn todo(
     let mut page = TodoPage {
         chrome: Chrome::new(None),
         reminders: Vec::new(),
+        flags: Vec::new(),
         due_now: Vec::new(),
         returned: Vec::new(),
         to_approve: Vec::new(),
@@ -103,6 +106,12 @@ pub async fn todo(
             .await?
             .into_iter()
             .map(|r: ReminderRow| (shanghai(r.sent_at), r.round_title, r.message, r.sent_name))
+            .collect();
+        page.flags = crate::supervision::flags(pool, None, Some(unit_id), "", false)
+            .await?
+            .into_iter()
+            .filter(|f| f.cleared_at.is_none() || f.answer.is_none())
+            .take(50)
             .collect();
         let duties = queries::duties(pool, &round_ids, Some(unit_id)).await?;
         for r in &rounds {

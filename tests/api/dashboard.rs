@@ -264,3 +264,115 @@ async fn only_the_bureau_and_leaders_read_dashboards_and_rules_are_the_plans_own
             .contains(&"rules.update".to_string())
     );
 }
+
+#[tokio::test]
+async fn cancelled_items_leave_the_totals_and_a_confirmed_baseline_allows_a_verdict() {
+    let app = spawn_app().await;
+    let round = open_round(&app).await;
+    let boss = leader(&app).await;
+    app.create_user("adm", UserRole::Admin, None).await;
+    let adm = app.new_client();
+    app.login_with(&adm, "adm", PASSWORD).await;
+    let csrf = app.csrf(&adm).await;
+    let dash = format!("/plans/jincheng-2023-33/dashboard?round={round}");
+    let total = |doc: &scraper::Html| {
+        texts(doc, ".stat-value")
+            .first()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let before = total(&app.page_as(&boss, &dash).await);
+    let pool = app.pool.clone();
+    let id = |key: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM items WHERE key = $1")
+                .bind(key)
+                .fetch_one(&pool)
+                .await
+                .expect("item")
+        }
+    };
+    let task = id("task-1").await;
+    let path = format!("/admin/assignments/{task}/settings");
+    let form = |lifecycle: &'static str, was: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("lifecycle", lifecycle.into()),
+            ("weight", "1".into()),
+            ("was", was.into()),
+        ]
+    };
+    let post = |f: Vec<(&'static str, String)>| {
+        let (c, url) = (adm.clone(), format!("{}{path}", app.address));
+        async move {
+            c.post(url)
+                .form(&f)
+                .send()
+                .await
+                .expect("answered")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(post(form("cancelled", "active|1||")).await, 303);
+    assert_eq!(
+        post(form("merged", "active|1||")).await,
+        409,
+        "another admin's change is not overwritten"
+    );
+    let after = total(&app.page_as(&boss, &dash).await);
+    assert_eq!(
+        after.parse::<i64>().expect("n") + 1,
+        before.parse::<i64>().expect("n")
+    );
+
+    // Indicator 1 has no baseline value in the document: with a value reported it cannot be
+    // judged until an admin confirms the baseline.
+    let ind = id("indicator-1").await;
+    let yjj = app.unit_id("市应急局").await;
+    sqlx::query(
+        "INSERT INTO assignments (item_id, unit_id, role, position, source) VALUES ($1, $2, 'lead', 0, 'admin')",
+    )
+    .bind(ind)
+    .bind(yjj)
+    .execute(&app.pool)
+    .await
+    .expect("assign");
+    sqlx::query(
+        "INSERT INTO reports (round_id, item_id, unit_id, state, status, measured_value, progress, submitted_at)
+         VALUES ($1, $2, $3, 'submitted', 'in_progress', 80, 'x', now())",
+    )
+    .bind(round)
+    .bind(ind)
+    .bind(yjj)
+    .execute(&app.pool)
+    .await
+    .expect("value");
+    let verdict = |doc: &scraper::Html| {
+        texts(doc, "#h-indicators ~ .table-wrap .verdict")
+            .first()
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(verdict(&app.page_as(&boss, &dash).await), "基期值待确认");
+    let resp = app
+        .post_form(
+            &adm,
+            &format!("/admin/assignments/{ind}/settings"),
+            &[
+                ("csrf", &csrf),
+                ("lifecycle", "active"),
+                ("weight", "1"),
+                ("baseline", "100"),
+                ("binding", "binding"),
+                ("was", "active|1||"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    // 80 against a target of 85 (100 less 15%): already reached.
+    let doc = app.page_as(&boss, &dash).await;
+    assert_eq!(verdict(&doc), "提前实现");
+    assert!(texts(&doc, "td[data-label='属性']").contains(&"约束性".to_string()));
+}

@@ -23,4 +23,5 @@ mod seed_errors;
 mod seed_load;
 mod seed_plans;
 mod startup;
+mod supervision;
 mod synth;

@@ -1,0 +1,183 @@
+//! An item's standing in the totals (active, cancelled, merged; its weight) and, for an
+//! indicator, what the document left open: its baseline value and whether it is binding.
+//! The form carries the values it was shown; a save against changed values is refused.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::model::UserRole;
+use crate::audit::{self, Entry};
+use crate::error::{AppError, error_page};
+use crate::web::extract::{Form, Path};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/admin/assignments/{item}/settings", post(save))
+}
+
+/// The settings as shown on the page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Settings {
+    pub lifecycle: String,
+    pub weight: String,
+    pub is_indicator: bool,
+    pub baseline: String,
+    pub binding: String,
+}
+
+pub async fn current(pool: &sqlx::PgPool, item_id: i64) -> sqlx::Result<Settings> {
+    let r = sqlx::query!(
+        r#"SELECT i.lifecycle, i.weight::text AS "weight!", it.item_id AS "indicator?",
+                  it.baseline_value::text AS baseline, it.binding
+           FROM items i LEFT JOIN indicator_targets it ON it.item_id = i.id WHERE i.id = $1"#,
+        item_id
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Settings {
+        lifecycle: r.lifecycle,
+        weight: r
+            .weight
+            .parse::<Decimal>()
+            .map(|d| d.normalize().to_string())
+            .unwrap_or(r.weight),
+        is_indicator: r.indicator.is_some(),
+        baseline: r
+            .baseline
+            .and_then(|b| b.parse::<Decimal>().ok())
+            .map(|d| d.normalize().to_string())
+            .unwrap_or_default(),
+        binding: match r.binding {
+            Some(true) => "binding",
+            Some(false) => "expected",
+            None => "",
+        }
+        .into(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct SettingsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    lifecycle: String,
+    #[serde(default)]
+    weight: String,
+    #[serde(default)]
+    baseline: String,
+    #[serde(default)]
+    binding: String,
+    /// What the page showed, to detect another admin's change.
+    #[serde(default)]
+    was: String,
+}
+
+fn decimal(s: &str, what: &str) -> Result<Option<Decimal>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    match s.parse::<Decimal>() {
+        Ok(d) if d >= Decimal::ZERO && d.scale() <= 4 && d < Decimal::from(1_000_000) => {
+            Ok(Some(d))
+        }
+        _ => Err(format!("{what}须为不小于 0 的数字")),
+    }
+}
+
+/// `was` is the settings as the page showed them, joined by `|`.
+pub fn fingerprint(s: &Settings) -> String {
+    [s.lifecycle.as_str(), &s.weight, &s.baseline, &s.binding].join("|")
+}
+
+async fn save(
+    State(state): State<AppState>,
+    client: Client,
+    RequireUser(user): RequireUser,
+    Path(raw): Path<String>,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response, AppError> {
+    user.require(&[UserRole::Admin])?;
+    user.check_csrf(&form.csrf)?;
+    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    let before = current(&state.pool, id)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    let refuse = |status, m: String| Ok(error_page(status, Some(&m)).into_response());
+    if !matches!(form.lifecycle.as_str(), "active" | "cancelled" | "merged") {
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, "请选择事项状态".into());
+    }
+    let weight = match decimal(&form.weight, "权重") {
+        Ok(Some(w)) if w > Decimal::ZERO && w <= Decimal::from(100) => w,
+        Ok(_) => {
+            return refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "权重须为大于 0、不超过 100 的数字".into(),
+            );
+        }
+        Err(m) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, m),
+    };
+    let baseline = match decimal(&form.baseline, "基期值") {
+        Ok(b) => b,
+        Err(m) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, m),
+    };
+    let binding = match form.binding.as_str() {
+        "binding" => Some(true),
+        "expected" => Some(false),
+        _ => None,
+    };
+    if form.was != fingerprint(&before) {
+        return refuse(
+            StatusCode::CONFLICT,
+            format!(
+                "保存失败：在您编辑期间，该事项的设置已被他人修改（现为：{}）。请返回刷新后重试。",
+                fingerprint(&before)
+            ),
+        );
+    }
+    let mut tx = state.pool.begin().await?;
+    sqlx::query!(
+        "UPDATE items SET lifecycle = $2, weight = $3 WHERE id = $1",
+        id,
+        form.lifecycle,
+        weight
+    )
+    .execute(&mut *tx)
+    .await?;
+    if before.is_indicator {
+        sqlx::query!(
+            r#"UPDATE indicator_targets SET binding = $2,
+                   baseline_value = CASE WHEN rule = 'relative_decrease' THEN $3 ELSE baseline_value END
+               WHERE item_id = $1"#,
+            id,
+            binding,
+            baseline
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::record(
+        &mut *tx,
+        &user.actor(&client),
+        Entry {
+            action: "item.settings",
+            object_type: Some("item"),
+            object_id: Some(id.to_string()),
+            before: Some(serde_json::json!({ "settings": fingerprint(&before) })),
+            after: Some(serde_json::json!({
+                "lifecycle": form.lifecycle, "weight": weight, "baseline": baseline, "binding": binding,
+            })),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/assignments/{id}?done=settings")).into_response())
+}

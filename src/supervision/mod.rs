@@ -1,0 +1,239 @@
+//! The 督办 ledger: every flag raised on a unit's duty (blue, yellow, red), the unit's answer
+//! and the recovery, beside the reminders the bureau sent; kept after the item is done.
+
+pub mod sweep;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::model::UserRole;
+use crate::audit::{self, Entry};
+use crate::dashboard::READERS;
+use crate::error::{AppError, render};
+use crate::reports::{report_href, shanghai, today};
+use crate::web::Chrome;
+use crate::web::extract::{Form, Path, Query};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/plans/{plan}/supervision", get(ledger))
+        .route("/supervision/{id}/answer", post(answer))
+}
+
+pub struct FlagRow {
+    pub id: i64,
+    pub round_id: i64,
+    pub round_title: String,
+    pub item_key: String,
+    pub item_title: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub level: String,
+    pub reason: String,
+    pub raised_at: DateTime<Utc>,
+    pub cleared_at: Option<DateTime<Utc>>,
+    pub answer: Option<String>,
+    pub answered_by: Option<String>,
+}
+
+impl FlagRow {
+    pub fn level_label(&self) -> &'static str {
+        match self.level.as_str() {
+            "blue" => "蓝色（临近截止）",
+            "yellow" => "黄色（落后进度）",
+            _ => "红色（逾期）",
+        }
+    }
+
+    pub fn raised(&self) -> String {
+        shanghai(self.raised_at)
+    }
+
+    pub fn cleared(&self) -> Option<String> {
+        self.cleared_at.map(shanghai)
+    }
+
+    pub fn href(&self) -> String {
+        report_href(self.round_id, &self.item_key, self.unit_id)
+    }
+}
+
+/// Flags of a plan, or of one unit (its open ones and those it has not answered).
+pub async fn flags(
+    pool: &sqlx::PgPool,
+    plan_id: Option<i64>,
+    unit_id: Option<i64>,
+    level: &str,
+    open_only: bool,
+) -> sqlx::Result<Vec<FlagRow>> {
+    sqlx::query_as!(
+        FlagRow,
+        r#"SELECT f.id, f.round_id, r.title AS round_title, i.key AS item_key, i.title AS item_title,
+                  f.unit_id, u.name AS unit_name, f.level::text AS "level!", f.reason, f.raised_at,
+                  f.cleared_at, f.answer, f.answered_by
+           FROM supervision_flags f
+           JOIN reporting_rounds r ON r.id = f.round_id
+           JOIN items i ON i.id = f.item_id
+           JOIN units u ON u.id = f.unit_id
+           WHERE ($1::bigint IS NULL OR r.plan_id = $1) AND ($2::bigint IS NULL OR f.unit_id = $2)
+             AND ($3 = '' OR f.level::text = $3) AND (NOT $4 OR f.cleared_at IS NULL)
+           ORDER BY f.raised_at DESC, f.id DESC LIMIT 500"#,
+        plan_id,
+        unit_id,
+        level,
+        open_only
+    )
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Deserialize, Default)]
+struct LedgerQuery {
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    open: String,
+}
+
+#[derive(Template)]
+#[template(path = "supervision/ledger.html")]
+struct LedgerPage {
+    chrome: Chrome,
+    plan_key: String,
+    plan_title: String,
+    rows: Vec<FlagRow>,
+    level: String,
+    open: bool,
+    counts: Vec<(&'static str, &'static str, i64)>,
+    reminders: Vec<(String, String, String, String, String)>,
+}
+
+async fn ledger(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(key): Path<String>,
+    Query(q): Query<LedgerQuery>,
+) -> Result<Response, AppError> {
+    user.require(&READERS)?;
+    let plan = crate::dashboard::facts::plan_by_key(&state.pool, &key)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Bring the flags up to date before showing them.
+    sweep::sweep(&state.pool, &key, today()).await?;
+    let level = match q.level.as_str() {
+        l @ ("blue" | "yellow" | "red") => l.to_string(),
+        _ => String::new(),
+    };
+    let open = q.open == "1";
+    let rows = flags(&state.pool, Some(plan.id), None, &level, open).await?;
+    let count = |l: &str| {
+        rows.iter()
+            .filter(|r| r.level == l && r.cleared_at.is_none())
+            .count() as i64
+    };
+    let counts = vec![
+        ("red", "红色", count("red")),
+        ("yellow", "黄色", count("yellow")),
+        ("blue", "蓝色", count("blue")),
+    ];
+    let reminders = sqlx::query!(
+        r#"SELECT m.sent_at, r.title, u.name, m.message, m.sent_name
+           FROM reminders m JOIN reporting_rounds r ON r.id = m.round_id JOIN units u ON u.id = m.unit_id
+           WHERE r.plan_id = $1 ORDER BY m.sent_at DESC LIMIT 200"#,
+        plan.id
+    )
+    .fetch_all(&state.pool)
+    .await?
+    .into_iter()
+    .map(|m| (shanghai(m.sent_at), m.title, m.name, m.message, m.sent_name))
+    .collect();
+    Ok(render(&LedgerPage {
+        chrome: Chrome::new(Some(user)),
+        plan_key: plan.key,
+        plan_title: plan.title,
+        rows,
+        level,
+        open,
+        counts,
+        reminders,
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct AnswerForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    answer: String,
+}
+
+/// The unit explains a flag (情况说明). Once given, an answer stands: a second one is refused.
+async fn answer(
+    State(state): State<AppState>,
+    client: Client,
+    RequireUser(user): RequireUser,
+    Path(id): Path<String>,
+    Form(form): Form<AnswerForm>,
+) -> Result<Response, AppError> {
+    user.require(&[UserRole::Reporter, UserRole::Approver])?;
+    user.check_csrf(&form.csrf)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let unit = sqlx::query_scalar!("SELECT unit_id FROM supervision_flags WHERE id = $1", id)
+        .fetch_optional(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if user.unit_id != Some(unit) {
+        return Err(AppError::Forbidden);
+    }
+    let text = form.answer.trim();
+    if text.is_empty() || text.chars().count() > 1000 {
+        return Err(AppError::BadRequest(
+            "情况说明不能为空，且不超过 1000 字。".into(),
+        ));
+    }
+    let actor = user.actor(&client);
+    let mut tx = state.pool.begin().await?;
+    let done = sqlx::query!(
+        r#"UPDATE supervision_flags SET answer = $2, answered_by = $3, answered_at = now()
+           WHERE id = $1 AND answer IS NULL"#,
+        id,
+        text,
+        actor.name
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Ok((
+            StatusCode::CONFLICT,
+            crate::error::error_page(
+                StatusCode::CONFLICT,
+                Some("该督办事项已有情况说明，未重复保存。"),
+            ),
+        )
+            .into_response());
+    }
+    audit::record(
+        &mut *tx,
+        &actor,
+        Entry {
+            action: "supervision.answer",
+            object_type: Some("flag"),
+            object_id: Some(id.to_string()),
+            detail: Some(text.to_string()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/todo#h-flags").into_response())
+}

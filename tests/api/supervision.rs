@@ -1,0 +1,156 @@
+//! The 督办 ledger: flags raised and cleared by the sweep, kept afterwards, answered by units.
+
+use plan_portal::accounts::model::UserRole;
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app, texts};
+
+async fn round(app: &TestApp, key: &str, due_in_days: i32) -> i64 {
+    sqlx::query_scalar(
+        r#"INSERT INTO reporting_rounds (plan_id, key, title, kind, period_start, period_end, opens_on, due_on, created_by)
+           SELECT id, $1, $1, 'ad_hoc', current_date - 40, current_date - 10,
+                  current_date - 20, current_date + $2, 'test' FROM plans RETURNING id"#,
+    )
+    .bind(key)
+    .bind(due_in_days)
+    .fetch_one(&app.pool)
+    .await
+    .expect("round")
+}
+
+async fn open_flags(app: &TestApp, round: i64, level: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM supervision_flags WHERE round_id = $1 AND level::text = $2 AND cleared_at IS NULL",
+    )
+    .bind(round)
+    .bind(level)
+    .fetch_one(&app.pool)
+    .await
+    .expect("count")
+}
+
+#[tokio::test]
+async fn flags_are_raised_cleared_kept_and_answered() {
+    let app = spawn_app().await;
+    let soon = round(&app, "soon", 3).await;
+    let late = round(&app, "late", -1).await;
+    app.create_user("sup", UserRole::Supervisor, None).await;
+    let sup = app.new_client();
+    app.login_with(&sup, "sup", PASSWORD).await;
+    let ledger = "/plans/jincheng-2023-33/supervision";
+    app.page_as(&sup, ledger).await;
+    let duties: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM round_duties d JOIN items i ON i.id = d.item_id
+         WHERE d.round_id = $1 AND i.kind IN ('subtarget', 'task', 'project')",
+    )
+    .bind(soon)
+    .fetch_one(&app.pool)
+    .await
+    .expect("duties");
+    assert_eq!(
+        open_flags(&app, soon, "blue").await,
+        duties,
+        "every missing report, due soon"
+    );
+    assert_eq!(
+        open_flags(&app, late, "red").await,
+        duties,
+        "every missing report, overdue"
+    );
+
+    // 高平 reports task-1 in the late round, as lagging: red clears, yellow rises; the red
+    // flag stays in the ledger with its clearing time.
+    let gp = app.unit_id("高平市人民政府").await;
+    sqlx::query(
+        "INSERT INTO reports (round_id, item_id, unit_id, state, status, progress, submitted_at)
+         SELECT $1, id, $2, 'submitted', 'lagging', '资金未到位', now() FROM items WHERE key = 'task-1'",
+    )
+    .bind(late)
+    .bind(gp)
+    .execute(&app.pool)
+    .await
+    .expect("report");
+    let page = app.page_as(&sup, ledger).await;
+    assert_eq!(open_flags(&app, late, "red").await, duties - 1);
+    let cleared: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM supervision_flags f JOIN items i ON i.id = f.item_id
+         WHERE f.round_id = $1 AND f.unit_id = $2 AND i.key = 'task-1' AND f.level = 'red' AND f.cleared_at IS NOT NULL",
+    )
+    .bind(late)
+    .bind(gp)
+    .fetch_one(&app.pool)
+    .await
+    .expect("cleared");
+    assert_eq!(cleared, 1);
+    assert!(open_flags(&app, late, "yellow").await + open_flags(&app, soon, "yellow").await >= 1);
+    assert!(
+        texts(&page, "td[data-label='解除']")
+            .iter()
+            .any(|t| t != "未解除")
+    );
+    // Sweeping again changes nothing.
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM supervision_flags")
+        .fetch_one(&app.pool)
+        .await
+        .expect("n");
+    app.page_as(&sup, ledger).await;
+    let again: i64 = sqlx::query_scalar("SELECT count(*) FROM supervision_flags")
+        .fetch_one(&app.pool)
+        .await
+        .expect("n");
+    assert_eq!(before, again);
+
+    // The unit answers one of its flags from its to-do list; others may not, nor twice.
+    app.create_user("gp", UserRole::Reporter, Some("高平市人民政府"))
+        .await;
+    app.create_user("zz", UserRole::Reporter, Some("泽州县人民政府"))
+        .await;
+    let (gp_c, zz_c) = (app.new_client(), app.new_client());
+    app.login_with(&gp_c, "gp", PASSWORD).await;
+    app.login_with(&zz_c, "zz", PASSWORD).await;
+    let todo = app.page_as(&gp_c, "/todo").await;
+    let form = crate::helpers::select(&todo, ".answer-form")
+        .first()
+        .and_then(|f| f.value().attr("action"))
+        .expect("an answer form")
+        .to_string();
+    let zz_csrf = app.csrf(&zz_c).await;
+    let resp = app
+        .post_form(
+            &zz_c,
+            &form,
+            &[("csrf", &zz_csrf), ("answer", "不是我们的")],
+        )
+        .await;
+    assert_eq!(resp.status(), 403);
+    let csrf = app.csrf(&gp_c).await;
+    let resp = app
+        .post_form(
+            &gp_c,
+            &form,
+            &[("csrf", &csrf), ("answer", "资金已申请，下月到位")],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    let resp = app
+        .post_form(&gp_c, &form, &[("csrf", &csrf), ("answer", "改口")])
+        .await;
+    assert_eq!(resp.status(), 409);
+    let answer: Option<String> =
+        sqlx::query_scalar("SELECT answer FROM supervision_flags WHERE answer IS NOT NULL")
+            .fetch_optional(&app.pool)
+            .await
+            .expect("answer");
+    assert_eq!(answer.as_deref(), Some("资金已申请，下月到位"));
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"supervision.answer".to_string())
+    );
+    // Units do not read the ledger.
+    let resp = gp_c
+        .get(format!("{}{ledger}", app.address))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(resp.status(), 403);
+}
