@@ -198,9 +198,7 @@ pub async fn load(pool: &PgPool, plan: PlanInfo) -> sqlx::Result<Facts> {
         ReportFact,
         r#"SELECT rep.id, rep.round_id, rep.item_id, rep.unit_id, rep.state AS "state: ReportState",
                   rep.status AS "status: ProgressStatus", rep.percent, rep.measured_value,
-                  rep.submitted_at,
-                  EXISTS (SELECT 1 FROM report_versions v
-                          WHERE v.report_id = rep.id AND v.action = 'return') AS "returned!"
+                  rep.submitted_at, rep.times_returned > 0 AS "returned!"
            FROM reports rep JOIN reporting_rounds r ON r.id = rep.round_id
            WHERE r.plan_id = $1"#,
         id
@@ -242,19 +240,51 @@ pub async fn load(pool: &PgPool, plan: PlanInfo) -> sqlx::Result<Facts> {
     )
     .fetch_all(pool)
     .await?;
-    let mut due: HashMap<i64, HashSet<(i64, i64)>> = HashMap::new();
-    for d in sqlx::query!(
-        r#"SELECT d.round_id AS "round_id!", d.item_id AS "item_id!", d.unit_id AS "unit_id!"
-           FROM round_duties d JOIN reporting_rounds r ON r.id = d.round_id
-           WHERE r.plan_id = $1"#,
+    let scope_items = sqlx::query!(
+        r#"SELECT s.round_id, s.item_id FROM round_scope_items s
+           JOIN reporting_rounds r ON r.id = s.round_id WHERE r.plan_id = $1"#,
         id
     )
     .fetch_all(pool)
-    .await?
-    {
-        due.entry(d.round_id)
-            .or_default()
-            .insert((d.item_id, d.unit_id));
+    .await?;
+    let scope_units = sqlx::query!(
+        r#"SELECT s.round_id, s.unit_id FROM round_scope_units s
+           JOIN reporting_rounds r ON r.id = s.round_id WHERE r.plan_id = $1"#,
+        id
+    )
+    .fetch_all(pool)
+    .await?;
+    let reportable: HashSet<i64> = items
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.kind,
+                ItemKind::Indicator | ItemKind::Subtarget | ItemKind::Task | ItemKind::Project
+            )
+        })
+        .map(|i| i.id)
+        .collect();
+    // The same rule as the `round_duties` view: a round's scope, when it has one, narrows it.
+    let mut due: HashMap<i64, HashSet<(i64, i64)>> = HashMap::new();
+    for r in &rounds {
+        let in_items: HashSet<i64> = scope_items
+            .iter()
+            .filter(|s| s.round_id == r.id)
+            .map(|s| s.item_id)
+            .collect();
+        let in_units: HashSet<i64> = scope_units
+            .iter()
+            .filter(|s| s.round_id == r.id)
+            .map(|s| s.unit_id)
+            .collect();
+        let set = duties
+            .iter()
+            .filter(|d| reportable.contains(&d.item_id))
+            .filter(|d| in_items.is_empty() || in_items.contains(&d.item_id))
+            .filter(|d| in_units.is_empty() || in_units.contains(&d.unit_id))
+            .map(|d| (d.item_id, d.unit_id))
+            .collect();
+        due.insert(r.id, set);
     }
     Ok(Facts {
         due,

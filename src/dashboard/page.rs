@@ -55,14 +55,17 @@ pub struct GridRow {
     pub label: String,
     pub title: String,
     pub href: String,
-    pub cells: Vec<ItemStatus>,
+    /// The status in each round, linking to the item as of that round.
+    pub cells: Vec<(ItemStatus, String)>,
 }
 
 pub struct Overview {
     pub total: Figure,
     pub statuses: Vec<StatusFigure>,
     pub completed_share: Decimal,
+    pub completed_href: String,
     pub lagging_share: Decimal,
+    pub lagging_href: String,
     pub expected: Decimal,
     pub due: Figure,
     pub reported: Figure,
@@ -77,6 +80,9 @@ pub const COLUMNS: [ItemStatus; 5] = [
     ItemStatus::Lagging,
     ItemStatus::NotReported,
 ];
+
+/// (round title, round id, each item's status in it)
+type RoundStatuses = (String, String, Vec<(i64, ItemStatus)>);
 
 pub struct Board {
     pub overview: Overview,
@@ -140,6 +146,8 @@ pub fn build(
             .collect(),
         completed_share: weighted_share(facts, &all, ItemStatus::Completed),
         lagging_share: weighted_share(facts, &all, ItemStatus::Lagging),
+        completed_href: link(&[("status", "completed")]),
+        lagging_href: link(&[("status", "lagging")]),
         expected: s.expected,
         due: figure(lines.len(), &[("report", "due"), ("status", "")]),
         reported: figure(
@@ -268,7 +276,7 @@ pub fn build(
         .iter()
         .filter(|r| r.scheduled && r.due_on <= s.round.due_on)
         .collect();
-    let snaps: Vec<(String, Vec<(i64, ItemStatus)>)> = past
+    let snaps: Vec<RoundStatuses> = past
         .iter()
         .map(|r| {
             let snap = Snapshot::new(facts, r);
@@ -280,7 +288,7 @@ pub fn build(
                 .iter()
                 .map(|i| (i.item.id, i.status))
                 .collect();
-            (r.title.clone(), st)
+            (r.title.clone(), r.id.to_string(), st)
         })
         .collect();
     let grid = items
@@ -292,19 +300,22 @@ pub fn build(
             href: link(&[("item", &i.item.key), ("status", "")]),
             cells: snaps
                 .iter()
-                .map(|(_, st)| {
-                    st.iter()
+                .map(|(_, round, st)| {
+                    let status = st
+                        .iter()
                         .find(|(id, _)| *id == i.item.id)
-                        .map_or(ItemStatus::NotReported, |x| x.1)
+                        .map_or(ItemStatus::NotReported, |x| x.1);
+                    let href = link(&[("item", &i.item.key), ("status", ""), ("round", round)]);
+                    (status, href)
                 })
                 .collect(),
         })
         .collect();
-    let labels: Vec<String> = snaps.iter().map(|(t, _)| t.clone()).collect();
+    let labels: Vec<String> = snaps.iter().map(|(t, _, _)| t.clone()).collect();
     let pct = |st: ItemStatus| -> Vec<Option<f64>> {
         snaps
             .iter()
-            .map(|(_, v)| {
+            .map(|(_, _, v)| {
                 let n = v.iter().filter(|x| x.1 == st).count();
                 (!v.is_empty()).then(|| n as f64 * 100.0 / v.len() as f64)
             })

@@ -17,6 +17,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// A pool on `options`, retrying for a while: a managed server may still be starting.
 pub async fn connect(options: PgConnectOptions, max_connections: u32) -> sqlx::Result<PgPool> {
+    // The portal's queries are short; JIT compiling them costs more than it saves.
+    let options = options.options([("jit", "off")]);
     let mut attempt = 0;
     loop {
         let result = PgPoolOptions::new()

@@ -273,13 +273,15 @@ pub async fn review(
     sqlx::query!(
         r#"UPDATE reports SET state = $4, version = version + 1, updated_at = now(),
                review_comment = COALESCE($5, review_comment),
+               times_returned = times_returned + CASE WHEN $6 THEN 1 ELSE 0 END,
                accepted_at = CASE WHEN $4 = 'accepted'::report_state THEN now() ELSE accepted_at END
            WHERE round_id = $1 AND item_id = $2 AND unit_id = $3"#,
         key.round_id,
         key.item_id,
         key.unit_id,
         to as ReportState,
-        comment_opt
+        comment_opt,
+        review == Review::Return
     )
     .execute(&mut *tx)
     .await?;
