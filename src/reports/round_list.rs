@@ -170,8 +170,9 @@ async fn rounds_page(
     });
     let units = sqlx::query_as!(
         UnitChoice,
-        r#"SELECT u.id, u.name FROM units u
-           WHERE EXISTS (SELECT 1 FROM unit_duties d JOIN items i ON i.id = d.item_id
+        r#"SELECT u.id, u.name FROM units u JOIN plans p ON p.jurisdiction_id = u.jurisdiction_id
+           WHERE p.id = $1
+             AND EXISTS (SELECT 1 FROM unit_duties d JOIN items i ON i.id = d.item_id
                          WHERE d.unit_id = u.id AND i.plan_id = $1)
            ORDER BY u.id"#,
         plan.id
