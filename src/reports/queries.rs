@@ -101,6 +101,42 @@ pub async fn open_rounds(pool: &PgPool, today: NaiveDate) -> sqlx::Result<Vec<Ro
     .await
 }
 
+/// Opened rounds of the plans of a unit's jurisdiction, newest first: a unit reports only on
+/// its own city's plans.
+pub async fn open_rounds_of_unit(
+    pool: &PgPool,
+    today: NaiveDate,
+    unit_id: i64,
+) -> sqlx::Result<Vec<RoundRow>> {
+    sqlx::query_as!(
+        RoundRow,
+        r#"SELECT r.id, r.plan_id, p.key AS plan_key, r.key, r.title, r.period_start, r.period_end,
+                  r.opens_on, r.due_on, r.scope
+           FROM reporting_rounds r JOIN plans p ON p.id = r.plan_id
+           JOIN units u ON u.jurisdiction_id = p.jurisdiction_id
+           WHERE r.opens_on <= $1 AND u.id = $2
+           ORDER BY r.due_on DESC, r.id DESC"#,
+        today,
+        unit_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Reports waiting for the bureau's review, per round.
+pub async fn waiting_counts(pool: &PgPool, round_ids: &[i64]) -> sqlx::Result<Vec<(i64, i64)>> {
+    Ok(sqlx::query!(
+        r#"SELECT round_id, count(*) AS "n!" FROM reports
+           WHERE round_id = ANY($1) AND state = 'submitted' GROUP BY round_id"#,
+        round_ids
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.round_id, r.n))
+    .collect())
+}
+
 pub async fn rounds_of_plan(pool: &PgPool, plan_id: i64) -> sqlx::Result<Vec<RoundRow>> {
     sqlx::query_as!(
         RoundRow,
@@ -133,7 +169,7 @@ pub async fn duties(
            JOIN units u ON u.id = d.unit_id
            LEFT JOIN unit_groups g ON g.id = d.group_id
            LEFT JOIN reports rep ON rep.round_id = r.id AND rep.item_id = i.id AND rep.unit_id = u.id
-           WHERE r.id = ANY($1) AND ($2::bigint IS NULL OR u.id = $2)
+           WHERE r.id = ANY($1) AND d.round_id = ANY($1) AND ($2::bigint IS NULL OR u.id = $2)
            ORDER BY r.due_on DESC, i.position, u.id"#,
         round_ids,
         unit_id

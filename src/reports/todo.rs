@@ -86,7 +86,10 @@ pub async fn todo(
 ) -> Result<Html<String>, AppError> {
     let pool = &state.pool;
     let today = today();
-    let rounds = queries::open_rounds(pool, today).await?;
+    let rounds = match user.unit_id {
+        Some(unit) => queries::open_rounds_of_unit(pool, today, unit).await?,
+        None => queries::open_rounds(pool, today).await?,
+    };
     let round_ids: Vec<i64> = rounds.iter().map(|r| r.id).collect();
     let find = |id: i64| rounds.iter().find(|r| r.id == id);
     let mut page = TodoPage {
@@ -151,13 +154,14 @@ pub async fn todo(
         }
     }
     if user.role == UserRole::Supervisor {
-        let duties = queries::duties(pool, &round_ids, None).await?;
-        for r in &rounds {
-            let waiting = duties
+        let counts = queries::waiting_counts(pool, &round_ids).await?;
+        // The newest rounds with something to review or still open; older ones on /rounds.
+        for r in rounds.iter().take(200) {
+            let waiting = counts
                 .iter()
-                .filter(|d| d.round_id == r.id && d.state == Some(ReportState::Submitted))
-                .count();
-            if waiting > 0 || r.due_on >= today {
+                .find(|(id, _)| *id == r.id)
+                .map_or(0, |c| usize::try_from(c.1).unwrap_or(0));
+            if (waiting > 0 || r.due_on >= today) && page.queues.len() < 40 {
                 page.queues.push(ReviewQueue {
                     title: r.title.clone(),
                     due_on: r.due_on.to_string(),

@@ -32,15 +32,9 @@ pub fn wanted(facts: &Facts, today: NaiveDate) -> HashMap<Key, String> {
                 let key = |level| (r.id, item.item.id, l.unit.id, level);
                 let reported = l.current.is_some_and(|c| c.reported());
                 if !reported && today > r.due_on {
-                    out.insert(
-                        key("red"),
-                        format!("{} 已于 {} 截止，尚未报送", r.title, r.due_on),
-                    );
+                    out.insert(key("red"), format!("已于 {} 截止，尚未报送", r.due_on));
                 } else if !reported && today <= r.due_on {
-                    out.insert(
-                        key("blue"),
-                        format!("{} 将于 {} 截止，尚未报送", r.title, r.due_on),
-                    );
+                    out.insert(key("blue"), format!("将于 {} 截止，尚未报送", r.due_on));
                 }
                 if Some(r.due_on) == newest && s.line_status(l) == ItemStatus::Lagging {
                     out.insert(key("yellow"), "单位报告滞后或落后于序时进度".to_string());
