@@ -18,6 +18,8 @@ use crate::{accounts, admin, audit, db, plan, reports, search, seed, units, web}
 pub struct AppState {
     pub pool: PgPool,
     pub settings: Arc<Settings>,
+    /// Computed dashboards, checked against the plan's data version on every use.
+    pub dashboards: Arc<crate::dashboard::cache::Cache>,
 }
 
 /// Behaviour that differs between deployments.
@@ -70,6 +72,7 @@ impl Application {
         let state = AppState {
             pool,
             settings: Arc::new(settings),
+            dashboards: Arc::default(),
         };
         Ok(Application {
             listener,

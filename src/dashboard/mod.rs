@@ -2,6 +2,7 @@
 //! county; indicators against their targets; the period grid and trends; the list behind
 //! every figure; and the rules that compute them.
 
+pub mod cache;
 mod charts;
 mod drill;
 pub mod facts;
@@ -110,10 +111,10 @@ fn choices(f: &Facts) -> Choices {
     }
 }
 
+/// The dashboard's body: the same for every reader, so it can be kept (see `cache`).
 #[derive(Template)]
-#[template(path = "dashboard/dashboard.html")]
-struct DashboardPage {
-    chrome: Chrome,
+#[template(path = "dashboard/body.html")]
+struct DashboardBody {
     plan_key: String,
     plan_title: String,
     round_title: String,
@@ -125,6 +126,13 @@ struct DashboardPage {
     columns: Vec<ItemStatus>,
 }
 
+#[derive(Template)]
+#[template(path = "dashboard/dashboard.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    rendered: std::sync::Arc<cache::Rendered>,
+}
+
 async fn dashboard(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
@@ -132,24 +140,42 @@ async fn dashboard(
     Query(mut params): Query<Params>,
 ) -> Result<Response, AppError> {
     user.require(&READERS)?;
-    let facts = load(&state, &plan).await?;
-    let round = params.round(&facts, today()).ok_or(AppError::NotFound)?;
-    // The round shown stays in every link, and the select shows it.
-    params.round = round.id.to_string();
-    let snap = Snapshot::new(&facts, round);
-    let base = format!("/plans/{}/dashboard", facts.plan.key);
-    let board = page::build(&facts, &snap, &params, &base, today());
+    let (plan_id, version) = cache::version(&state.pool, &plan)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let key = format!("{plan_id}|{}|{}", today(), params.query(&[]));
+    let rendered = match state.dashboards.get(&key, version) {
+        Some(r) => r,
+        None => {
+            let facts = load(&state, &plan).await?;
+            let round = params.round(&facts, today()).ok_or(AppError::NotFound)?;
+            // The round shown stays in every link, and the select shows it.
+            params.round = round.id.to_string();
+            let snap = Snapshot::new(&facts, round);
+            let base = format!("/plans/{}/dashboard", facts.plan.key);
+            let board = page::build(&facts, &snap, &params, &base, today());
+            let body = DashboardBody {
+                plan_key: facts.plan.key.clone(),
+                plan_title: facts.plan.title.clone(),
+                round_title: round.title.clone(),
+                round_id: round.id,
+                choices: choices(&facts),
+                params,
+                base,
+                board,
+                columns: page::COLUMNS.to_vec(),
+            };
+            let r = std::sync::Arc::new(cache::Rendered {
+                title: format!("进展总览 · {}", round.title),
+                body: body.render()?,
+            });
+            state.dashboards.put(key, version, r.clone());
+            r
+        }
+    };
     let page = DashboardPage {
         chrome: Chrome::new(Some(user)),
-        plan_key: facts.plan.key.clone(),
-        plan_title: facts.plan.title.clone(),
-        round_title: round.title.clone(),
-        round_id: round.id,
-        choices: choices(&facts),
-        params,
-        base,
-        board,
-        columns: page::COLUMNS.to_vec(),
+        rendered,
     };
     Ok(render(&page)?.into_response())
 }

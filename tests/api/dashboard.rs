@@ -376,3 +376,40 @@ async fn cancelled_items_leave_the_totals_and_a_confirmed_baseline_allows_a_verd
     assert_eq!(verdict(&doc), "提前实现");
     assert!(texts(&doc, "td[data-label='属性']").contains(&"约束性".to_string()));
 }
+
+#[tokio::test]
+async fn a_kept_dashboard_follows_every_change_to_its_plan() {
+    let app = spawn_app().await;
+    let round = open_round(&app).await;
+    let boss = leader(&app).await;
+    let dash = format!("/plans/jincheng-2023-33/dashboard?round={round}");
+    let first = app.page_as(&boss, &dash).await;
+    assert_eq!(chip_count(&first, "completed"), 0);
+    // Written straight into the database, as another portal instance would: the plan's data
+    // version moves, and the next view is computed afresh.
+    sqlx::query(
+        "INSERT INTO reports (round_id, item_id, unit_id, state, status, progress, submitted_at)
+         SELECT $1, d.item_id, d.unit_id, 'submitted', 'completed', 'x', now()
+         FROM round_duties d JOIN items i ON i.id = d.item_id WHERE d.round_id = $1 AND i.key = 'task-1'",
+    )
+    .bind(round)
+    .execute(&app.pool)
+    .await
+    .expect("reports");
+    let second = app.page_as(&boss, &dash).await;
+    assert_eq!(chip_count(&second, "completed"), 1);
+    // A change of rules moves it too: a tolerance of 0 points makes nothing else change here,
+    // but the version does.
+    let v = |pool: sqlx::PgPool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT version FROM plan_data_versions WHERE plan_id = 1")
+            .fetch_one(&pool)
+            .await
+            .expect("version")
+    };
+    let before = v(app.pool.clone()).await;
+    sqlx::query("INSERT INTO plan_rules (plan_id, lag_points) VALUES (1, 0)")
+        .execute(&app.pool)
+        .await
+        .expect("rules");
+    assert!(v(app.pool.clone()).await > before);
+}

@@ -1,0 +1,73 @@
+//! Computed dashboards, kept per plan, round, filters and day until the plan's data version
+//! (`plan_data_versions`, bumped by triggers on everything a dashboard reads) moves on. Every
+//! instance keeps its own copy and checks the version in PostgreSQL on each request, so a
+//! change made through any instance is seen by all: this is a cache, not state.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sqlx::PgPool;
+
+/// A rendered dashboard body and its page title.
+#[derive(Debug)]
+pub struct Rendered {
+    pub title: String,
+    pub body: String,
+}
+
+/// Entries beyond this are dropped all at once: filters make many keys, most of them rare.
+const MAX_ENTRIES: usize = 256;
+
+#[derive(Default)]
+pub struct Cache {
+    entries: Mutex<HashMap<String, (i64, Arc<Rendered>)>>,
+}
+
+impl Cache {
+    pub fn get(&self, key: &str, version: i64) -> Option<Arc<Rendered>> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(key)
+            .filter(|(v, _)| *v == version)
+            .map(|(_, r)| r.clone())
+    }
+
+    pub fn put(&self, key: String, version: i64, rendered: Arc<Rendered>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(key, (version, rendered));
+        }
+    }
+}
+
+/// The plan's id and data version, by key.
+pub async fn version(pool: &PgPool, plan_key: &str) -> sqlx::Result<Option<(i64, i64)>> {
+    Ok(sqlx::query!(
+        r#"SELECT p.id, COALESCE(v.version, 0) AS "version!"
+           FROM plans p LEFT JOIN plan_data_versions v ON v.plan_id = p.id WHERE p.key = $1"#,
+        plan_key
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(|r| (r.id, r.version)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_serves_only_its_version() {
+        let c = Cache::default();
+        let r = Arc::new(Rendered {
+            title: "t".into(),
+            body: "b".into(),
+        });
+        c.put("k".into(), 3, r);
+        assert!(c.get("k", 3).is_some());
+        assert!(c.get("k", 4).is_none());
+        assert!(c.get("other", 3).is_none());
+    }
+}
