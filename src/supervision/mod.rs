@@ -66,7 +66,7 @@ impl FlagRow {
     }
 }
 
-/// Flags of a plan, or of one unit (its open ones and those it has not answered).
+/// Flags of a plan, or of one unit, the latest raised or cleared first.
 pub async fn flags(
     pool: &sqlx::PgPool,
     plan_id: Option<i64>,
@@ -85,7 +85,7 @@ pub async fn flags(
            JOIN units u ON u.id = f.unit_id
            WHERE ($1::bigint IS NULL OR r.plan_id = $1) AND ($2::bigint IS NULL OR f.unit_id = $2)
              AND ($3 = '' OR f.level::text = $3) AND (NOT $4 OR f.cleared_at IS NULL)
-           ORDER BY f.raised_at DESC, f.id DESC LIMIT 500"#,
+           ORDER BY COALESCE(f.cleared_at, f.raised_at) DESC, f.id DESC LIMIT 500"#,
         plan_id,
         unit_id,
         level,
