@@ -413,3 +413,87 @@ async fn a_kept_dashboard_follows_every_change_to_its_plan() {
         .expect("rules");
     assert!(v(app.pool.clone()).await > before);
 }
+
+/// Items of a plan as of a round whose speaking reports (the lead's, else every unit's latest
+/// that reached the bureau) satisfy `all_are` / `any_is`, counted in SQL alone.
+async fn direct(app: &TestApp, plan: &str, round: i64, clause: &str) -> i64 {
+    let sql = format!(
+        r#"WITH latest AS (
+               SELECT DISTINCT ON (rep.item_id, rep.unit_id) rep.item_id, rep.unit_id, rep.status
+               FROM reports rep JOIN reporting_rounds r ON r.id = rep.round_id
+               JOIN plans p ON p.id = r.plan_id
+               WHERE p.key = $1 AND r.due_on <= (SELECT due_on FROM reporting_rounds WHERE id = $2)
+                 AND rep.state IN ('submitted', 'accepted')
+               ORDER BY rep.item_id, rep.unit_id, r.due_on DESC, r.id DESC),
+           duty AS (
+               SELECT DISTINCT ON (a.item_id, COALESCE(a.unit_id, m.unit_id))
+                      a.item_id, COALESCE(a.unit_id, m.unit_id) AS unit_id, a.role
+               FROM assignments a LEFT JOIN unit_group_members m ON m.group_id = a.group_id
+               ORDER BY a.item_id, COALESCE(a.unit_id, m.unit_id), a.role, a.position),
+           lines AS (SELECT d.item_id, d.role, l.status FROM duty d JOIN latest l USING (item_id, unit_id)),
+           speaking AS (SELECT * FROM lines x WHERE x.role = 'lead'
+                        OR NOT EXISTS (SELECT 1 FROM lines y WHERE y.item_id = x.item_id AND y.role = 'lead'))
+           SELECT count(*) FROM items i JOIN plans p ON p.id = i.plan_id
+           WHERE p.key = $1 AND i.kind IN ('subtarget', 'task', 'project') AND i.lifecycle = 'active'
+             AND {clause}"#
+    );
+    sqlx::query_scalar(&sql)
+        .bind(plan)
+        .bind(round)
+        .fetch_one(&app.pool)
+        .await
+        .expect("direct count")
+}
+
+#[tokio::test]
+async fn on_synthetic_plans_the_rollups_agree_with_sql_counts() {
+    let app = spawn_app().await;
+    let args = plan_portal::synth::SynthArgs {
+        plans: 2,
+        units_per_plan: 20,
+        jobs: 1,
+        ..Default::default()
+    };
+    plan_portal::synth::generate(&app.pool, &args)
+        .await
+        .expect("synth");
+    let boss = leader(&app).await;
+    for plan in ["synth-0001", "synth-0002"] {
+        let round: i64 = sqlx::query_scalar(
+            "SELECT r.id FROM reporting_rounds r JOIN plans p ON p.id = r.plan_id
+             WHERE p.key = $1 AND r.kind = 'scheduled' AND r.due_on < current_date
+             ORDER BY r.due_on DESC LIMIT 1",
+        )
+        .bind(plan)
+        .fetch_one(&app.pool)
+        .await
+        .expect("round");
+        let doc = app
+            .page_as(&boss, &format!("/plans/{plan}/dashboard?round={round}"))
+            .await;
+        let spoke = "EXISTS (SELECT 1 FROM speaking s WHERE s.item_id = i.id)";
+        let completed = direct(
+            &app,
+            plan,
+            round,
+            &format!("{spoke} AND NOT EXISTS (SELECT 1 FROM speaking s WHERE s.item_id = i.id AND s.status <> 'completed')"),
+        )
+        .await;
+        let silent = direct(&app, plan, round, &format!("NOT {spoke}")).await;
+        let said_lagging = direct(
+            &app,
+            plan,
+            round,
+            "EXISTS (SELECT 1 FROM speaking s WHERE s.item_id = i.id AND s.status = 'lagging')",
+        )
+        .await;
+        assert_eq!(chip_count(&doc, "completed"), completed, "{plan}");
+        assert_eq!(chip_count(&doc, "not_reported"), silent, "{plan}");
+        // Lagging also counts completion behind the path, so at least those that say so.
+        assert!(chip_count(&doc, "lagging") >= said_lagging, "{plan}");
+        assert!(
+            said_lagging > 0 || completed > 0,
+            "the synthetic data says something"
+        );
+    }
+}
