@@ -68,3 +68,90 @@ async fn cross_site_posts_are_refused() {
     assert_eq!(before, after, "nothing created");
     assert_eq!(app.get("/account").await.status(), 200, "still signed in");
 }
+
+/// Every route that changes something, posted from another site by a signed-in admin or
+/// supervisor with a valid form token: refused, and the database unchanged.
+#[tokio::test]
+async fn every_state_changing_route_refuses_a_cross_site_request() {
+    let app = spawn_app().await;
+    let round = crate::fixtures::open_round(&app).await;
+    let gp = app.unit_id("高平市人民政府").await;
+    let item: i64 = sqlx::query_scalar("SELECT id FROM items WHERE key = 'indicator-1'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("item");
+    let boss_id = app.create_user("boss", UserRole::Admin, None).await;
+    app.create_user("sup", UserRole::Supervisor, None).await;
+    app.create_user("rep", UserRole::Reporter, Some("高平市人民政府"))
+        .await;
+    let report = format!("/rounds/{round}/reports/task-1/{gp}");
+    let routes = [
+        ("boss", "/logout".to_string()),
+        ("boss", "/account/password".to_string()),
+        ("boss", "/admin/users".to_string()),
+        ("boss", format!("/admin/users/{boss_id}")),
+        ("boss", format!("/admin/users/{boss_id}/reset-password")),
+        ("boss", "/admin/seeds/preview".to_string()),
+        ("boss", "/admin/seeds/apply".to_string()),
+        ("boss", "/admin/groups/1".to_string()),
+        ("boss", "/admin/units".to_string()),
+        ("boss", format!("/admin/units/{gp}")),
+        ("boss", format!("/admin/assignments/{item}")),
+        ("boss", format!("/admin/assignments/{item}/remove")),
+        ("boss", format!("/admin/assignments/{item}/settings")),
+        ("sup", "/rounds".to_string()),
+        ("sup", format!("/rounds/{round}/remind")),
+        ("sup", format!("{report}/review")),
+        ("sup", "/plans/jincheng-2023-33/rules".to_string()),
+        ("sup", "/plans/jincheng-2023-33/evaluations".to_string()),
+        ("rep", report.clone()),
+        ("rep", format!("{report}/evidence")),
+        ("rep", "/supervision/1/answer".to_string()),
+    ];
+    let snapshot = || async {
+        let mut out = Vec::new();
+        for t in [
+            "users",
+            "sessions",
+            "units",
+            "assignments",
+            "reporting_rounds",
+            "reports",
+            "reminders",
+            "plan_rules",
+            "evaluations",
+            "evidence",
+            "audit_log",
+        ] {
+            out.push(
+                sqlx::query_scalar::<_, i64>(&format!("SELECT count(*) FROM {t}"))
+                    .fetch_one(&app.pool)
+                    .await
+                    .expect("count"),
+            );
+        }
+        out
+    };
+    let mut clients = std::collections::HashMap::new();
+    for who in ["boss", "sup", "rep"] {
+        let c = app.new_client();
+        assert_eq!(app.login_with(&c, who, PASSWORD).await.status(), 303);
+        let csrf = app.csrf(&c).await;
+        clients.insert(who, (c, csrf));
+    }
+    let before = snapshot().await;
+    for (who, path) in &routes {
+        let (c, csrf) = &clients[who];
+        for origin in ["https://evil.example", "null"] {
+            let resp = c
+                .post(format!("{}{path}", app.address))
+                .header("Origin", origin)
+                .form(&[("csrf", csrf.as_str()), ("name", "x"), ("title", "x")])
+                .send()
+                .await
+                .expect("answered");
+            assert_eq!(resp.status(), 403, "{who} POST {path} from {origin}");
+        }
+    }
+    assert_eq!(snapshot().await, before, "nothing changed");
+}
