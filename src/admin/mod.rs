@@ -4,6 +4,7 @@ mod assignments;
 mod groups;
 mod item_settings;
 mod seeds;
+mod unit_list;
 mod units;
 
 use askama::Template;

@@ -1,4 +1,4 @@
-//! Units (责任单位): the list, adding a unit a seed did not name, and editing a unit's name,
+//! Units (责任单位): adding a unit a seed did not name, and editing a unit's name,
 //! full name and kind. A renamed unit keeps its old name as a spelling, so seed files and
 //! searches that use the old name still find it.
 
@@ -22,75 +22,9 @@ use crate::web::extract::{Form, Path, Query};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/admin/units", get(list).post(create))
+        .route("/admin/units", get(super::unit_list::list).post(create))
         .route("/admin/units/new", get(new_form))
         .route("/admin/units/{id}", get(edit_form).post(update))
-}
-
-struct UnitLine {
-    id: i64,
-    name: String,
-    full_name: Option<String>,
-    kind: UnitKind,
-    jurisdiction: String,
-    accounts: i64,
-    duties: i64,
-}
-
-#[derive(Template)]
-#[template(path = "admin/units.html")]
-struct ListPage {
-    chrome: Chrome,
-    units: Vec<UnitLine>,
-    jurisdictions: Vec<(String, String)>,
-    /// The name of the jurisdiction shown.
-    chosen: String,
-}
-
-#[derive(Deserialize, Default)]
-struct ListQuery {
-    #[serde(default)]
-    jurisdiction: String,
-}
-
-/// One jurisdiction's units at a time (the default plan's unless another is chosen): a
-/// province may hold hundreds of cities.
-async fn list(
-    State(state): State<AppState>,
-    RequireUser(user): RequireUser,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
-    let chosen: Option<i64> = q.jurisdiction.parse().ok();
-    let units = sqlx::query_as!(
-        UnitLine,
-        r#"SELECT u.id, u.name, u.full_name, u.kind AS "kind: UnitKind", j.name AS jurisdiction,
-                  (SELECT count(*) FROM users a WHERE a.unit_id = u.id) AS "accounts!",
-                  (SELECT count(*) FROM unit_duties d WHERE d.unit_id = u.id) AS "duties!"
-           FROM units u JOIN jurisdictions j ON j.id = u.jurisdiction_id
-           WHERE u.jurisdiction_id = COALESCE($1, (SELECT jurisdiction_id FROM plans
-                                                   ORDER BY issue_date DESC, id DESC LIMIT 1))
-           ORDER BY u.kind, u.id"#,
-        chosen
-    )
-    .fetch_all(&state.pool)
-    .await?;
-    let jurisdictions = sqlx::query!("SELECT id, name FROM jurisdictions ORDER BY name")
-        .fetch_all(&state.pool)
-        .await?
-        .into_iter()
-        .map(|j| (j.id.to_string(), j.name))
-        .collect();
-    Ok(render(&ListPage {
-        chrome: Chrome::new(Some(user)),
-        chosen: units
-            .first()
-            .map(|u| u.jurisdiction.clone())
-            .unwrap_or_default(),
-        jurisdictions,
-        units,
-    })?
-    .into_response())
 }
 
 #[derive(Deserialize, Default, Clone)]

@@ -33,7 +33,6 @@ use params::Params;
 use rollup::{Snapshot, is_county};
 use rules::ItemStatus;
 
-pub use charts::Chart as SvgChart;
 pub use indicators::{
     IndicatorRow, MilestoneRow, indicator_rows as indicator_table,
     milestone_rows as milestone_table,

@@ -11,7 +11,6 @@ use rust_decimal::Decimal;
 use super::facts::{Facts, ItemFact, ReportFact, RoundFact, UnitFact};
 use super::rules::{ItemStatus, UnitReport, expected_progress, item_status, task_window};
 use crate::plan::model::{ItemKind, Role, UnitKind};
-use crate::reports::model::ProgressStatus;
 
 /// The dashboard's filters, parsed. Unknown values were dropped by the parser.
 #[derive(Debug, Clone, Default)]
@@ -199,9 +198,4 @@ pub fn weight(facts: &Facts, item: &ItemFact) -> Decimal {
 /// Counties and the development zone, side by side.
 pub fn is_county(u: &UnitFact) -> bool {
     matches!(u.kind, UnitKind::County | UnitKind::Zone)
-}
-
-/// Whether a report's status is one the unit chose as 常态化推进 (kept for callers that list).
-pub fn is_standing(r: &ReportFact) -> bool {
-    r.status == ProgressStatus::Ongoing
 }

@@ -10,6 +10,7 @@ pub mod queries;
 mod review;
 mod round_list;
 pub mod rounds;
+mod save;
 mod todo;
 mod versions;
 pub mod workflow;
@@ -36,7 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/rounds/{round}/remind", post(board::remind))
         .route(
             "/rounds/{round}/reports/{item}/{unit}",
-            get(page::show).post(page::save),
+            get(page::show).post(save::save),
         )
         .route(
             "/rounds/{round}/reports/{item}/{unit}/versions/{version}",

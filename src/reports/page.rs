@@ -2,23 +2,22 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::form::{ReportForm, ValueRule, parse_draft};
+use super::form::{ReportForm, ValueRule};
 use super::model::{ProgressStatus, ReportState};
 use super::queries::{self, ItemBrief, MilestoneCount, ReportRow, RoundRow, VersionRow};
-use super::workflow::{self, FlowError, ReportKey};
+use super::workflow::FlowError;
 use super::{shanghai, today};
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::extract::RequireUser;
 use crate::accounts::model::UserRole;
 use crate::accounts::session::SessionUser;
 use crate::error::{AppError, render};
 use crate::plan::model::Role;
 use crate::web::Chrome;
-use crate::web::extract::{Form, Path, Query};
+use crate::web::extract::{Path, Query};
 
 /// What the signed-in account may do with one unit's reports.
 #[derive(Debug, Clone, Copy, Default)]
@@ -346,68 +345,5 @@ pub(super) fn flow_alert(e: &FlowError) -> String {
         FlowError::WrongState(None) => "操作未执行：这份报告尚未保存。".into(),
         FlowError::Invalid(_, m) => m.clone(),
         FlowError::Database(_) => "系统出错，请稍后再试。".into(),
-    }
-}
-
-/// The unit saves or submits its report.
-pub async fn save(
-    State(state): State<AppState>,
-    client: Client,
-    RequireUser(user): RequireUser,
-    Path(path): Path<ReportPath>,
-    Form(form): Form<ReportForm>,
-) -> Result<Response, AppError> {
-    user.check_csrf(&form.csrf)?;
-    let (round_id, unit_id) = ids(&path)?;
-    let loaded = load(&state, &user, round_id, &path.1, unit_id).await?;
-    if !loaded.caps.edit {
-        return Err(AppError::Forbidden);
-    }
-    let key = ReportKey {
-        round_id,
-        item_id: loaded.item.id,
-        unit_id,
-    };
-    let submit = form.action == "submit";
-    let base = form.version.parse::<i32>().unwrap_or(-1);
-    let actor = user.actor(&client);
-    let result = match parse_draft(&form, &loaded.milestones, loaded.value_rule()) {
-        Ok(draft) => workflow::save(&state.pool, &actor, key, base, &draft, submit)
-            .await
-            .map_err(Err),
-        Err(errors) => Err(Ok(errors)),
-    };
-    match result {
-        Ok(_) => {
-            let done = if submit { "submit" } else { "save" };
-            Ok(Redirect::to(&format!(
-                "/rounds/{round_id}/reports/{}/{unit_id}?done={done}",
-                path.1
-            ))
-            .into_response())
-        }
-        Err(Ok(errors)) => {
-            let mut p = page(user, loaded, Some(form), unit_id);
-            p.errors = errors;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response())
-        }
-        Err(Err(FlowError::Database(e))) => Err(e.into()),
-        Err(Err(e)) => {
-            let status = match e {
-                FlowError::Invalid(..) => StatusCode::UNPROCESSABLE_ENTITY,
-                _ => StatusCode::CONFLICT,
-            };
-            let mut form = form;
-            let fresh = load(&state, &user, round_id, &path.1, unit_id).await?;
-            if let FlowError::Conflict(Some(newer)) = &e {
-                form.version = newer.version.to_string();
-            }
-            let mut p = page(user, fresh, Some(form), unit_id);
-            if let FlowError::Invalid(field, m) = &e {
-                p.errors.push((field, m.clone()));
-            }
-            p.alert = Some(flow_alert(&e));
-            Ok((status, render(&p)?).into_response())
-        }
     }
 }

@@ -9,7 +9,7 @@ use plan_portal::accounts::ops::{self, NewUser};
 use plan_portal::audit::Actor;
 use plan_portal::db::{self, PrivatePgOptions, PrivatePostgres};
 use plan_portal::{Application, Settings, seed, startup};
-use scraper::{Html, Selector};
+use scraper::Html;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, Executor, PgPool};
 
@@ -260,23 +260,7 @@ fn db_url(o: &PgConnectOptions) -> String {
     }
 }
 
-pub fn select<'a>(doc: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
-    let sel = Selector::parse(css).expect("valid selector");
-    doc.select(&sel).collect()
-}
-
-pub fn text_of(el: &scraper::ElementRef) -> String {
-    el.text()
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Text of every element matching `css`.
-pub fn texts(doc: &Html, css: &str) -> Vec<String> {
-    select(doc, css).iter().map(text_of).collect()
-}
+pub use crate::html::{select, text_of, texts};
 
 /// A password that passes the rule, for test accounts.
 pub const PASSWORD: &str = "Test-Password-42";
