@@ -50,11 +50,19 @@ impl AppError {
     }
 }
 
+/// The database is down or going down, as opposed to a query that is wrong.
 fn is_unavailable(e: &sqlx::Error) -> bool {
-    matches!(
-        e,
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
-    )
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::Io(_)
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // Connection exceptions (08…) and operator intervention: shutdown, crash, starting up.
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
 }
 
 /// Renders the error page for `status`; used by the fallback route too.
@@ -111,7 +119,12 @@ impl IntoResponse for AppError {
             }
             _ => None,
         };
-        error_page(status, detail)
+        let mut resp = error_page(status, detail);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.extensions_mut()
+                .insert(crate::ops::outage::DatabaseUnavailable);
+        }
+        resp
     }
 }
 

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod evaluation;
+pub mod ops;
 pub mod plan;
 pub mod reports;
 pub mod search;

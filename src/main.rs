@@ -11,7 +11,8 @@ use plan_portal::accounts::model::{UserRole, Username};
 use plan_portal::accounts::ops::{self, NewUser};
 use plan_portal::accounts::queries;
 use plan_portal::audit::Actor;
-use plan_portal::db::{self, PrivatePgError, PrivatePgOptions, PrivatePostgres};
+use plan_portal::db::backup::Direction;
+use plan_portal::db::{self, PrivatePgError, PrivatePgOptions, PrivatePostgres, Watchdog};
 use plan_portal::{Application, Settings, demo, seed, startup};
 use sqlx::postgres::PgConnectOptions;
 
@@ -36,8 +37,22 @@ struct Cli {
     /// Folder holding PostgreSQL's `initdb` and `postgres` (searched for when not given).
     #[arg(long, env = "PLAN_PORTAL_PG_BINDIR", global = true)]
     pg_bindir: Option<PathBuf>,
+    /// Log format on stderr: `text`, or `json` (one object per line) for log collectors.
+    #[arg(
+        long,
+        env = "PLAN_PORTAL_LOG_FORMAT",
+        global = true,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -54,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Write the whole database (evidence files included) to FILE, in pg_dump's custom format.
+    Backup { file: PathBuf },
+    /// Replace the whole database with the backup in FILE, in one transaction. Stop the
+    /// portal first.
+    Restore { file: PathBuf },
     /// Generate synthetic plans, units and reports at national scale (benchmarks only).
     Synth(plan_portal::synth::SynthArgs),
 }
@@ -75,6 +95,10 @@ struct ServeArgs {
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "PLAN_PORTAL_SESSION_IDLE_MINUTES", default_value_t = 120)]
     session_idle_minutes: i32,
+    /// Token Prometheus sends (`Authorization: Bearer …`) to read /metrics; without it only
+    /// clients on this machine may.
+    #[arg(long, env = "PLAN_PORTAL_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -111,14 +135,20 @@ enum SeedCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        // The request's span (with its id) goes on every line, as a field of its own.
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -144,7 +174,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => Some((seed::parse_file(file)?, *dry_run)),
         _ => None,
     };
-    // The private server is started from the main thread, which lives as long as the
+    // The private server is started and watched by a thread that lives as long as the
     // process: if the process dies, the kernel tells the server to shut down.
     let (options, private) = match &cli.database_url {
         Some(url) => (
@@ -157,8 +187,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 data_dir: cli.data_dir.clone(),
                 bindir: cli.pg_bindir.clone(),
             };
-            match PrivatePostgres::start(&opts) {
+            match Watchdog::start(opts) {
                 Ok(pg) => (pg.connect_options(db::PRIVATE_DB_NAME), Some(pg)),
+                Err(PrivatePgError::InUse(..)) if matches!(command, Command::Restore { .. }) => {
+                    anyhow::bail!(
+                        "the portal is running on this data directory: stop it before restoring"
+                    )
+                }
                 // A command run while the portal serves uses the portal's server.
                 Err(PrivatePgError::InUse(dir, _)) if !matches!(command, Command::Serve(_)) => (
                     PrivatePostgres::attach(&dir)?.database(db::PRIVATE_DB_NAME),
@@ -167,6 +202,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Err(e) => return Err(e.into()),
             }
         }
+    };
+    let conninfo = match &cli.database_url {
+        Some(url) => url.clone(),
+        None => db::backup::conninfo(&options),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -181,6 +220,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             (None, Command::User { command }) => user_command(options, command).await,
             (None, Command::Seed { .. }) => Ok(()),
             (None, Command::Synth(args)) => plan_portal::synth::command(options, args).await,
+            (None, Command::Backup { file }) => {
+                let dir = cli.pg_bindir;
+                db::backup::command(Direction::Backup, file, options, conninfo, dir).await
+            }
+            (None, Command::Restore { file }) => {
+                let dir = cli.pg_bindir;
+                db::backup::command(Direction::Restore, file, options, conninfo, dir).await
+            }
         }
     });
     drop(runtime);
@@ -225,6 +272,7 @@ async fn serve(options: PgConnectOptions, args: ServeArgs) -> anyhow::Result<()>
         trust_proxy: args.trust_proxy,
         session_idle_minutes: args.session_idle_minutes.clamp(5, 24 * 60),
         sweep_minutes: Some(10),
+        metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
         ..Settings::default()
     };
     let bind = args.bind;

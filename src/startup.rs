@@ -9,7 +9,6 @@ use axum::{Router, middleware};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::audit::Actor;
 use crate::{accounts, admin, audit, db, plan, reports, search, seed, units, web};
@@ -20,6 +19,10 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Computed dashboards, checked against the plan's data version on every use.
     pub dashboards: Arc<crate::dashboard::cache::Cache>,
+    /// Request counts and latencies for `/metrics`.
+    pub metrics: Arc<crate::ops::Metrics>,
+    /// Whether the database was last seen unreachable.
+    pub outage: Arc<crate::ops::Outage>,
 }
 
 /// Behaviour that differs between deployments.
@@ -35,6 +38,8 @@ pub struct Settings {
     pub session_absolute_hours: i32,
     /// Sweep the 督办 flags of every plan this often (none: only when the ledger is opened).
     pub sweep_minutes: Option<u64>,
+    /// Bearer token Prometheus must send for `/metrics`; without one only loopback may read.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -45,6 +50,7 @@ impl Default for Settings {
             session_idle_minutes: 120,
             session_absolute_hours: 12,
             sweep_minutes: None,
+            metrics_token: None,
         }
     }
 }
@@ -73,6 +79,8 @@ impl Application {
             pool,
             settings: Arc::new(settings),
             dashboards: Arc::default(),
+            metrics: Arc::default(),
+            outage: Arc::default(),
         };
         Ok(Application {
             listener,
@@ -111,6 +119,8 @@ pub fn router(state: AppState) -> Router {
         .merge(units::routes())
         .merge(search::routes())
         .merge(web::routes())
+        .merge(crate::ops::routes())
+        .route_layer(middleware::from_fn(crate::ops::tag_route))
         .fallback(web::not_found)
         .layer(middleware::from_fn(web::same_origin_only))
         .layer(middleware::from_fn(web::no_nul_in_uri))
@@ -132,7 +142,14 @@ pub fn router(state: AppState) -> Router {
                 "default-src 'self'; script-src 'none'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
             ),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::ops::outage::guard,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::ops::observe,
+        ))
         .with_state(state)
 }
 

@@ -166,6 +166,7 @@ async fn login(
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let Some(account) = account.filter(|_| ok) else {
         throttle::record_failure(&state.pool, &username, &client.ip).await?;
+        tracing::warn!(username = %username, ip = %client.ip, "sign-in refused");
         audit_login(&state, &client, &username, "auth.login_failed").await?;
         return again(StatusCode::UNAUTHORIZED, "用户名或密码不正确。", jar);
     };
@@ -174,6 +175,7 @@ async fn login(
         session::end_token(&state.pool, old.value()).await?;
     }
     throttle::clear(&state.pool, &username).await?;
+    tracing::info!(username = %username, ip = %client.ip, "signed in");
     let cookie = session::create(
         &state.pool,
         &state.settings,

@@ -1,7 +1,9 @@
 //! Where the data lives: an external server named by `DATABASE_URL`, or the portal's own.
 
+pub mod backup;
 mod pg_paths;
 pub mod private_pg;
+mod watchdog;
 
 use std::time::Duration;
 
@@ -9,6 +11,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool};
 
 pub use private_pg::{PrivatePgError, PrivatePgOptions, PrivatePostgres};
+pub use watchdog::Watchdog;
 
 /// The database the portal uses on its private server.
 pub const PRIVATE_DB_NAME: &str = "plan_portal";
@@ -23,7 +26,7 @@ pub async fn connect(options: PgConnectOptions, max_connections: u32) -> sqlx::R
     loop {
         let result = PgPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(5))
             .connect_with(options.clone())
             .await;
         match result {

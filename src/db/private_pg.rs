@@ -155,6 +155,11 @@ impl PrivatePostgres {
         &self.data_dir
     }
 
+    /// How the server ended, if it has.
+    pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
     /// Fast shutdown: running transactions are rolled back, everything committed is kept.
     pub fn stop(mut self) -> Result<(), PrivatePgError> {
         self.shutdown(Duration::from_secs(60))
@@ -234,7 +239,7 @@ fn signal(pid: u32, sig: libc::c_int) {
     }
 }
 
-fn find_bindir(explicit: Option<&Path>) -> Result<PathBuf, PrivatePgError> {
+pub(super) fn find_bindir(explicit: Option<&Path>) -> Result<PathBuf, PrivatePgError> {
     let has_server = |d: &Path| d.join("initdb").is_file() && d.join("postgres").is_file();
     if let Some(dir) = explicit {
         return if has_server(dir) {

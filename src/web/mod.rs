@@ -105,10 +105,7 @@ async fn stylesheet() -> Response {
 
 /// 200 when the database answers, 503 when it does not; the body says which.
 async fn healthz(State(state): State<AppState>) -> Response {
-    let db_up = sqlx::query_scalar!("SELECT 1 AS one")
-        .fetch_one(&state.pool)
-        .await
-        .is_ok();
+    let db_up = crate::ops::outage::database_answers(&state.pool).await;
     let status = if db_up {
         StatusCode::OK
     } else {

@@ -170,17 +170,22 @@ pub struct TestApp {
 
 /// The app on a database holding the bundled Jincheng plan.
 pub async fn spawn_app() -> TestApp {
-    spawn(true).await
+    spawn(true, Settings::default()).await
+}
+
+/// The app on the bundled plan, with `settings`.
+pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    spawn(true, settings).await
 }
 
 /// The app on a migrated database without any plan.
 pub async fn spawn_empty_app() -> TestApp {
-    spawn(false).await
+    spawn(false, Settings::default()).await
 }
 
-async fn spawn(seeded: bool) -> TestApp {
+async fn spawn(seeded: bool, settings: Settings) -> TestApp {
     let (pool, db_options) = fresh_database(seeded).await;
-    let app = Application::build(pool.clone(), "127.0.0.1:0", Settings::default())
+    let app = Application::build(pool.clone(), "127.0.0.1:0", settings)
         .await
         .expect("bind");
     let address = format!("http://{}", app.local_addr().expect("address"));

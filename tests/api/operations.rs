@@ -1,0 +1,246 @@
+//! What operators and attackers see: request ids, `/metrics`, JSON logs, security headers,
+//! cookie flags and session expiry.
+
+use std::time::Duration;
+
+use plan_portal::Settings;
+use plan_portal::accounts::model::UserRole;
+
+use crate::helpers::{PASSWORD, spawn_app, spawn_app_with};
+use crate::process::{self, Store};
+
+fn header(resp: &reqwest::Response, name: &str) -> String {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+    let first = header(&app.get("/healthz").await, "x-request-id");
+    let second = header(&app.get("/no/such/page").await, "x-request-id");
+    assert_eq!(first.len(), 16, "{first}");
+    assert!(first.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_ne!(first, second);
+    // A load balancer's plain id is kept; anything else is replaced.
+    for (given, kept) in [("lb-7f3a_2", true), ("bad id\"<x>", false)] {
+        let resp = app
+            .client
+            .get(format!("{}/healthz", app.address))
+            .header("x-request-id", given)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(header(&resp, "x-request-id") == given, kept, "{given}");
+    }
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_show_the_pool() {
+    let app = spawn_app().await;
+    let plan: String = sqlx::query_scalar("SELECT key FROM plans")
+        .fetch_one(&app.pool)
+        .await
+        .expect("plan");
+    for _ in 0..2 {
+        assert_eq!(app.get("/healthz").await.status(), 200);
+    }
+    assert_eq!(app.get(&format!("/plans/{plan}")).await.status(), 200);
+    assert_eq!(app.get("/no/such/page").await.status(), 404);
+    let resp = app.get("/metrics").await;
+    assert_eq!(resp.status(), 200);
+    assert!(header(&resp, "content-type").starts_with("text/plain; version=0.0.4"));
+    let text = resp.text().await.expect("body");
+    for line in [
+        "plan_portal_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2",
+        "plan_portal_http_requests_total{method=\"GET\",route=\"/plans/{plan_key}\",status=\"200\"} 1",
+        "plan_portal_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1",
+        "plan_portal_http_request_duration_seconds_count{method=\"GET\",route=\"/healthz\"} 2",
+        "plan_portal_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"} 2",
+        "plan_portal_db_pool_max_connections 5",
+        // The scrape itself is being answered.
+        "plan_portal_http_requests_in_flight 1",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "{line} missing in:\n{text}"
+        );
+    }
+    assert!(text.contains("plan_portal_db_pool_connections{state=\"idle\"} "));
+    assert!(text.contains("plan_portal_process_resident_memory_bytes "));
+}
+
+#[tokio::test]
+async fn metrics_need_the_token_when_one_is_set() {
+    let app = spawn_app_with(Settings {
+        metrics_token: Some("scrape-secret-1".into()),
+        ..Settings::default()
+    })
+    .await;
+    let url = format!("{}/metrics", app.address);
+    for (auth, status) in [
+        (None, 403),
+        (Some("Bearer wrong"), 403),
+        (Some("scrape-secret-1"), 403),
+        (Some("Bearer scrape-secret-1"), 200),
+    ] {
+        let mut req = app.client.get(&url);
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        let resp = req.send().await.expect("answered");
+        assert_eq!(resp.status(), status, "{auth:?}");
+    }
+}
+
+#[tokio::test]
+async fn json_logs_carry_the_request_id_on_every_line() {
+    let app = spawn_app().await;
+    app.create_user("log-reader", UserRole::Leader, None).await;
+    let mut portal = process::serve(Store::Url(app.database_url()), &["--log-format", "json"]);
+    let remote = portal.app(&app);
+    let refused = remote
+        .login_with(&remote.client, "log-reader", "not-the-password-1")
+        .await;
+    assert_eq!(refused.status(), 401);
+    let refused_id = header(&refused, "x-request-id");
+    let signed_in = remote
+        .login_with(&remote.client, "log-reader", PASSWORD)
+        .await;
+    assert_eq!(signed_in.status(), 303);
+    let signed_in_id = header(&signed_in, "x-request-id");
+    let json = |line: &str| -> serde_json::Value {
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+    };
+    let id_of = |v: &serde_json::Value| v["span"]["request_id"].as_str().map(str::to_string);
+    // The handler's own line and the access line, each with its request's id.
+    for (id, message) in [
+        (&refused_id, "sign-in refused"),
+        (&refused_id, "answered"),
+        (&signed_in_id, "signed in"),
+        (&signed_in_id, "answered"),
+    ] {
+        let found = portal.wait_for_line(
+            |l| {
+                let v = json(l);
+                v["fields"]["message"] == message && id_of(&v).as_deref() == Some(id.as_str())
+            },
+            Duration::from_secs(10),
+        );
+        assert!(
+            found.is_some(),
+            "no {message:?} line for {id}:\n{}",
+            portal.seen.join("\n")
+        );
+    }
+    // Every line is JSON, and every line logged while answering a request names it.
+    for line in &portal.seen {
+        let v = json(line);
+        if v["span"]["name"] == "request" {
+            assert!(id_of(&v).is_some_and(|id| !id.is_empty()), "{line}");
+        }
+    }
+    let answered = portal
+        .seen
+        .iter()
+        .map(|l| json(l))
+        .filter(|v| v["fields"]["message"] == "answered");
+    assert!(answered.clone().count() >= 4);
+    assert!(answered.into_iter().all(|v| id_of(&v).is_some()));
+}
+
+#[tokio::test]
+async fn security_headers_are_on_every_response_and_no_page_has_a_script() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/login",
+        "/plans",
+        "/no/such/page",
+        "/static/style.css",
+        "/healthz",
+    ] {
+        let resp = app.get(path).await;
+        let csp = header(&resp, "content-security-policy");
+        for part in [
+            "default-src 'self'",
+            "script-src 'none'",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ] {
+            assert!(csp.contains(part), "{path}: {csp}");
+        }
+        assert_eq!(header(&resp, "x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header(&resp, "x-frame-options"), "DENY", "{path}");
+        assert_eq!(header(&resp, "referrer-policy"), "same-origin", "{path}");
+        let body = resp.text().await.expect("body").to_lowercase();
+        assert!(!body.contains("<script"), "{path} has a script");
+        assert!(!body.contains(" onclick="), "{path} has an inline handler");
+    }
+}
+
+fn session_cookie(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("pp_session=") && !c.starts_with("pp_session=;"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_served_over_https() {
+    for secure in [false, true] {
+        let app = spawn_app_with(Settings {
+            secure_cookies: secure,
+            ..Settings::default()
+        })
+        .await;
+        app.create_user("cookie-check", UserRole::Leader, None)
+            .await;
+        let resp = app.login_with(&app.client, "cookie-check", PASSWORD).await;
+        assert_eq!(resp.status(), 303);
+        let cookie = session_cookie(&resp);
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        assert_eq!(cookie.contains("; Secure"), secure, "{cookie}");
+    }
+}
+
+#[tokio::test]
+async fn sessions_end_when_idle_too_long_and_after_the_absolute_limit() {
+    let app = spawn_app().await;
+    app.create_user("sleepy", UserRole::Leader, None).await;
+    for expire in [
+        "UPDATE sessions SET expires_at = now() - interval '1 second'",
+        "UPDATE sessions SET created_at = now() - interval '13 hours'",
+    ] {
+        let client = app.new_client();
+        assert_eq!(
+            app.login_with(&client, "sleepy", PASSWORD).await.status(),
+            303
+        );
+        let ok = client
+            .get(format!("{}/account", app.address))
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(ok.status(), 200, "signed in before: {expire}");
+        sqlx::query(expire).execute(&app.pool).await.expect("aged");
+        let after = client
+            .get(format!("{}/account", app.address))
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(after.status(), 303, "{expire}");
+        assert_eq!(
+            header(&after, "location"),
+            "/login?next=/account",
+            "{expire}"
+        );
+    }
+}
