@@ -190,24 +190,28 @@ pub async fn command(
     })
     .await??;
     let pool = super::connect(options, 1).await?;
-    let counts: (i64, i64, i64, i64) = sqlx::query_as(
+    // A database the portal never prepared has no tables to count.
+    let counts: Option<(i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT (SELECT count(*) FROM plans), (SELECT count(*) FROM reports), \
                 (SELECT count(*) FROM evidence), (SELECT count(*) FROM users)",
     )
     .fetch_one(&pool)
-    .await?;
+    .await
+    .ok();
     pool.close().await;
     let verb = match direction {
         Direction::Backup => "backed up to",
         Direction::Restore => "restored from",
     };
-    println!(
-        "{verb} {}: {} plan(s), {} report(s), {} evidence file(s), {} account(s)",
-        file.display(),
-        counts.0,
-        counts.1,
-        counts.2,
-        counts.3
-    );
+    match counts {
+        Some((plans, reports, files, users)) => println!(
+            "{verb} {}: {plans} plan(s), {reports} report(s), {files} evidence file(s), {users} account(s)",
+            file.display()
+        ),
+        None => println!(
+            "{verb} {}: the database holds no portal tables",
+            file.display()
+        ),
+    }
     Ok(())
 }
