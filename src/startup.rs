@@ -122,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ops::routes())
         .route_layer(middleware::from_fn(crate::ops::tag_route))
         .fallback(web::not_found)
+        .layer(middleware::from_fn(web::friendly_rejections))
         .layer(middleware::from_fn(web::same_origin_only))
         .layer(middleware::from_fn(web::no_nul_in_uri))
         .layer(SetResponseHeaderLayer::if_not_present(

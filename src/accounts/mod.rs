@@ -4,6 +4,8 @@ pub mod extract;
 pub mod model;
 pub mod ops;
 pub mod password;
+#[cfg(test)]
+mod props;
 pub mod queries;
 pub mod session;
 pub mod throttle;

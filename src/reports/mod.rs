@@ -6,6 +6,8 @@ mod evidence;
 mod form;
 pub mod model;
 mod page;
+#[cfg(test)]
+mod props;
 pub mod queries;
 mod review;
 mod round_list;

@@ -4,6 +4,8 @@
 mod bodies;
 mod items;
 mod load;
+#[cfg(test)]
+mod props;
 mod raw;
 mod targets;
 mod validate;

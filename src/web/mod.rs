@@ -3,8 +3,10 @@
 
 pub mod extract;
 mod origin;
+mod rejections;
 
 pub use origin::{no_nul_in_uri, same_origin_only};
+pub use rejections::friendly_rejections;
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -85,11 +87,25 @@ impl Chrome {
 }
 
 const STYLESHEET: &str = include_str!("../../static/style.css");
+const FAVICON: &str = include_str!("../../static/favicon.svg");
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(stylesheet))
+        .route("/static/favicon.svg", get(favicon))
+}
+
+/// The page icon (linked from every page, so browsers do not ask for a missing /favicon.ico).
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
+    )
+        .into_response()
 }
 
 async fn stylesheet() -> Response {
