@@ -5,6 +5,7 @@
 #   DATABASE_URL=postgres://… bench/run.sh
 #
 # Settings (environment): BENCH_DURATION (20s), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
+# BENCH_MIXED_DURATION (60s), BENCH_MIXED_CONNECTIONS (200), BENCH_ONLY (e.g. "mixed"),
 # BENCH_DATA_DIR, BENCH_SYNTH_ARGS (extra `plan-portal synth` flags, e.g. "--plans 20"),
 # BENCH_PASSWORD (Bench-Portal-2024).
 set -euo pipefail
@@ -14,6 +15,9 @@ export BENCH_DIR="$ROOT/bench"
 DURATION=${BENCH_DURATION:-20s}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 THREADS=${BENCH_THREADS:-2}
+MIXED_DURATION=${BENCH_MIXED_DURATION:-60s}
+MIXED_CONNECTIONS=${BENCH_MIXED_CONNECTIONS:-200}
+ONLY=${BENCH_ONLY:-}
 PASSWORD=${BENCH_PASSWORD:-Bench-Portal-2024}
 PLAN=jincheng-2023-33
 WORK=${BENCH_WORK:-${TMPDIR:-/tmp}/plan-portal-bench}
@@ -111,7 +115,7 @@ todo=$(curl -sS -b "$RUN/reporter.jar" "$BASE/todo")
         curl -sS -b "$RUN/reporter.jar" "$BASE$board" |
             links 'href="/rounds/[0-9]*/reports/[a-z0-9-]*/[0-9]*" class="state state-\(missing\|draft\|returned\)"'
     done
-} | awk -v max=$((CONNECTIONS * 2)) '!seen[$0]++ && n++ < max' >"$RUN/reports.txt"
+} | awk -v max=400 '!seen[$0]++ && n++ < max' >"$RUN/reports.txt"
 found=$(wc -l <"$RUN/reports.txt")
 [ "$found" -gt "$CONNECTIONS" ] ||
     die "only $found editable reports for bench-reporter; the save benchmark needs more than $CONNECTIONS"
@@ -140,6 +144,10 @@ bench() {
     cat "$RUN/$name.txt" >&2
     RESULT[$name]=$(grep '^BENCH ' "$RUN/$name.txt") || die "no result line from wrk"
 }
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" ${RESULT[$1]}"; }
+ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+errors_total=0
+if [ "$ONLY" != mixed ]; then
 bench healthz /healthz -s "$BENCH_DIR/stats.lua"
 bench dashboard "$DASHBOARD" -s "$BENCH_DIR/stats.lua" -H "Cookie: $LEADER"
 bench item "/plans/$PLAN/items/task-1" -s "$BENCH_DIR/stats.lua" -H "Cookie: $LEADER"
@@ -148,9 +156,6 @@ bench save "$first" -s "$BENCH_DIR/save.lua" -- "$RUN/reports.txt" "$REPORTER" "
 SAVES=$(grep '^BENCH_SAVES ' "$RUN/save.txt" || true)
 
 # ---------------------------------------------------------------- table
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" ${RESULT[$1]}"; }
-ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
-errors_total=0
 {
     echo
     echo "plan-portal benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
@@ -183,4 +188,79 @@ errors_total=0
         'BEGIN { if (h > 0) printf "dashboard p50 = %.1f x /healthz p50\n", d / h }'
     echo "errors = responses not 2xx/3xx + socket errors; full wrk output in $RUN"
 } | tee "$RUN/table.txt"
+fi
+# ---------------------------------------------------------------- mixed workload
+# peak_memory PID_FILE OUT: samples, every half second until killed, the proportional set size
+# (shared pages split between their users, so shared buffers count once) of the portal and of
+# every PostgreSQL process, and keeps the peaks in OUT.
+pss_kb() { awk '/^Pss:/ { s += $2 } END { print s + 0 }' "$@" 2>/dev/null || echo 0; }
+postgres_pids() {
+    local pm
+    if [ -n "${DATABASE_URL:-}" ]; then
+        pgrep -x postgres || true   # a server of your own on this machine: every postgres process
+    elif pm=$(head -1 "$DATA_DIR/postmaster.pid" 2>/dev/null); then
+        echo "$pm"; pgrep -P "$pm" || true
+    fi
+}
+sample_memory() {
+    local peak_server=0 peak_pg=0 now files
+    while true; do
+        now=$(pss_kb "/proc/$SERVER/smaps_rollup")
+        [ "$now" -gt "$peak_server" ] && peak_server=$now
+        files=$(postgres_pids | sed 's#.*#/proc/&/smaps_rollup#')
+        # shellcheck disable=SC2086
+        [ -n "$files" ] && now=$(pss_kb $files) && [ "$now" -gt "$peak_pg" ] && peak_pg=$now
+        echo "server_pss_kb=$peak_server postgres_pss_kb=$peak_pg" >"$1"
+        sleep 0.5
+    done
+}
+if [ "$ONLY" != classic ]; then
+    SUPERVISOR_JAR="$RUN/supervisor.jar"
+    login bench-supervisor "$SUPERVISOR_JAR" >/dev/null
+    say "mixed: wrk -t$THREADS -c$MIXED_CONNECTIONS -d$MIXED_DURATION, 80% views / 20% writes"
+    sample_memory "$RUN/memory.txt" &
+    SAMPLER=$!
+    wrk -t"$THREADS" -c"$MIXED_CONNECTIONS" -d"$MIXED_DURATION" --timeout 10s --latency \
+        -s "$BENCH_DIR/mixed.lua" "$BASE/healthz" -- "$RUN/reports.txt" "$LEADER" "$REPORTER" \
+        "$REPORTER_CSRF" "$THREADS" "$PLAN" "$RUN/submitted" >"$RUN/mixed.txt" 2>&1 ||
+        { kill "$SAMPLER"; cat "$RUN/mixed.txt" >&2; die "wrk failed"; }
+    kill "$SAMPLER" 2>/dev/null || true
+    wait "$SAMPLER" 2>/dev/null || true
+    cat "$RUN/mixed.txt" >&2
+    server_hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER/status")
+    line=$(grep '^BENCH ' "$RUN/mixed.txt") || die "no result line from wrk"
+    mixed=$(grep '^BENCH_MIXED ' "$RUN/mixed.txt") || die "no mixed line from wrk"
+    get() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
+    errs=$(($(get "$line" non2xx3xx) + $(get "$line" socket_errors) + $(get "$mixed" refused) + $(get "$mixed" unrecognised)))
+    errors_total=$((errors_total + errs))
+    # shellcheck disable=SC1090
+    . <(sed 's/ /\n/g' "$RUN/memory.txt")
+    {
+        echo
+        echo "mixed workload, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores: wrk -t$THREADS -c$MIXED_CONNECTIONS -d$MIXED_DURATION -s bench/mixed.lua"
+        echo
+        echo "| req/s | p50 ms | p90 ms | p99 ms | max ms | requests | errors |"
+        echo "|---|---|---|---|---|---|---|"
+        echo "| $(get "$line" rps) | $(ms "$(get "$line" p50_us)") | $(ms "$(get "$line" p90_us)") | $(ms "$(get "$line" p99_us)") | $(ms "$(get "$line" max_us)") | $(get "$line" requests) | $errs |"
+        echo
+        echo "mix: ${mixed#BENCH_MIXED }"
+        echo "peak memory: portal ${server_hwm} kB resident (VmHWM), $server_pss_kb kB PSS sampled; PostgreSQL $postgres_pss_kb kB PSS, all its processes together"
+    } | tee "$RUN/mixed-table.txt"
+
+    # Return what was submitted, so the next run finds those reports editable again.
+    cat "$RUN"/submitted-*.txt 2>/dev/null | sort -u >"$RUN/submitted.txt" || true
+    returned=0
+    while read -r path; do
+        [ -n "$path" ] || continue
+        page=$(curl -sS -b "$SUPERVISOR_JAR" "$BASE$path")
+        token=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' <<<"$page" | sed -n 1p)
+        version=$(sed -n 's/.*name="version" value="\([0-9]*\)".*/\1/p' <<<"$page" | sed -n 1p)
+        code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$SUPERVISOR_JAR" \
+            --data-urlencode "csrf=$token" --data-urlencode "version=$version" \
+            --data-urlencode "action=return" --data-urlencode "comment=压测结束，退回以便下次压测。" \
+            "$BASE$path/review")
+        [ "$code" = 303 ] && returned=$((returned + 1))
+    done <"$RUN/submitted.txt"
+    echo "returned $returned of $(wc -l <"$RUN/submitted.txt") submitted report(s) for the next run" >&2
+fi
 [ "$errors_total" -eq 0 ] || die "$errors_total error(s) during the runs"

@@ -150,6 +150,7 @@ async fn dashboard(
             let round = params.round(&facts, today()).ok_or(AppError::NotFound)?;
             // The round shown stays in every link, and the select shows it.
             params.round = round.id.to_string();
+            params.place_county(&facts);
             let snap = Snapshot::new(&facts, round);
             let base = format!("/plans/{}/dashboard", facts.plan.key);
             let board = page::build(&facts, &snap, &params, &base, today());
@@ -217,6 +218,7 @@ async fn items(
     let facts = load(&state, &plan).await?;
     let round = params.round(&facts, today()).ok_or(AppError::NotFound)?;
     params.round = round.id.to_string();
+    params.place_county(&facts);
     let snap = Snapshot::new(&facts, round);
     let rows = drill::rows(&snap, &params, today());
     let trend = params

@@ -74,6 +74,21 @@ impl Params {
             .or(facts.rounds.first())
     }
 
+    /// A county named as `unit` (the scorecards link every unit so) belongs in `county`, where
+    /// the county select shows it and keeps it when the form is sent again.
+    pub fn place_county(&mut self, facts: &Facts) {
+        let named = self.unit.parse::<i64>().ok();
+        let is_county = named.is_some_and(|id| {
+            facts
+                .units
+                .iter()
+                .any(|u| u.id == id && super::rollup::is_county(u))
+        });
+        if is_county && (self.county.is_empty() || self.county == self.unit) {
+            self.county = std::mem::take(&mut self.unit);
+        }
+    }
+
     /// The filters that name something that exists in this plan.
     pub fn filters(&self, facts: &Facts) -> Filters {
         let category = facts

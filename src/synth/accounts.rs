@@ -1,4 +1,4 @@
-//! The two benchmark accounts, created through the ordinary account operations (and so
+//! The benchmark accounts, created through the ordinary account operations (and so
 //! audited) when missing; existing accounts are left as they are.
 
 use anyhow::Context;
@@ -12,6 +12,8 @@ use crate::audit::Actor;
 
 pub const BENCH_LEADER: &str = "bench-leader";
 pub const BENCH_REPORTER: &str = "bench-reporter";
+/// Returns what the mixed benchmark submitted, so that the next run finds it editable again.
+pub const BENCH_SUPERVISOR: &str = "bench-supervisor";
 /// The Jincheng unit the benchmark reporter reports for. Its reports in the Jincheng plan are
 /// not generated, so that the save benchmark finds reports it may edit.
 pub const BENCH_REPORTER_UNIT: &str = "高平市人民政府";
@@ -31,7 +33,8 @@ pub(super) async fn reporter_unit(pool: &PgPool) -> anyhow::Result<i64> {
     .with_context(|| format!("the plan {SOURCE_PLAN} has no unit 「{BENCH_REPORTER_UNIT}」"))
 }
 
-/// Creates `bench-leader` and `bench-reporter` when missing; returns the names created.
+/// Creates `bench-leader`, `bench-reporter` and `bench-supervisor` when missing; returns the
+/// names created.
 pub(super) async fn ensure(pool: &PgPool, password: &str) -> anyhow::Result<Vec<String>> {
     let unit_id = reporter_unit(pool).await?;
     let wanted = [
@@ -42,6 +45,7 @@ pub(super) async fn ensure(pool: &PgPool, password: &str) -> anyhow::Result<Vec<
             UserRole::Reporter,
             Some(unit_id),
         ),
+        (BENCH_SUPERVISOR, "压测督办员", UserRole::Supervisor, None),
     ];
     let actor = Actor::system("synth");
     let mut created = Vec::new();

@@ -28,7 +28,9 @@ use sqlx::{ConnectOptions, PgPool};
 
 use crate::{db, startup};
 
-pub use accounts::{BENCH_LEADER, BENCH_REPORTER, BENCH_REPORTER_UNIT, DEFAULT_PASSWORD};
+pub use accounts::{
+    BENCH_LEADER, BENCH_REPORTER, BENCH_REPORTER_UNIT, BENCH_SUPERVISOR, DEFAULT_PASSWORD,
+};
 
 /// The plan every synthetic plan copies its structure from.
 pub const SOURCE_PLAN: &str = "jincheng-2023-33";

@@ -239,3 +239,32 @@ async fn on_synthetic_plans_the_rollups_agree_with_sql_counts() {
         );
     }
 }
+
+/// The scorecards link a county as `unit=`; the filter form then shows it under 县（市、区）,
+/// so sending the form again keeps it, and the list is the county's either way.
+#[tokio::test]
+async fn a_county_linked_as_a_unit_shows_in_the_county_filter() {
+    let app = spawn_app().await;
+    open_round(&app).await;
+    let c = leader(&app).await;
+    let gp = app.unit_id("高平市人民政府").await;
+    let base = "/plans/jincheng-2023-33/dashboard";
+    for page in [base.to_string(), format!("{base}/items")] {
+        let as_unit = app.page_as(&c, &format!("{page}?unit={gp}")).await;
+        let as_county = app.page_as(&c, &format!("{page}?county={gp}")).await;
+        let selected = |doc: &scraper::Html, name: &str| {
+            crate::helpers::select(doc, &format!("select[name={name}] option[selected]"))
+                .iter()
+                .filter_map(|o| o.value().attr("value"))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(selected(&as_unit, "county"), [gp.to_string()], "{page}");
+        assert!(selected(&as_unit, "unit").is_empty(), "{page}");
+        assert_eq!(
+            texts(&as_unit, "main table tbody tr"),
+            texts(&as_county, "main table tbody tr"),
+            "{page}"
+        );
+    }
+}

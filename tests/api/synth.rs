@@ -171,7 +171,8 @@ async fn tiny_synthetic_country_is_consistent() {
         s.accounts_created,
         vec![
             synth::BENCH_LEADER.to_string(),
-            synth::BENCH_REPORTER.to_string()
+            synth::BENCH_REPORTER.to_string(),
+            synth::BENCH_SUPERVISOR.to_string()
         ]
     );
     assert!(

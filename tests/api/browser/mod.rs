@@ -1,0 +1,21 @@
+//! End-to-end tests in a real Chromium driven through chromedriver (WebDriver): people click
+//! and type through the server-rendered pages, at desktop and at phone size. Screenshots of
+//! every step go to `target/browser-artifacts/<test>/`. Without chromedriver and Chromium the
+//! tests say so and pass, unless `PLAN_PORTAL_REQUIRE_BROWSER=1` (CI) makes that a failure.
+
+mod driver;
+mod flow;
+mod harness;
+mod steps;
+
+use harness::Device;
+
+#[tokio::test]
+async fn a_county_report_goes_through_the_workflow_in_a_desktop_browser() {
+    flow::run("desktop-workflow", Device::Desktop).await;
+}
+
+#[tokio::test]
+async fn a_county_report_goes_through_the_workflow_on_a_phone() {
+    flow::run("phone-workflow", Device::Phone).await;
+}
