@@ -196,10 +196,12 @@ fi
 pss_kb() { awk '/^Pss:/ { s += $2 } END { print s + 0 }' "$@" 2>/dev/null || echo 0; }
 postgres_pids() {
     local pm
-    if [ -n "${DATABASE_URL:-}" ]; then
-        pgrep -x postgres || true   # a server of your own on this machine: every postgres process
-    elif pm=$(head -1 "$DATA_DIR/postmaster.pid" 2>/dev/null); then
+    if pm=$(head -1 "$DATA_DIR/postmaster.pid" 2>/dev/null); then
         echo "$pm"; pgrep -P "$pm" || true
+    else
+        # A server of your own (DATABASE_URL) without BENCH_DATA_DIR naming its data directory:
+        # every postgres process on this machine.
+        pgrep -x postgres || true
     fi
 }
 sample_memory() {

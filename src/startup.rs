@@ -67,8 +67,11 @@ impl Application {
         if let Some(minutes) = settings.sweep_minutes {
             let pool = pool.clone();
             tokio::spawn(async move {
+                // The first sweep waits one period: a start (or a restart of every instance at
+                // once) should serve its first visitors before sweeping every plan.
+                let period = std::time::Duration::from_secs(minutes.max(1) * 60);
                 let mut every =
-                    tokio::time::interval(std::time::Duration::from_secs(minutes.max(1) * 60));
+                    tokio::time::interval_at(tokio::time::Instant::now() + period, period);
                 loop {
                     every.tick().await;
                     crate::supervision::sweep::sweep_all(&pool, crate::reports::today()).await;

@@ -21,6 +21,9 @@ const MAX_ENTRIES: usize = 256;
 #[derive(Default)]
 pub struct Cache {
     entries: Mutex<HashMap<String, (i64, Arc<Rendered>)>>,
+    /// One gate per key: when a version moves on, the first request computes the dashboard and
+    /// the others wait for it, instead of all computing the same page at once.
+    gates: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Cache {
@@ -30,6 +33,19 @@ impl Cache {
             .get(key)
             .filter(|(v, _)| *v == version)
             .map(|(_, r)| r.clone())
+    }
+
+    /// The gate to hold while computing `key`.
+    pub fn gate(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut gates = match self.gates.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if gates.len() >= MAX_ENTRIES {
+            // Only gates nobody holds or waits for are dropped.
+            gates.retain(|_, g| Arc::strong_count(g) > 1);
+        }
+        gates.entry(key.to_string()).or_default().clone()
     }
 
     pub fn put(&self, key: String, version: i64, rendered: Arc<Rendered>) {
@@ -69,5 +85,14 @@ mod tests {
         assert!(c.get("k", 3).is_some());
         assert!(c.get("k", 4).is_none());
         assert!(c.get("other", 3).is_none());
+    }
+
+    #[tokio::test]
+    async fn one_gate_per_key() {
+        let c = Cache::default();
+        let held = c.gate("k");
+        let _guard = held.lock().await;
+        assert!(c.gate("k").try_lock().is_err(), "the same key waits");
+        assert!(c.gate("j").try_lock().is_ok(), "another key does not");
     }
 }

@@ -143,7 +143,17 @@ async fn dashboard(
         .await?
         .ok_or(AppError::NotFound)?;
     let key = format!("{plan_id}|{}|{}", today(), params.query(&[]));
-    let rendered = match state.dashboards.get(&key, version) {
+    let mut rendered = state.dashboards.get(&key, version);
+    let _computing = match rendered {
+        Some(_) => None,
+        None => {
+            let held = state.dashboards.gate(&key).lock_owned().await;
+            // Computed by whoever held the gate before us?
+            rendered = state.dashboards.get(&key, version);
+            Some(held)
+        }
+    };
+    let rendered = match rendered {
         Some(r) => r,
         None => {
             let facts = load(&state, &plan).await?;
