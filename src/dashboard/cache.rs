@@ -27,11 +27,12 @@ pub struct Cache {
 }
 
 impl Cache {
+    /// The entry for `key` if it was computed from data at least as new as `version`.
     pub fn get(&self, key: &str, version: i64) -> Option<Arc<Rendered>> {
         let entries = self.entries.lock().ok()?;
         entries
             .get(key)
-            .filter(|(v, _)| *v == version)
+            .filter(|(v, _)| *v >= version)
             .map(|(_, r)| r.clone())
     }
 
@@ -53,7 +54,11 @@ impl Cache {
             if entries.len() >= MAX_ENTRIES {
                 entries.clear();
             }
-            entries.insert(key, (version, rendered));
+            // A slower computation from older data never replaces a newer one.
+            let newer = entries.get(&key).is_some_and(|(v, _)| *v > version);
+            if !newer {
+                entries.insert(key, (version, rendered));
+            }
         }
     }
 }
@@ -83,7 +88,20 @@ mod tests {
         });
         c.put("k".into(), 3, r);
         assert!(c.get("k", 3).is_some());
+        assert!(
+            c.get("k", 2).is_some(),
+            "newer data serves an older request"
+        );
         assert!(c.get("k", 4).is_none());
+        c.put(
+            "k".into(),
+            2,
+            Arc::new(Rendered {
+                title: "old".into(),
+                body: "b".into(),
+            }),
+        );
+        assert_eq!(c.get("k", 3).map(|r| r.title.clone()).as_deref(), Some("t"));
         assert!(c.get("other", 3).is_none());
     }
 

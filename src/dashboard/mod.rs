@@ -148,7 +148,7 @@ async fn dashboard(
         Some(_) => None,
         None => {
             let held = state.dashboards.gate(&key).lock_owned().await;
-            // Computed by whoever held the gate before us?
+            // Computed by whoever held the gate before us, from data at least as new?
             rendered = state.dashboards.get(&key, version);
             Some(held)
         }
@@ -156,6 +156,11 @@ async fn dashboard(
     let rendered = match rendered {
         Some(r) => r,
         None => {
+            // Read again now: what is loaded next is at least this new, and requests that
+            // waited at the gate meanwhile can use it.
+            let version = cache::version(&state.pool, &plan)
+                .await?
+                .map_or(version, |(_, v)| v);
             let facts = load(&state, &plan).await?;
             let round = params.round(&facts, today()).ok_or(AppError::NotFound)?;
             // The round shown stays in every link, and the select shows it.
