@@ -8,6 +8,8 @@ use axum::http::{HeaderValue, header};
 use axum::{Router, middleware};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::audit::Actor;
@@ -145,6 +147,11 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static(
                 "default-src 'self'; script-src 'none'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
             ),
+        ))
+        // Pages are large tables of text (a dashboard is over 200 KB): gzip when the browser
+        // accepts it. Downloads (PDF, xlsx, docx) are compressed already.
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/")),
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -78,6 +78,13 @@ impl Chrome {
             .is_some_and(|u| u.role == UserRole::Admin)
     }
 
+    /// The bureau, leaders and admins read the dashboards.
+    pub fn reads_dashboards(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| crate::dashboard::READERS.contains(&u.role))
+    }
+
     /// Admins and supervisors read the audit log.
     pub fn can_audit(&self) -> bool {
         self.user

@@ -268,3 +268,27 @@ async fn a_county_linked_as_a_unit_shows_in_the_county_filter() {
         );
     }
 }
+
+/// Leaders find the dashboard from every page; a unit's reporter is not offered it.
+#[tokio::test]
+async fn the_header_links_readers_to_the_dashboard() {
+    let app = spawn_app().await;
+    let c = leader(&app).await;
+    app.create_user("gp-rep", UserRole::Reporter, Some("高平市人民政府"))
+        .await;
+    let rep = app.new_client();
+    assert_eq!(app.login_with(&rep, "gp-rep", PASSWORD).await.status(), 303);
+    for page in ["/", "/todo", "/account"] {
+        let doc = app.page_as(&c, page).await;
+        let links = crate::helpers::select(&doc, "header a[href='/dashboard']");
+        assert_eq!(links.len(), 1, "{page}");
+        let doc = app.page_as(&rep, page).await;
+        assert!(crate::helpers::select(&doc, "header a[href='/dashboard']").is_empty());
+    }
+    let followed = c
+        .get(format!("{}/dashboard", app.address))
+        .send()
+        .await
+        .expect("answered");
+    assert!(followed.status().is_success() || followed.status().is_redirection());
+}

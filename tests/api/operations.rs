@@ -244,3 +244,24 @@ async fn sessions_end_when_idle_too_long_and_after_the_absolute_limit() {
         );
     }
 }
+
+#[tokio::test]
+async fn pages_are_gzipped_for_browsers_that_accept_it() {
+    let app = spawn_app().await;
+    let plain = app.get("/").await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain_len = plain.bytes().await.expect("body").len();
+    let zipped = app
+        .client
+        .get(format!("{}/", app.address))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(header(&zipped, "content-encoding"), "gzip");
+    // The security headers survive compression.
+    assert!(header(&zipped, "content-security-policy").contains("script-src 'none'"));
+    let body = zipped.bytes().await.expect("body");
+    assert_eq!(&body[..2], &[0x1f, 0x8b], "a gzip stream");
+    assert!(body.len() * 3 < plain_len, "{} vs {plain_len}", body.len());
+}
