@@ -59,15 +59,10 @@ async fn a_killed_portal_keeps_every_report_whole() {
             for round_trip in 0.. {
                 let text = format!("第{round_trip}次保存，事项{n}");
                 let v = version.to_string();
-                let Ok(resp) = client
+                let save = client
                     .post(&url)
-                    .form(&report_form(&csrf, &v, "save", &text))
-                    .send()
-                    .await
-                else {
-                    return;
-                };
-                if resp.status() != 303 {
+                    .form(&report_form(&csrf, &v, "save", &text));
+                if !confirmed_by_server(save).await {
                     return;
                 }
                 version += 1;
@@ -79,15 +74,8 @@ async fn a_killed_portal_keeps_every_report_whole() {
                         "file",
                         reqwest::multipart::Part::bytes(bytes.clone()).file_name("证明.pdf"),
                     );
-                let Ok(resp) = client
-                    .post(format!("{url}/evidence"))
-                    .multipart(form)
-                    .send()
-                    .await
-                else {
-                    return;
-                };
-                if resp.status() != 303 {
+                let upload = client.post(format!("{url}/evidence")).multipart(form);
+                if !confirmed_by_server(upload).await {
                     return;
                 }
                 lock(&confirmed).files.push(bytes);
@@ -169,6 +157,11 @@ async fn a_killed_portal_keeps_every_report_whole() {
         .send()
         .await;
     assert_eq!(page.expect("answered").status(), 200);
+}
+
+/// Whether the server answered with its usual redirect; after the kill, nothing is.
+async fn confirmed_by_server(request: reqwest::RequestBuilder) -> bool {
+    matches!(request.send().await, Ok(r) if r.status() == 303)
 }
 
 fn lock(m: &Mutex<Confirmed>) -> std::sync::MutexGuard<'_, Confirmed> {

@@ -87,3 +87,44 @@ pub fn report_form<'a>(
         ("next_steps", "下季度完成清单修订"),
     ]
 }
+
+/// What the every-route tests need: an open round, the ids their routes name, and an admin
+/// (`boss`), a supervisor (`sup`) and a 高平 reporter (`rep`) signed in, with their form tokens.
+pub struct RouteCast {
+    pub round: i64,
+    pub gp: i64,
+    /// indicator-1's id.
+    pub item: i64,
+    pub boss_id: i64,
+    /// The reporter's report page for task-1.
+    pub report: String,
+    pub clients: std::collections::HashMap<&'static str, (reqwest::Client, String)>,
+}
+
+pub async fn route_cast(app: &TestApp) -> RouteCast {
+    let round = open_round(app).await;
+    let gp = app.unit_id("高平市人民政府").await;
+    let item: i64 = sqlx::query_scalar("SELECT id FROM items WHERE key = 'indicator-1'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("item");
+    let boss_id = app.create_user("boss", UserRole::Admin, None).await;
+    app.create_user("sup", UserRole::Supervisor, None).await;
+    app.create_user("rep", UserRole::Reporter, Some("高平市人民政府"))
+        .await;
+    let mut clients = std::collections::HashMap::new();
+    for who in ["boss", "sup", "rep"] {
+        let c = app.new_client();
+        assert_eq!(app.login_with(&c, who, PASSWORD).await.status(), 303);
+        let csrf = app.csrf(&c).await;
+        clients.insert(who, (c, csrf));
+    }
+    RouteCast {
+        round,
+        gp,
+        item,
+        boss_id,
+        report: format!("/rounds/{round}/reports/task-1/{gp}"),
+        clients,
+    }
+}

@@ -74,17 +74,14 @@ async fn cross_site_posts_are_refused() {
 #[tokio::test]
 async fn every_state_changing_route_refuses_a_cross_site_request() {
     let app = spawn_app().await;
-    let round = crate::fixtures::open_round(&app).await;
-    let gp = app.unit_id("高平市人民政府").await;
-    let item: i64 = sqlx::query_scalar("SELECT id FROM items WHERE key = 'indicator-1'")
-        .fetch_one(&app.pool)
-        .await
-        .expect("item");
-    let boss_id = app.create_user("boss", UserRole::Admin, None).await;
-    app.create_user("sup", UserRole::Supervisor, None).await;
-    app.create_user("rep", UserRole::Reporter, Some("高平市人民政府"))
-        .await;
-    let report = format!("/rounds/{round}/reports/task-1/{gp}");
+    let crate::fixtures::RouteCast {
+        round,
+        gp,
+        item,
+        boss_id,
+        report,
+        clients,
+    } = crate::fixtures::route_cast(&app).await;
     let routes = [
         ("boss", "/logout".to_string()),
         ("boss", "/account/password".to_string()),
@@ -132,13 +129,6 @@ async fn every_state_changing_route_refuses_a_cross_site_request() {
         }
         out
     };
-    let mut clients = std::collections::HashMap::new();
-    for who in ["boss", "sup", "rep"] {
-        let c = app.new_client();
-        assert_eq!(app.login_with(&c, who, PASSWORD).await.status(), 303);
-        let csrf = app.csrf(&c).await;
-        clients.insert(who, (c, csrf));
-    }
     let before = snapshot().await;
     for (who, path) in &routes {
         let (c, csrf) = &clients[who];

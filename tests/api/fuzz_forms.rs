@@ -2,11 +2,9 @@
 //! tokens: never a server error, every refusal carries a message, and the server stays up.
 //! The generator is seeded; set `FUZZ_SEED` to replay a failure, `FUZZ_ROUNDS` for more.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
-use plan_portal::accounts::model::UserRole;
-
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::helpers::spawn_app;
 
 /// xorshift64*: small, seeded, reproducible.
 struct Rng(u64);
@@ -124,17 +122,14 @@ fn body(rng: &mut Rng, names: &[String], csrf: &str) -> String {
 #[tokio::test]
 async fn no_form_body_makes_the_server_fail() {
     let app = spawn_app().await;
-    let round = crate::fixtures::open_round(&app).await;
-    let gp = app.unit_id("高平市人民政府").await;
-    let item: i64 = sqlx::query_scalar("SELECT id FROM items WHERE key = 'indicator-1'")
-        .fetch_one(&app.pool)
-        .await
-        .expect("item");
-    let boss_id = app.create_user("boss", UserRole::Admin, None).await;
-    app.create_user("sup", UserRole::Supervisor, None).await;
-    app.create_user("rep", UserRole::Reporter, Some("高平市人民政府"))
-        .await;
-    let report = format!("/rounds/{round}/reports/task-1/{gp}");
+    let crate::fixtures::RouteCast {
+        round,
+        gp,
+        item,
+        boss_id,
+        report,
+        clients,
+    } = crate::fixtures::route_cast(&app).await;
     let routes = [
         ("boss", "/admin/users".to_string()),
         ("boss", format!("/admin/users/{boss_id}")),
@@ -166,13 +161,6 @@ async fn no_form_body_makes_the_server_fail() {
     let mut rng = Rng(seed | 1);
     let names = field_names();
     assert!(names.len() > 30, "{names:?}");
-    let mut clients = HashMap::new();
-    for who in ["boss", "sup", "rep"] {
-        let c = app.new_client();
-        assert_eq!(app.login_with(&c, who, PASSWORD).await.status(), 303);
-        let csrf = app.csrf(&c).await;
-        clients.insert(who, (c, csrf));
-    }
     let mut seen = BTreeSet::new();
     for n in 0..rounds {
         for (who, path) in &routes {
