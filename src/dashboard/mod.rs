@@ -29,7 +29,7 @@ use crate::web::Chrome;
 use crate::web::extract::{Path, Query};
 use charts::Chart;
 use facts::Facts;
-use params::Params;
+use params::{Params, View};
 use rollup::{Snapshot, is_county};
 use rules::ItemStatus;
 
@@ -123,6 +123,15 @@ struct DashboardBody {
     base: String,
     board: page::Board,
     columns: Vec<ItemStatus>,
+    /// The part shown (`View::slug`), and links to every part with the same filters.
+    view: &'static str,
+    tabs: Vec<Tab>,
+}
+
+struct Tab {
+    label: &'static str,
+    href: String,
+    current: bool,
 }
 
 #[derive(Template)]
@@ -142,7 +151,18 @@ async fn dashboard(
     let (plan_id, version) = cache::version(&state.pool, &plan)
         .await?
         .ok_or(AppError::NotFound)?;
-    let key = format!("{plan_id}|{}|{}", today(), params.query(&[]));
+    let view = params.view();
+    // Only a known part stays in the form and links; the overview needs no name.
+    params.view = match view {
+        View::Overview => String::new(),
+        v => v.slug().to_string(),
+    };
+    let key = format!(
+        "{plan_id}|{}|{}|{}",
+        today(),
+        params.query(&[]),
+        view.slug()
+    );
     let mut rendered = state.dashboards.get(&key, version);
     let _computing = match rendered {
         Some(_) => None,
@@ -169,6 +189,14 @@ async fn dashboard(
             let snap = Snapshot::new(&facts, round);
             let base = format!("/plans/{}/dashboard", facts.plan.key);
             let board = page::build(&facts, &snap, &params, &base, today());
+            let tabs = View::ALL
+                .into_iter()
+                .map(|v| Tab {
+                    label: v.label(),
+                    href: params.view_link(&base, v),
+                    current: v == view,
+                })
+                .collect();
             let body = DashboardBody {
                 plan_key: facts.plan.key.clone(),
                 plan_title: facts.plan.title.clone(),
@@ -179,9 +207,14 @@ async fn dashboard(
                 base,
                 board,
                 columns: page::COLUMNS.to_vec(),
+                view: view.slug(),
+                tabs,
             };
             let r = std::sync::Arc::new(cache::Rendered {
-                title: format!("进展总览 · {}", round.title),
+                title: match view {
+                    View::Overview => format!("进展总览 · {}", round.title),
+                    _ => format!("进展总览 · {} · {}", view.label(), round.title),
+                },
                 body: body.render()?,
             });
             state.dashboards.put(key, version, r.clone());

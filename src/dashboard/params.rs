@@ -25,6 +25,52 @@ pub struct Params {
     pub report: String,
     #[serde(default)]
     pub item: String,
+    /// Which part of the dashboard is shown (see `View`); not a filter, so `query` leaves it out.
+    #[serde(default)]
+    pub view: String,
+}
+
+/// The dashboard's parts, one page each, so that none is a phone's twenty screens long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Overall figures, categories, milestones, projects.
+    Overview,
+    /// Indicators and sub-targets against their targets, with their trends.
+    Indicators,
+    /// The unit scorecard and the counties side by side.
+    Units,
+    /// Each item's status in every round so far.
+    Periods,
+}
+
+impl View {
+    pub const ALL: [View; 4] = [View::Overview, View::Indicators, View::Units, View::Periods];
+
+    /// Anything unknown (or nothing) is the overview, as an unknown filter value means “all”.
+    pub fn parse(s: &str) -> View {
+        View::ALL
+            .into_iter()
+            .find(|v| v.slug() == s)
+            .unwrap_or(View::Overview)
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            View::Overview => "overview",
+            View::Indicators => "indicators",
+            View::Units => "units",
+            View::Periods => "periods",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            View::Overview => "总览",
+            View::Indicators => "指标与分目标",
+            View::Units => "单位与县区",
+            View::Periods => "分期状态",
+        }
+    }
 }
 
 impl Params {
@@ -57,6 +103,21 @@ impl Params {
         .filter(|(_, v)| !v.is_empty())
         .collect();
         serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+
+    pub fn view(&self) -> View {
+        View::parse(&self.view)
+    }
+
+    /// The link to one part of the dashboard with the same filters.
+    pub fn view_link(&self, base: &str, view: View) -> String {
+        let query = self.query(&[]);
+        match (view, query.is_empty()) {
+            (View::Overview, true) => base.to_string(),
+            (View::Overview, false) => format!("{base}?{query}"),
+            (_, true) => format!("{base}?view={}", view.slug()),
+            (_, false) => format!("{base}?{query}&view={}", view.slug()),
+        }
     }
 
     /// The round asked for, else the newest one already open (else the first).
@@ -131,5 +192,24 @@ mod tests {
             "round=3&category=category-1&status=lagging"
         );
         assert_eq!(p.query(&[("status", "")]), "round=3");
+    }
+
+    #[test]
+    fn views_parse_leniently_and_links_keep_the_filters() {
+        assert_eq!(View::parse("units"), View::Units);
+        assert_eq!(View::parse(""), View::Overview);
+        assert_eq!(View::parse("<script>"), View::Overview);
+        let p = Params {
+            round: "3".into(),
+            view: "units".into(),
+            ..Params::default()
+        };
+        assert_eq!(p.query(&[]), "round=3", "the view is not a filter");
+        assert_eq!(p.view_link("/d", View::Periods), "/d?round=3&view=periods");
+        assert_eq!(p.view_link("/d", View::Overview), "/d?round=3");
+        assert_eq!(
+            Params::default().view_link("/d", View::Units),
+            "/d?view=units"
+        );
     }
 }

@@ -100,7 +100,15 @@ async fn rollups_agree_with_direct_counts() {
     .fetch_one(&app.pool)
     .await
     .expect("due");
-    let row = select(&doc, "#h-units ~ .table-wrap tr")
+    // The scorecard is on the dashboard's units page, with the same figures.
+    let units = app
+        .page_as(
+            &boss,
+            &format!("/plans/jincheng-2023-33/dashboard?round={round}&view=units"),
+        )
+        .await;
+    assert!(select(&doc, "#h-units").is_empty(), "not on the overview");
+    let row = select(&units, "#h-units ~ .table-wrap tr")
         .into_iter()
         .find(|r| crate::helpers::text_of(r).starts_with("高平市人民政府"))
         .expect("高平 row");
@@ -118,17 +126,47 @@ async fn every_dashboard_link_resolves_and_filters_combine() {
     let round = open_round(&app).await;
     reports_for_every_duty(&app, round).await;
     let boss = Arc::new(leader(&app).await);
-    let doc = app
-        .page_as(
-            &boss,
-            &format!("/plans/jincheng-2023-33/dashboard?round={round}"),
-        )
-        .await;
-    let links: BTreeSet<String> = select(&doc, "main a[href^='/']")
+    // Every part of the dashboard, reached through its tab.
+    let dash = format!("/plans/jincheng-2023-33/dashboard?round={round}");
+    let overview = app.page_as(&boss, &dash).await;
+    let tabs: Vec<String> = select(&overview, "nav.tabs a")
         .iter()
         .filter_map(|a| a.value().attr("href").map(String::from))
-        .filter(|h| !h.ends_with(".xlsx"))
         .collect();
+    assert_eq!(tabs.len(), 4, "{tabs:?}");
+    let mut links = BTreeSet::new();
+    let mut sections = BTreeSet::new();
+    for tab in &tabs {
+        assert!(
+            tab.contains(&format!("round={round}")),
+            "{tab} keeps the round"
+        );
+        let doc = app.page_as(&boss, tab).await;
+        let current = select(&doc, "nav.tabs a[aria-current='page']");
+        assert_eq!(current.len(), 1, "{tab}");
+        assert_eq!(current[0].value().attr("href"), Some(tab.as_str()));
+        for h2 in select(&doc, "main section > h2[id]") {
+            let id = h2.value().attr("id").unwrap_or_default().to_string();
+            assert!(sections.insert(id.clone()), "{id} is on more than one page");
+        }
+        links.extend(
+            select(&doc, "main a[href^='/']")
+                .iter()
+                .filter_map(|a| a.value().attr("href").map(String::from))
+                .filter(|h| !h.ends_with(".xlsx")),
+        );
+    }
+    for id in [
+        "h-overall",
+        "h-categories",
+        "h-indicators",
+        "h-projects",
+        "h-units",
+        "h-counties",
+        "h-grid",
+    ] {
+        assert!(sections.contains(id), "{id} is on no page: {sections:?}");
+    }
     assert!(links.len() > 50, "{}", links.len());
     let mut tasks = tokio::task::JoinSet::new();
     let gate = Arc::new(tokio::sync::Semaphore::new(6));

@@ -97,6 +97,7 @@ async fn cancelled_items_leave_the_totals_and_a_confirmed_baseline_allows_a_verd
             .cloned()
             .unwrap_or_default()
     };
+    let dash = format!("{dash}&view=indicators");
     assert_eq!(verdict(&app.page_as(&boss, &dash).await), "基期值待确认");
     let resp = app
         .post_form(

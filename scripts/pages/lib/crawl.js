@@ -44,11 +44,13 @@ function today() {
 
 /**
  * Pages with the same key count as one: the path pattern with query names, except that report
- * pages keep their round, since a report's state (draft, sent, accepted) varies by round.
+ * pages keep their round, since a report's state (draft, sent, accepted) varies by round, and
+ * each part of the dashboard (`view=`) is a page of its own.
  */
 function crawlKey(p) {
   const m = p.match(/^\/rounds\/(\d+)\/reports\//);
-  return (m ? `round ${m[1]} ` : '') + pattern(p);
+  const view = new URL(p, 'http://x').searchParams.get('view');
+  return (m ? `round ${m[1]} ` : '') + pattern(p) + (view ? ` view ${view}` : '');
 }
 
 class Crawl {

@@ -73,6 +73,7 @@ function kindOf({ path, status, html, extra }) {
     else label = 'report (read-only)';
   }
   if (label === 'dashboard items' && u.searchParams.has('item')) label = 'dashboard items (item=)';
+  if (label === 'dashboard' && u.searchParams.get('view')) label = `dashboard (${u.searchParams.get('view')})`;
   if (label === 'audit log' && ['actor', 'action', 'object', 'from', 'to'].some((k) => u.searchParams.get(k))) {
     label = 'audit log (filtered)';
   }
@@ -87,7 +88,8 @@ const REQUIRED = [
   'item: indicator', 'item: sub-target', 'item: task', 'item: project',
   'units index', 'unit', 'group', 'search results', 'to-do', 'rounds', 'board',
   'report (editable)', 'report (read-only)', 'report (review/sign-off)', 'report version',
-  'dashboard', 'dashboard items', 'dashboard items (item=)',
+  'dashboard', 'dashboard (indicators)', 'dashboard (units)', 'dashboard (periods)',
+  'dashboard items', 'dashboard items (item=)',
   'rules', 'supervision ledger', 'evaluations', 'evaluation report', 'evaluation compare',
   'audit log', 'audit log (filtered)', 'account', 'account password',
   'admin users', 'admin user form (new)', 'admin user form (edit)', 'admin seeds',

@@ -214,11 +214,23 @@ pub async fn accept(b: &Browser) {
 /// A leader opens the dashboard as of the test round and follows the county's 被退回 figure
 /// down to the report itself.
 pub async fn drill_down(b: &Browser) {
-    // Nothing on a leader's pages links to the dashboard: the leader types its address.
     b.goto("/dashboard").await;
     b.expect_contains("//main//h1", "进展总览").await;
     b.choose("//select[@id='f-round']", ROUND).await;
     b.press("筛选").await;
+    b.expect_text(
+        "//main//h1/span[@class='subtitle']",
+        &format!("截至 {ROUND}"),
+    )
+    .await;
+    // The scorecard is on the dashboard's units page; its tab keeps the round.
+    b.click("//nav[@class='tabs']//a[normalize-space()='单位与县区']")
+        .await;
+    b.expect_text(
+        "//nav[@class='tabs']//a[@aria-current='page']",
+        "单位与县区",
+    )
+    .await;
     b.expect_text(
         "//main//h1/span[@class='subtitle']",
         &format!("截至 {ROUND}"),
