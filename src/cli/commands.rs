@@ -1,0 +1,162 @@
+//! What each command does once its database is reachable.
+
+use anyhow::Context;
+use sqlx::postgres::PgConnectOptions;
+
+use super::{ServeArgs, UserCommand};
+use crate::accounts::model::{UserRole, Username};
+use crate::accounts::ops::{self, NewUser};
+use crate::accounts::queries;
+use crate::audit::Actor;
+use crate::{Application, Settings, db, demo, seed, startup};
+
+pub(super) async fn serve(options: PgConnectOptions, args: ServeArgs) -> anyhow::Result<()> {
+    let pool = db::connect(options, 20)
+        .await
+        .context("cannot connect to PostgreSQL")?;
+    startup::prepare_database(&pool).await?;
+    if args.demo {
+        if demo::prepare(&pool).await? {
+            tracing::info!("demo accounts and report history created");
+        }
+        eprintln!(
+            "\n  Demo mode. Every demo account's password is {}:",
+            demo::PASSWORD
+        );
+        for (username, name, role, unit) in demo::ACCOUNTS {
+            eprintln!(
+                "    {username:<22} {} {name} {}",
+                role.label(),
+                unit.unwrap_or("")
+            );
+        }
+        eprintln!();
+    }
+    let given = std::env::var("PLAN_PORTAL_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    if let Some(password) = ops::ensure_admin(&pool, given).await? {
+        eprintln!(
+            "\n  First start: created the account `admin` with password\n\n      {password}\n\n  It is shown only this once and must be changed at first login.\n"
+        );
+    }
+    let settings = Settings {
+        secure_cookies: args.secure_cookies,
+        trust_proxy: args.trust_proxy,
+        session_idle_minutes: args.session_idle_minutes.clamp(5, 24 * 60),
+        sweep_minutes: Some(10),
+        metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
+        ..Settings::default()
+    };
+    let bind = args.bind;
+    let app = Application::build(pool.clone(), &bind, settings)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    tracing::info!("plan-portal listening on http://{}", app.local_addr()?);
+    app.run_until_stopped(shutdown_signal()).await?;
+    tracing::info!("stopped serving; closing the database pool");
+    pool.close().await;
+    Ok(())
+}
+
+pub(super) async fn load_seed(
+    options: PgConnectOptions,
+    plan: seed::PlanSeed,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let pool = db::connect(options, 2)
+        .await
+        .context("cannot connect to PostgreSQL")?;
+    db::migrate(&pool).await?;
+    let changes = seed::load(&pool, &plan, dry_run, &Actor::system("cli")).await?;
+    for c in &changes {
+        println!("{c}");
+    }
+    let verb = if dry_run { "would change" } else { "changed" };
+    println!(
+        "plan {}: {} {} thing(s)",
+        plan.meta.key,
+        verb,
+        changes.len()
+    );
+    pool.close().await;
+    Ok(())
+}
+
+pub(super) async fn user(options: PgConnectOptions, command: UserCommand) -> anyhow::Result<()> {
+    let pool = db::connect(options, 2)
+        .await
+        .context("cannot connect to PostgreSQL")?;
+    startup::prepare_database(&pool).await?;
+    let actor = Actor::system("cli");
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            unit,
+            name,
+        } => {
+            let username = Username::parse(&username).map_err(anyhow::Error::msg)?;
+            let role = UserRole::parse(&role)
+                .context("--role must be reporter, approver, supervisor, leader or admin")?;
+            let unit_id = match unit {
+                None => None,
+                Some(u) => match queries::unit_by_name(&pool, &u).await?.as_slice() {
+                    [id] => Some(*id),
+                    [] => anyhow::bail!("no unit is named 「{u}」"),
+                    _ => anyhow::bail!(
+                        "several units are named 「{u}」 (in different jurisdictions)"
+                    ),
+                },
+            };
+            let display_name = name.unwrap_or_else(|| username.to_string());
+            let new = NewUser {
+                username,
+                display_name,
+                role,
+                unit_id,
+            };
+            let (row, password) = ops::create_user(&pool, &actor, new, None).await?;
+            println!("created {} ({})", row.username, row.role.label());
+            println!(
+                "password (shown once, to be changed at first login): {}",
+                password.unwrap_or_default()
+            );
+        }
+        UserCommand::ResetPassword { username } => {
+            let row = queries::by_username(&pool, &username)
+                .await?
+                .context("no such account")?;
+            let password = ops::reset_password(&pool, &actor, row.id).await?;
+            println!(
+                "new password for {username} (shown once, to be changed at next login): {password}"
+            );
+        }
+        UserCommand::Disable { username } => {
+            ops::disable(&pool, &actor, &username).await?;
+            println!("disabled {username}; its sessions have ended");
+        }
+    }
+    pool.close().await;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,230 @@
+//! The `plan-portal` command line: its arguments, and [`run`], which starts the private
+//! PostgreSQL when no `DATABASE_URL` is given and carries out one command.
+
+mod commands;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sqlx::postgres::PgConnectOptions;
+
+use crate::db::backup::Direction;
+use crate::db::{self, PrivatePgError, PrivatePgOptions, PrivatePostgres, Watchdog};
+use crate::seed;
+
+#[derive(Parser)]
+#[command(
+    name = "plan-portal",
+    version,
+    about = "Tracks how a government plan is carried out"
+)]
+pub struct Cli {
+    /// PostgreSQL server to use; without it the portal runs its own private server.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Data directory of the private PostgreSQL server.
+    #[arg(
+        long,
+        env = "PLAN_PORTAL_DATA_DIR",
+        global = true,
+        default_value = "data/postgres"
+    )]
+    pub data_dir: PathBuf,
+    /// Folder holding PostgreSQL's `initdb` and `postgres` (searched for when not given).
+    #[arg(long, env = "PLAN_PORTAL_PG_BINDIR", global = true)]
+    pub pg_bindir: Option<PathBuf>,
+    /// Log format on stderr: `text`, or `json` (one object per line) for log collectors.
+    #[arg(
+        long,
+        env = "PLAN_PORTAL_LOG_FORMAT",
+        global = true,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the portal (the default).
+    Serve(ServeArgs),
+    /// Seed files: a whole plan in TOML.
+    Seed {
+        #[command(subcommand)]
+        command: SeedCommand,
+    },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Write the whole database (evidence files included) to FILE, in pg_dump's custom format.
+    Backup { file: PathBuf },
+    /// Replace the whole database with the backup in FILE, in one transaction. Stop the
+    /// portal first.
+    Restore { file: PathBuf },
+    /// Generate synthetic plans, units and reports at national scale (benchmarks only).
+    Synth(crate::synth::SynthArgs),
+}
+
+#[derive(clap::Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PLAN_PORTAL_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Mark cookies Secure: set this when the portal is served over HTTPS.
+    #[arg(long, env = "PLAN_PORTAL_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Take client addresses from X-Forwarded-For (only behind a trusted load balancer).
+    #[arg(long, env = "PLAN_PORTAL_TRUST_PROXY")]
+    pub trust_proxy: bool,
+    /// Create one demo account per role and a history of reports (never on a real portal).
+    #[arg(long)]
+    pub demo: bool,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "PLAN_PORTAL_SESSION_IDLE_MINUTES", default_value_t = 120)]
+    pub session_idle_minutes: i32,
+    /// Token Prometheus sends (`Authorization: Bearer …`) to read /metrics; without it only
+    /// clients on this machine may.
+    #[arg(long, env = "PLAN_PORTAL_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account; prints its generated password once.
+    Add {
+        username: String,
+        /// reporter, approver, supervisor, leader or admin.
+        #[arg(long)]
+        role: String,
+        /// The unit (name as the plan writes it), for reporters and approvers.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Display name; defaults to the username.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Give an account a new generated password (printed once); its sessions end.
+    ResetPassword { username: String },
+    /// Disable an account; its sessions end.
+    Disable { username: String },
+}
+
+#[derive(Subcommand)]
+pub enum SeedCommand {
+    /// Check FILE and load it in one transaction.
+    Load {
+        file: PathBuf,
+        /// Print what would change, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// Logs on stderr, as text or JSON; `RUST_LOG` overrides the levels.
+pub fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        // The request's span (with its id) goes on every line, as a field of its own.
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let command = match cli.command {
+        Some(c) => c,
+        // No subcommand: serve, with options from the environment as `serve` would take them.
+        None => match Cli::parse_from(["plan-portal", "serve"]).command {
+            Some(c) => c,
+            None => anyhow::bail!("cannot build the default serve command"),
+        },
+    };
+    // A bad seed file is refused before any database is touched.
+    let seed_job = match &command {
+        Command::Seed {
+            command: SeedCommand::Load { file, dry_run },
+        } => Some((seed::parse_file(file)?, *dry_run)),
+        _ => None,
+    };
+    // The private server is started and watched by a thread that lives as long as the
+    // process: if the process dies, the kernel tells the server to shut down.
+    let (options, private) = match &cli.database_url {
+        Some(url) => (
+            PgConnectOptions::from_str(url)
+                .context("DATABASE_URL is not a valid PostgreSQL URL")?,
+            None,
+        ),
+        None => {
+            let opts = PrivatePgOptions {
+                data_dir: cli.data_dir.clone(),
+                bindir: cli.pg_bindir.clone(),
+            };
+            match Watchdog::start(opts) {
+                Ok(pg) => (pg.connect_options(db::PRIVATE_DB_NAME), Some(pg)),
+                Err(PrivatePgError::InUse(..)) if matches!(command, Command::Restore { .. }) => {
+                    anyhow::bail!(
+                        "the portal is running on this data directory: stop it before restoring"
+                    )
+                }
+                // A command run while the portal serves uses the portal's server.
+                Err(PrivatePgError::InUse(dir, _)) if !matches!(command, Command::Serve(_)) => (
+                    PrivatePostgres::attach(&dir)?.database(db::PRIVATE_DB_NAME),
+                    None,
+                ),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let conninfo = match &cli.database_url {
+        Some(url) => url.clone(),
+        None => db::backup::conninfo(&options),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let result = runtime.block_on(async {
+        if let Some(pg) = &private {
+            db::ensure_database(&pg.connect_options("postgres"), db::PRIVATE_DB_NAME).await?;
+        }
+        match (seed_job, command) {
+            (Some((plan, dry_run)), _) => commands::load_seed(options, plan, dry_run).await,
+            (None, Command::Serve(args)) => commands::serve(options, args).await,
+            (None, Command::User { command }) => commands::user(options, command).await,
+            (None, Command::Seed { .. }) => Ok(()),
+            (None, Command::Synth(args)) => crate::synth::command(options, args).await,
+            (None, Command::Backup { file }) => {
+                let dir = cli.pg_bindir;
+                db::backup::command(Direction::Backup, file, options, conninfo, dir).await
+            }
+            (None, Command::Restore { file }) => {
+                let dir = cli.pg_bindir;
+                db::backup::command(Direction::Restore, file, options, conninfo, dir).await
+            }
+        }
+    });
+    drop(runtime);
+    if let Some(pg) = private {
+        pg.stop()?;
+    }
+    result
+}
