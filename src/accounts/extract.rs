@@ -142,13 +142,16 @@ impl FromRequestParts<AppState> for Client {
 }
 
 /// A path to return to after login: only a path on this site, never `//host` or a scheme.
+/// Browsers drop tabs and newlines inside a URL and read `\` as `/`, so `/\t/evil.example` would
+/// become `//evil.example`: any whitespace, control character or backslash refuses the path.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with('/')
                 && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.contains(['\r', '\n'])
+                && !n
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
                 && !n.starts_with("/login")
                 && !n.starts_with("/logout") =>
         {
@@ -165,10 +168,16 @@ mod tests {
     #[test]
     fn next_stays_on_site() {
         assert_eq!(safe_next(Some("/units/3?x=1")), "/units/3?x=1");
+        assert_eq!(safe_next(Some("/search?q=消防")), "/search?q=消防");
         for bad in [
             "//evil.example",
             "https://evil.example",
             "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\u{3000}/evil.example",
+            "/a\\..\\\\evil.example",
+            " //evil.example",
             "evil",
             "/login",
         ] {

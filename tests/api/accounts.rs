@@ -85,6 +85,9 @@ async fn no_open_redirect_after_login() {
         "//evil.example/x",
         "https://evil.example",
         "/\\evil.example",
+        // Browsers drop tabs and newlines in a URL: these would become `//evil.example`.
+        "/\t/evil.example",
+        "/\n/evil.example",
     ] {
         let client = app.new_client();
         let page = client
@@ -113,6 +116,13 @@ async fn no_open_redirect_after_login() {
         assert_eq!(resp.status(), 303);
         assert_eq!(location(&resp), "/", "{evil}");
     }
+    // Nor does the login page carry such a path into its form.
+    let page = app.get("/login?next=/%09/evil.example").await;
+    let doc = scraper::Html::parse_document(&page.text().await.expect("body"));
+    assert_eq!(
+        select(&doc, "input[name=next]")[0].value().attr("value"),
+        Some("/")
+    );
 }
 
 #[tokio::test]
