@@ -115,13 +115,15 @@ impl FromRequestParts<AppState> for Client {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // The trusted load balancer appends the address it saw: the right-most entry. Those
+        // left of it come from the client, which could send a new one with every guess.
         let forwarded = state
             .settings
             .trust_proxy
-            .then(|| parts.headers.get("x-forwarded-for"))
+            .then(|| parts.headers.get_all("x-forwarded-for").iter().next_back())
             .flatten()
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty());
         let peer = parts

@@ -105,7 +105,8 @@ fn same_secret(given: &str, expected: &str) -> bool {
 }
 
 /// Prometheus' scrape. With a token configured it must come as `Authorization: Bearer …`;
-/// without one, only clients on this machine may read it.
+/// without one, only clients on this machine may read it, and not through a proxy: a reverse
+/// proxy on the same host would otherwise make every visitor look local.
 async fn scrape(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -117,7 +118,11 @@ async fn scrape(
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .is_some_and(|given| same_secret(given, token)),
-        None => peer.ip().is_loopback(),
+        None => {
+            peer.ip().is_loopback()
+                && !headers.contains_key("x-forwarded-for")
+                && !headers.contains_key(header::FORWARDED)
+        }
     };
     if !allowed {
         return crate::error::error_page(StatusCode::FORBIDDEN, None);

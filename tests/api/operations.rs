@@ -97,6 +97,71 @@ async fn metrics_need_the_token_when_one_is_set() {
 }
 
 #[tokio::test]
+async fn without_a_token_metrics_are_refused_through_a_proxy() {
+    let app = spawn_app().await;
+    let url = format!("{}/metrics", app.address);
+    for (name, value, status) in [
+        ("x-request-id", "direct-scrape", 200),
+        ("x-forwarded-for", "203.0.113.9", 403),
+        ("forwarded", "for=203.0.113.9", 403),
+    ] {
+        let resp = app
+            .client
+            .get(&url)
+            .header(name, value)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(resp.status(), status, "{name}");
+    }
+}
+
+/// A client behind the trusted load balancer that forges its own X-Forwarded-For entry each time.
+fn forging_client(i: usize, proxy_saw: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = format!("203.0.113.{i}, {proxy_saw}");
+    headers.insert("x-forwarded-for", value.parse().expect("header"));
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn behind_a_proxy_the_address_is_the_one_the_proxy_appended() {
+    let app = spawn_app_with(Settings {
+        trust_proxy: true,
+        ..Settings::default()
+    })
+    .await;
+    app.create_user("bystander", UserRole::Leader, None).await;
+    for i in 0..20 {
+        let client = forging_client(i, "198.51.100.7");
+        let name = format!("ghost{i}");
+        let resp = app.login_with(&client, &name, "bad-guess-123").await;
+        assert_eq!(resp.status(), 401);
+    }
+    let ips: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT DISTINCT ip FROM audit_log WHERE action = 'auth.login_failed'")
+            .fetch_all(&app.pool)
+            .await
+            .expect("audit");
+    assert_eq!(ips, [Some("198.51.100.7".to_string())]);
+    // A new forged entry does not make a new address: the address is locked.
+    let resp = app
+        .login_with(&forging_client(99, "198.51.100.7"), "bystander", PASSWORD)
+        .await;
+    assert_eq!(resp.status(), 429);
+    // Another address the proxy saw is not.
+    let resp = app
+        .login_with(&forging_client(99, "198.51.100.8"), "bystander", PASSWORD)
+        .await;
+    assert_eq!(resp.status(), 303);
+}
+
+#[tokio::test]
 async fn json_logs_carry_the_request_id_on_every_line() {
     let app = spawn_app().await;
     app.create_user("log-reader", UserRole::Leader, None).await;
