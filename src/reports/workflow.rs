@@ -196,6 +196,7 @@ pub async fn save(
                updated_at = now(), version = reports.version + 1,
                submitted_at = COALESCE(EXCLUDED.submitted_at, reports.submitted_at),
                review_comment = CASE WHEN $11 THEN NULL ELSE reports.review_comment END
+           WHERE reports.version = $13
            RETURNING id"#,
         key.round_id,
         key.item_id,
@@ -208,9 +209,25 @@ pub async fn save(
         draft.next_steps.trim(),
         actor.id,
         submit,
-        measured
+        measured,
+        base_version
     )
-    .fetch_one(&mut *tx)
+    .fetch_optional(&mut *tx)
+    .await?;
+    // None: a first save that lost a race to another (both from version 0, so the lock above
+    // found no row to hold) met the other's row here, at a version it did not start from.
+    let Some(id) = id else {
+        let newer = queries::report(&mut *tx, key.round_id, key.item_id, key.unit_id).await?;
+        return Err(FlowError::Conflict(newer.map(Box::new)));
+    };
+    // A milestone left blank clears what an earlier save recorded.
+    let kept: Vec<i64> = draft.milestones.iter().map(|(m, _)| *m).collect();
+    sqlx::query!(
+        "DELETE FROM report_milestones WHERE report_id = $1 AND milestone_id <> ALL($2)",
+        id,
+        &kept
+    )
+    .execute(&mut *tx)
     .await?;
     for (milestone_id, achieved) in &draft.milestones {
         sqlx::query!(

@@ -25,6 +25,7 @@ mod operations;
 mod pages;
 mod permissions;
 mod process;
+mod report_races;
 mod reports;
 mod rounds;
 mod search;

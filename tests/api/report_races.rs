@@ -1,0 +1,123 @@
+//! Report saves at the edges: two first saves at the same moment, and a milestone count cleared.
+
+use std::time::Duration;
+
+use plan_portal::accounts::model::UserRole;
+
+use crate::fixtures::{form_fields, open_round, report_form};
+use crate::helpers::{PASSWORD, TestApp, spawn_app};
+
+async fn gaoping_reporter(app: &TestApp) -> (reqwest::Client, i64) {
+    app.create_user("gp-rep", UserRole::Reporter, Some("高平市人民政府"))
+        .await;
+    let client = app.new_client();
+    app.login_with(&client, "gp-rep", PASSWORD).await;
+    (client, app.unit_id("高平市人民政府").await)
+}
+
+/// Waits (bounded) until some session of the test database waits for a lock.
+async fn until_a_session_waits_for_a_lock(app: &TestApp) {
+    for _ in 0..200 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .expect("activity");
+        if waiting > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the save never reached the row another transaction holds");
+}
+
+#[tokio::test]
+async fn of_two_first_saves_at_once_the_later_is_refused() {
+    let app = spawn_app().await;
+    let round = open_round(&app).await;
+    let (client, gp) = gaoping_reporter(&app).await;
+    let path = format!("/rounds/{round}/reports/task-1/{gp}");
+    let (_, csrf, version) = form_fields(&client, &format!("{}{path}", app.address)).await;
+    assert_eq!(version, "0");
+
+    // Another first save of the same report is under way and not yet committed: the form's
+    // own save, from version 0 too, finds no row to lock and must wait for it.
+    let mut other = app.pool.begin().await.expect("transaction");
+    sqlx::query(
+        "INSERT INTO reports (round_id, item_id, unit_id, status, progress)
+         SELECT $1, i.id, $2, 'in_progress', '甲的第一版' FROM items i WHERE i.key = 'task-1'",
+    )
+    .bind(round)
+    .bind(gp)
+    .execute(&mut *other)
+    .await
+    .expect("other save");
+    let form = report_form(&csrf, "0", "save", "乙的第一版");
+    let url = format!("{}{path}", app.address);
+    let owned: Vec<(String, String)> = form
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let save = tokio::spawn(async move { client.post(url).form(&owned).send().await });
+    until_a_session_waits_for_a_lock(&app).await;
+    other.commit().await.expect("commit");
+
+    let resp = save.await.expect("task").expect("answered");
+    assert_eq!(resp.status(), 409);
+    let body = resp.text().await.expect("body");
+    assert!(body.contains("已被他人保存"), "the conflict is explained");
+    let (progress, version): (String, i32) =
+        sqlx::query_as("SELECT progress, version FROM reports WHERE round_id = $1")
+            .bind(round)
+            .fetch_one(&app.pool)
+            .await
+            .expect("report");
+    assert_eq!((progress.as_str(), version), ("甲的第一版", 1));
+}
+
+#[tokio::test]
+async fn a_milestone_count_left_blank_clears_the_earlier_one() {
+    let app = spawn_app().await;
+    let round = open_round(&app).await;
+    let (client, gp) = gaoping_reporter(&app).await;
+    let milestone: i64 = sqlx::query_scalar(
+        "SELECT id FROM milestones WHERE key = 'project-2-mountain-torrent-gullies'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("milestone");
+    let field = format!("ms_{milestone}");
+    let path = format!("/rounds/{round}/reports/project-2/{gp}");
+    let url = format!("{}{path}", app.address);
+    let achieved = || async {
+        sqlx::query_scalar::<_, i32>("SELECT achieved FROM report_milestones")
+            .fetch_all(&app.pool)
+            .await
+            .expect("counts")
+    };
+
+    for (count, expected) in [("3", vec![3]), ("", vec![])] {
+        let (_, csrf, version) = form_fields(&client, &url).await;
+        let mut form = report_form(&csrf, &version, "save", "两条沟道已完工");
+        form.push((&field, count));
+        let resp = app.post_form(&client, &path, &form).await;
+        assert_eq!(resp.status(), 303, "save with count {count:?}");
+        assert_eq!(achieved().await, expected, "after a save with {count:?}");
+    }
+    // The page and the version log agree with the table.
+    let doc = app.page_as(&client, &path).await;
+    let value = crate::helpers::select(&doc, &format!("#{field}"))[0]
+        .value()
+        .attr("value")
+        .map(str::to_string);
+    assert_eq!(value.as_deref(), Some(""));
+    let logged: serde_json::Value = sqlx::query_scalar(
+        "SELECT content->'milestones' FROM report_versions ORDER BY version DESC LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("version");
+    assert_eq!(logged, serde_json::json!([]));
+}
