@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
-use super::page::caps;
+use super::model::ReportState;
+use super::page::{caps, leads_the_item};
 use super::queries;
 use super::report_href;
 use crate::AppState;
@@ -143,15 +144,23 @@ pub async fn upload(
     let report = queries::report(&state.pool, round_id, item.id, unit_id)
         .await?
         .ok_or_else(|| AppError::BadRequest("请先保存草稿，再上传佐证材料。".into()))?;
-    if !report.state.editable() {
-        return Err(AppError::BadRequest(
-            "报告已报送，不能再添加佐证材料。".into(),
-        ));
-    }
     let digest = Sha256::digest(&bytes).to_vec();
     let size = i32::try_from(bytes.len()).map_err(|_| AppError::PayloadTooLarge)?;
     let actor = user.actor(&client);
     let mut tx = state.pool.begin().await?;
+    // Checked under the report's lock, which a submission also takes: a file cannot slip onto
+    // a report that was sent on while it uploaded.
+    let state_now = sqlx::query_scalar!(
+        r#"SELECT state AS "state: ReportState" FROM reports WHERE id = $1 FOR UPDATE"#,
+        report.id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if !state_now.editable() {
+        return Err(AppError::BadRequest(
+            "报告已报送，不能再添加佐证材料。".into(),
+        ));
+    }
     let id = sqlx::query_scalar!(
         r#"INSERT INTO evidence (report_id, filename, content_type, size_bytes, sha256, data, uploaded_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
@@ -193,14 +202,17 @@ pub async fn download(
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let row = sqlx::query!(
-        r#"SELECT e.filename, e.content_type, e.data, e.sha256, r.unit_id
+        r#"SELECT e.filename, e.content_type, e.data, e.sha256, r.unit_id, r.round_id, r.item_id
            FROM evidence e JOIN reports r ON r.id = e.report_id WHERE e.id = $1"#,
         id
     )
     .fetch_optional(&state.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    if !caps(&user, row.unit_id).read {
+    // Whoever may read the report may read its files: the same rule as the report page.
+    if !caps(&user, row.unit_id).read
+        && !leads_the_item(&state.pool, &user, row.round_id, row.item_id).await?
+    {
         return Err(AppError::Forbidden);
     }
     if Sha256::digest(&row.data).as_slice() != row.sha256.as_slice() {

@@ -181,6 +181,19 @@ pub struct EvidenceView {
     at: String,
 }
 
+/// The lead unit of an item reads its partners' reports (and their files) beside its own.
+pub(super) async fn leads_the_item(
+    pool: &sqlx::PgPool,
+    user: &SessionUser,
+    round_id: i64,
+    item_id: i64,
+) -> sqlx::Result<bool> {
+    Ok(match user.unit_id {
+        Some(own) => queries::duty_role(pool, round_id, item_id, own).await? == Some(Role::Lead),
+        None => false,
+    })
+}
+
 pub(super) async fn load(
     state: &AppState,
     user: &SessionUser,
@@ -202,13 +215,7 @@ pub(super) async fn load(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut caps = caps(user, unit_id);
-    // The lead unit of an item reads its partners' reports beside its own.
-    if !caps.read
-        && let Some(own) = user.unit_id
-        && queries::duty_role(pool, round.id, item.id, own).await? == Some(Role::Lead)
-    {
-        caps.read = true;
-    }
+    caps.read = caps.read || leads_the_item(pool, user, round.id, item.id).await?;
     if !caps.read {
         return Err(AppError::Forbidden);
     }

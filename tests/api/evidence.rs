@@ -189,17 +189,16 @@ async fn the_lead_unit_sees_its_partners_reports_beside_its_own() {
     let (yjj, gp) = (unit("市应急局").await, unit("高平市人民政府").await);
     // 高平 reports on sub-target 1, which 市应急局 leads.
     let gp_path = format!("/rounds/{round}/reports/subtarget-1/{gp}");
-    let (_, csrf, _) = form_fields(&c.rep, &format!("{}{gp_path}", app.address)).await;
-    assert_eq!(
-        app.post_form(
-            &c.rep,
-            &gp_path,
-            &report_form(&csrf, "0", "submit", "高平已配备执法装备")
-        )
-        .await
-        .status(),
-        303
-    );
+    let gp_url = format!("{}{gp_path}", app.address);
+    let (_, csrf, _) = form_fields(&c.rep, &gp_url).await;
+    let draft = report_form(&csrf, "0", "save", "高平已配备执法装备");
+    assert_eq!(app.post_form(&c.rep, &gp_path, &draft).await.status(), 303);
+    let pdf = b"%PDF-1.4\n% equipment list\n".to_vec();
+    let resp = upload(&app, &c.rep, &gp_path, &csrf, "装备清单.pdf", pdf.clone()).await;
+    assert_eq!(resp.status(), 303);
+    let (_, csrf, version) = form_fields(&c.rep, &gp_url).await;
+    let submit = report_form(&csrf, &version, "submit", "高平已配备执法装备");
+    assert_eq!(app.post_form(&c.rep, &gp_path, &submit).await.status(), 303);
 
     let own = format!("{}/rounds/{round}/reports/subtarget-1/{yjj}", app.address);
     let doc = scraper::Html::parse_document(
@@ -236,6 +235,18 @@ async fn the_lead_unit_sees_its_partners_reports_beside_its_own() {
             .expect("body")
             .contains("高平已配备执法装备")
     );
+    // Its files too, as the page lists them.
+    let file: i64 = sqlx::query_scalar("SELECT id FROM evidence")
+        .fetch_one(&app.pool)
+        .await
+        .expect("evidence");
+    let resp = lead
+        .get(format!("{}/evidence/{file}", app.address))
+        .send()
+        .await
+        .expect("file");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.bytes().await.expect("bytes").to_vec(), pdf);
     let lead_csrf = app.csrf(&lead).await;
     assert_eq!(
         app.post_form(&lead, &gp_path, &report_form(&lead_csrf, "2", "save", "x"))

@@ -1,4 +1,5 @@
-//! Report saves at the edges: two first saves at the same moment, and a milestone count cleared.
+//! Report saves at the edges: two first saves at the same moment, a file uploaded while the
+//! report is being submitted, and a milestone count cleared.
 
 use std::time::Duration;
 
@@ -30,7 +31,7 @@ async fn until_a_session_waits_for_a_lock(app: &TestApp) {
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    panic!("the save never reached the row another transaction holds");
+    panic!("the request never reached the row another transaction holds");
 }
 
 #[tokio::test]
@@ -120,4 +121,44 @@ async fn a_milestone_count_left_blank_clears_the_earlier_one() {
     .await
     .expect("version");
     assert_eq!(logged, serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn a_file_cannot_land_on_a_report_submitted_while_it_uploaded() {
+    let app = spawn_app().await;
+    let round = open_round(&app).await;
+    let (client, gp) = gaoping_reporter(&app).await;
+    let path = format!("/rounds/{round}/reports/task-1/{gp}");
+    let (_, csrf, _) = form_fields(&client, &format!("{}{path}", app.address)).await;
+    let draft = report_form(&csrf, "0", "save", "草稿");
+    assert_eq!(app.post_form(&client, &path, &draft).await.status(), 303);
+
+    // A submission holds the report's row and has not committed yet.
+    let mut submitting = app.pool.begin().await.expect("transaction");
+    sqlx::query(
+        "UPDATE reports SET state = 'submitted', version = version + 1 WHERE round_id = $1",
+    )
+    .bind(round)
+    .execute(&mut *submitting)
+    .await
+    .expect("submit");
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4\n% late\n".to_vec()).file_name("late.pdf"),
+        );
+    let url = format!("{}{path}/evidence", app.address);
+    let upload = tokio::spawn(async move { client.post(url).multipart(form).send().await });
+    until_a_session_waits_for_a_lock(&app).await;
+    submitting.commit().await.expect("commit");
+
+    let resp = upload.await.expect("task").expect("answered");
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.expect("body").contains("报告已报送"));
+    let files: i64 = sqlx::query_scalar("SELECT count(*) FROM evidence")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(files, 0);
 }
