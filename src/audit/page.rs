@@ -104,7 +104,8 @@ async fn browse(
     Query(f): Query<Filters>,
 ) -> Result<Html<String>, AppError> {
     user.require(&[UserRole::Admin, UserRole::Supervisor])?;
-    let page = f.page.unwrap_or(1).max(1);
+    // Bounded, so that the offset below cannot overflow.
+    let page = f.page.unwrap_or(1).clamp(1, 1_000_000);
     let (from, to, error) = match (day_start(&f.from), day_start(&f.to)) {
         (Ok(a), Ok(b)) => (a, b.map(|b| b + chrono::Duration::days(1)), None),
         (Err(e), _) | (_, Err(e)) => (None, None, Some(e)),

@@ -33,4 +33,9 @@ async fn the_audit_log_cannot_be_changed() {
     assert!(texts(&doc, "td[data-label='操作']").is_empty());
     let resp = app.get("/admin/audit?from=2024-13-99").await;
     assert_eq!(resp.status(), 200, "a bad date is a message, not a failure");
+    // A page number far past the end is an empty page, not an overflow.
+    for page in ["9223372036854775807", "-9223372036854775808", "0"] {
+        let resp = app.get(&format!("/admin/audit?page={page}")).await;
+        assert_eq!(resp.status(), 200, "page={page}");
+    }
 }
