@@ -60,7 +60,10 @@ pub async fn review(
                 _ => StatusCode::CONFLICT,
             };
             let comment = form.comment.clone();
-            let mut p = page(user, loaded, None, unit_id);
+            // The report as it is now, with its current version: the page must not offer the
+            // stale version again, which would only conflict a second time.
+            let fresh = load(&state, &user, round_id, &path.1, unit_id).await?;
+            let mut p = page(user, fresh, None, unit_id);
             p.form.comment = comment;
             if let FlowError::Invalid(field, m) = &e {
                 p.errors.push((field, m.clone()));

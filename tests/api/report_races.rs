@@ -1,5 +1,5 @@
-//! Report saves at the edges: two first saves at the same moment, a file uploaded while the
-//! report is being submitted, and a milestone count cleared.
+//! Reports at the edges: two first saves at the same moment, a file uploaded while the report
+//! is being submitted, two reviewers at once, and a milestone count cleared.
 
 use std::time::Duration;
 
@@ -161,4 +161,67 @@ async fn a_file_cannot_land_on_a_report_submitted_while_it_uploaded() {
         .await
         .expect("count");
     assert_eq!(files, 0);
+}
+
+#[tokio::test]
+async fn the_reviewer_who_lost_a_race_is_shown_the_report_as_it_now_is() {
+    let app = spawn_app().await;
+    let round = open_round(&app).await;
+    let (client, gp) = gaoping_reporter(&app).await;
+    let path = format!("/rounds/{round}/reports/task-1/{gp}");
+    let url = format!("{}{path}", app.address);
+    let (_, csrf, _) = form_fields(&client, &url).await;
+    let submit = report_form(&csrf, "0", "submit", "已报送");
+    assert_eq!(app.post_form(&client, &path, &submit).await.status(), 303);
+    let mut sups = Vec::new();
+    for name in ["sup-a", "sup-b"] {
+        app.create_user(name, UserRole::Supervisor, None).await;
+        let c = app.new_client();
+        app.login_with(&c, name, PASSWORD).await;
+        let (_, csrf, version) = form_fields(&c, &url).await;
+        sups.push((c, csrf, version));
+    }
+    let review = format!("{path}/review");
+    let (a, a_csrf, a_version) = &sups[0];
+    let returned = [
+        ("csrf", a_csrf.as_str()),
+        ("version", a_version.as_str()),
+        ("action", "return"),
+        ("comment", "请补充数据"),
+    ];
+    assert_eq!(app.post_form(a, &review, &returned).await.status(), 303);
+
+    let (b, b_csrf, b_version) = &sups[1];
+    assert_eq!(a_version, b_version);
+    let accept = [
+        ("csrf", b_csrf.as_str()),
+        ("version", b_version.as_str()),
+        ("action", "accept"),
+    ];
+    let resp = app.post_form(b, &review, &accept).await;
+    assert_eq!(resp.status(), 409);
+    let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
+    let (now, state): (i32, String) =
+        sqlx::query_as("SELECT version, state::text FROM reports WHERE round_id = $1")
+            .bind(round)
+            .fetch_one(&app.pool)
+            .await
+            .expect("report");
+    assert_eq!(
+        state, "returned",
+        "the return stands; the late acceptance changed nothing"
+    );
+    let offered: Vec<String> = crate::helpers::select(&doc, "input[name=version]")
+        .iter()
+        .filter_map(|e| e.value().attr("value").map(str::to_string))
+        .collect();
+    assert!(
+        offered.iter().all(|v| *v == now.to_string()),
+        "the page offers version {now}, not the stale one: {offered:?}"
+    );
+    assert!(
+        crate::helpers::texts(&doc, "main")
+            .join("")
+            .contains("已退回")
+    );
 }
