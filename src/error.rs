@@ -45,7 +45,12 @@ impl AppError {
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Database(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Database(_) | AppError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Database(e) => match refusal(e) {
+                Some(Refusal::Conflict | Refusal::Gone) => StatusCode::CONFLICT,
+                Some(Refusal::BadData) => StatusCode::BAD_REQUEST,
+                None => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            AppError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -62,6 +67,36 @@ fn is_unavailable(e: &sqlx::Error) -> bool {
             .code()
             .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
         _ => false,
+    }
+}
+
+/// A statement the database refused because of what the request asked, not because the
+/// query is wrong: the constraints are the last guard against races between two users.
+enum Refusal {
+    /// Unique key taken meanwhile, serialization failure, deadlock.
+    Conflict,
+    /// What the form referred to no longer exists (foreign key).
+    Gone,
+    /// A check, not-null or data exception the form's parsing let through.
+    BadData,
+}
+
+/// A unique key was taken, for handlers that answer it with a message on the form.
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("23505"))
+}
+
+fn refusal(e: &sqlx::Error) -> Option<Refusal> {
+    let code = match e {
+        sqlx::Error::Database(d) => d.code()?,
+        _ => return None,
+    };
+    match &*code {
+        "23505" | "40001" | "40P01" => Some(Refusal::Conflict),
+        "23503" => Some(Refusal::Gone),
+        "23514" | "23502" => Some(Refusal::BadData),
+        c if c.starts_with("22") => Some(Refusal::BadData),
+        _ => None,
     }
 }
 
@@ -111,9 +146,14 @@ impl IntoResponse for AppError {
         let status = self.status();
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
+        } else if let AppError::Database(e) = &self {
+            tracing::warn!(error = %e, "the database refused a change");
         }
         let detail = match &self {
             AppError::BadRequest(m) => Some(m.as_str()),
+            AppError::Database(e) if matches!(refusal(e), Some(Refusal::Gone)) => {
+                Some("所选的内容已不存在或已被他人修改，操作未执行。请刷新页面后重试。")
+            }
             AppError::Csrf => {
                 Some("表单已过期或来自其他网站，操作未执行。请返回上一页刷新后重试。")
             }

@@ -230,6 +230,39 @@ async fn create(
         let errors = vec![("name", format!("该名称已用于「{owner}」"))];
         return refuse(&state, user, None, form, errors).await;
     }
+    let id = match insert_unit(&mut tx, jurisdiction_id, &unit).await {
+        Ok(id) => id,
+        // Another admin took the name between the check above and this insert.
+        Err(e) if crate::error::is_unique_violation(&e) => {
+            drop(tx);
+            let errors = vec![("name", "该名称刚刚已被他人使用，请换一个名称".into())];
+            return refuse(&state, user, None, form, errors).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::record(
+        &mut *tx,
+        &user.actor(&client),
+        Entry {
+            action: "unit.create",
+            object_type: Some("unit"),
+            object_id: Some(id.to_string()),
+            after: Some(serde_json::json!({
+                "name": unit.name, "full_name": unit.full_name, "kind": unit.kind.slug(),
+            })),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/units/{id}?saved=1")).into_response())
+}
+
+async fn insert_unit(
+    tx: &mut sqlx::PgConnection,
+    jurisdiction_id: i64,
+    unit: &Checked,
+) -> sqlx::Result<i64> {
     let id = sqlx::query_scalar!(
         "INSERT INTO units (jurisdiction_id, name, full_name, kind) VALUES ($1, $2, $3, $4) RETURNING id",
         jurisdiction_id,
@@ -247,22 +280,7 @@ async fn create(
     )
     .execute(&mut *tx)
     .await?;
-    audit::record(
-        &mut *tx,
-        &user.actor(&client),
-        Entry {
-            action: "unit.create",
-            object_type: Some("unit"),
-            object_id: Some(id.to_string()),
-            after: Some(serde_json::json!({
-                "name": unit.name, "full_name": unit.full_name, "kind": unit.kind.slug(),
-            })),
-            ..Default::default()
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/admin/units/{id}?saved=1")).into_response())
+    Ok(id)
 }
 
 #[derive(Deserialize)]

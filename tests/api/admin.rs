@@ -100,6 +100,24 @@ async fn an_admin_creates_an_account_whose_password_is_shown_once() {
         "a reporter needs a unit"
     );
 
+    // A unit that no longer exists (removed while the form was open) is refused by the
+    // database's foreign key: a page that says so, not a failure.
+    let resp = app
+        .post_form(
+            &app.client,
+            "/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "gaoping"),
+                ("display_name", "高平填报员"),
+                ("role", "reporter"),
+                ("unit_id", "987654321"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 409);
+    assert!(resp.text().await.expect("body").contains("已不存在"));
+
     let resp = app
         .post_form(
             &app.client,

@@ -25,7 +25,7 @@ mod operations;
 mod pages;
 mod permissions;
 mod process;
-mod report_races;
+mod races;
 mod reports;
 mod rounds;
 mod search;

@@ -1,5 +1,7 @@
-//! Reports at the edges: two first saves at the same moment, a file uploaded while the report
-//! is being submitted, two reviewers at once, and a milestone count cleared.
+//! Two people at the same moment: two first saves of a report, a file uploaded while the
+//! report is being submitted, two reviewers, two admins creating a unit of the same name; and a
+//! milestone count cleared. Where timing matters, the test holds the other side's transaction
+//! open until the request under test waits for it.
 
 use std::time::Duration;
 
@@ -224,4 +226,62 @@ async fn the_reviewer_who_lost_a_race_is_shown_the_report_as_it_now_is() {
             .join("")
             .contains("已退回")
     );
+}
+
+#[tokio::test]
+async fn a_unit_name_taken_while_the_form_was_sent_is_a_message_on_the_form() {
+    let app = spawn_app().await;
+    app.create_user("boss", UserRole::Admin, None).await;
+    let admin = app.new_client();
+    app.login_with(&admin, "boss", PASSWORD).await;
+    let csrf = app.csrf(&admin).await;
+    let jurisdiction: i64 = sqlx::query_scalar("SELECT id FROM jurisdictions ORDER BY id LIMIT 1")
+        .fetch_one(&app.pool)
+        .await
+        .expect("jurisdiction");
+
+    // The other admin's unit is inserted and not yet committed: the form's check cannot see
+    // it, and the form's insert waits on the unique key.
+    let mut other = app.pool.begin().await.expect("transaction");
+    sqlx::query(
+        "INSERT INTO units (jurisdiction_id, name, kind) VALUES ($1, '市数据局', 'department')",
+    )
+    .bind(jurisdiction)
+    .execute(&mut *other)
+    .await
+    .expect("other unit");
+    let form: Vec<(String, String)> = [
+        ("csrf", csrf.as_str()),
+        ("jurisdiction_id", &jurisdiction.to_string()),
+        ("name", "市数据局"),
+        ("full_name", "晋城市数据局"),
+        ("kind", "department"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let url = format!("{}/admin/units", app.address);
+    let create = tokio::spawn(async move { admin.post(url).form(&form).send().await });
+    until_a_session_waits_for_a_lock(&app).await;
+    other.commit().await.expect("commit");
+
+    let resp = create.await.expect("task").expect("answered");
+    assert_eq!(resp.status(), 422);
+    let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
+    assert_eq!(
+        crate::helpers::texts(&doc, "#name-error"),
+        ["该名称刚刚已被他人使用，请换一个名称"]
+    );
+    assert_eq!(
+        crate::helpers::select(&doc, "#full_name")[0]
+            .value()
+            .attr("value"),
+        Some("晋城市数据局"),
+        "the input is kept"
+    );
+    let named: i64 = sqlx::query_scalar("SELECT count(*) FROM units WHERE name = '市数据局'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(named, 1);
 }
