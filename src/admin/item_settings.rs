@@ -31,14 +31,14 @@ pub struct Settings {
     pub binding: String,
 }
 
-pub async fn current(pool: &sqlx::PgPool, item_id: i64) -> sqlx::Result<Settings> {
+pub async fn current(db: impl sqlx::PgExecutor<'_>, item_id: i64) -> sqlx::Result<Settings> {
     let r = sqlx::query!(
         r#"SELECT i.lifecycle, i.weight::text AS "weight!", it.item_id AS "indicator?",
                   it.baseline_value::text AS baseline, it.binding
            FROM items i LEFT JOIN indicator_targets it ON it.item_id = i.id WHERE i.id = $1"#,
         item_id
     )
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     Ok(Settings {
         lifecycle: r.lifecycle,
@@ -107,9 +107,14 @@ async fn save(
     user.require(&[UserRole::Admin])?;
     user.check_csrf(&form.csrf)?;
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    let before = current(&state.pool, id)
-        .await
-        .map_err(|_| AppError::NotFound)?;
+    // The settings are compared with what the page showed under the item's lock: another
+    // admin's save cannot land between the comparison and this one's update.
+    let mut tx = state.pool.begin().await?;
+    sqlx::query_scalar!("SELECT id FROM items WHERE id = $1 FOR UPDATE", id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = current(&mut *tx, id).await?;
     let refuse = |status, m: String| Ok(error_page(status, Some(&m)).into_response());
     if !matches!(form.lifecycle.as_str(), "active" | "cancelled" | "merged") {
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, "请选择事项状态".into());
@@ -142,7 +147,6 @@ async fn save(
             ),
         );
     }
-    let mut tx = state.pool.begin().await?;
     sqlx::query!(
         "UPDATE items SET lifecycle = $2, weight = $3 WHERE id = $1",
         id,

@@ -1,6 +1,6 @@
 //! Two people at the same moment: two first saves of a report, a file uploaded while the
-//! report is being submitted, two reviewers, two admins creating a unit of the same name; and a
-//! milestone count cleared. Where timing matters, the test holds the other side's transaction
+//! report is being submitted, two reviewers, two admins creating a unit of the same name or
+//! changing one item's settings; and a milestone count cleared. Where timing matters, the test holds the other side's transaction
 //! open until the request under test waits for it.
 
 use std::time::Duration;
@@ -284,4 +284,45 @@ async fn a_unit_name_taken_while_the_form_was_sent_is_a_message_on_the_form() {
         .await
         .expect("count");
     assert_eq!(named, 1);
+}
+
+#[tokio::test]
+async fn an_item_settings_save_racing_another_does_not_overwrite_it() {
+    let app = spawn_app().await;
+    app.create_user("boss", UserRole::Admin, None).await;
+    let admin = app.new_client();
+    app.login_with(&admin, "boss", PASSWORD).await;
+    let csrf = app.csrf(&admin).await;
+    let task: i64 = sqlx::query_scalar("SELECT id FROM items WHERE key = 'task-1'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("item");
+
+    // The other admin's save holds the item's row, not yet committed.
+    let mut other = app.pool.begin().await.expect("transaction");
+    sqlx::query("UPDATE items SET lifecycle = 'cancelled' WHERE id = $1")
+        .bind(task)
+        .execute(&mut *other)
+        .await
+        .expect("other save");
+    let form: Vec<(&str, String)> = vec![
+        ("csrf", csrf),
+        ("lifecycle", "merged".into()),
+        ("weight", "1".into()),
+        ("was", "active|1||".into()),
+    ];
+    let url = format!("{}/admin/assignments/{task}/settings", app.address);
+    let save = tokio::spawn(async move { admin.post(url).form(&form).send().await });
+    until_a_session_waits_for_a_lock(&app).await;
+    other.commit().await.expect("commit");
+
+    let resp = save.await.expect("task").expect("answered");
+    assert_eq!(resp.status(), 409);
+    assert!(resp.text().await.expect("body").contains("已被他人修改"));
+    let lifecycle: String = sqlx::query_scalar("SELECT lifecycle FROM items WHERE id = $1")
+        .bind(task)
+        .fetch_one(&app.pool)
+        .await
+        .expect("lifecycle");
+    assert_eq!(lifecycle, "cancelled", "the other admin's change stands");
 }
