@@ -70,7 +70,9 @@ async fn units(
                         u.name
                     )));
                     sqlx::query!(
-                        "UPDATE units SET full_name = COALESCE($2, full_name), kind = $3 WHERE id = $1",
+                        // The version moves, so an admin's form opened before this reload is
+                        // refused rather than putting the old values back.
+                        "UPDATE units SET full_name = COALESCE($2, full_name), kind = $3, version = version + 1 WHERE id = $1",
                         id,
                         u.full_name,
                         u.kind as UnitKind
@@ -274,14 +276,17 @@ async fn members(
             .execute(&mut **tx)
             .await?;
         }
+        let members_changed = !added.is_empty() || !removed.is_empty();
         let updated = sqlx::query!(
-            "UPDATE unit_groups SET members_known = true WHERE id = $1 AND NOT members_known",
-            group_id
+            "UPDATE unit_groups SET members_known = true, version = version + 1
+             WHERE id = $1 AND (NOT members_known OR $2)",
+            group_id,
+            members_changed
         )
         .execute(&mut **tx)
         .await?
         .rows_affected();
-        if !added.is_empty() || !removed.is_empty() || updated > 0 {
+        if updated > 0 {
             let list = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("、");
             changes.push(Change::Updated(format!(
                 "members of 「{}」: +[{}] -[{}]",

@@ -143,6 +143,38 @@ async fn admins_add_and_rename_units_and_a_seed_reload_keeps_the_new_name() {
     );
 }
 
+#[tokio::test]
+async fn a_unit_form_opened_before_a_seed_reload_does_not_put_the_old_values_back() {
+    let app = spawn_app().await;
+    let (adm, csrf) = admin(&app).await;
+    let id = app.unit_id("市财政局").await;
+    let opened = unit_version(&app, id).await;
+    let reseeded = seed::BUNDLED.replacen(
+        "full_name = \"晋城市财政局\"",
+        "full_name = \"晋城市财政局（新）\"",
+        1,
+    );
+    assert_ne!(reseeded, seed::BUNDLED);
+    app.load_seed(&reseeded, false).await.expect("reload");
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("name", "市财政局"),
+        ("full_name", "晋城市财政局"),
+        ("kind", "department"),
+        ("version", opened.as_str()),
+    ];
+    let resp = app
+        .post_form(&adm, &format!("/admin/units/{id}"), &form)
+        .await;
+    assert_eq!(resp.status(), 409);
+    let full_name: String = sqlx::query_scalar("SELECT full_name FROM units WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .expect("full name");
+    assert_eq!(full_name, "晋城市财政局（新）", "the reload's value stands");
+}
+
 fn form_ref<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     v.iter().map(|(k, s)| (*k, s.as_str())).collect()
 }
