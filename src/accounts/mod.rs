@@ -148,7 +148,7 @@ async fn login(
             jar,
         );
     }
-    let refused = match throttle::check(&state.pool, &username, &client.ip).await? {
+    let refused = match throttle::reserve(&state.pool, &username, &client.ip).await? {
         throttle::Verdict::Open => None,
         throttle::Verdict::AccountLocked => {
             Some("该账户登录失败次数过多，已暂时锁定，请 15 分钟后再试。")
@@ -167,7 +167,7 @@ async fn login(
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let Some(account) = account.filter(|_| ok) else {
-        throttle::record_failure(&state.pool, &username, &client.ip).await?;
+        throttle::prune(&state.pool).await?;
         tracing::warn!(username = %username, ip = %client.ip, "sign-in refused");
         audit_login(&state, &client, &username, "auth.login_failed").await?;
         return again(StatusCode::UNAUTHORIZED, "用户名或密码不正确。", jar);

@@ -16,7 +16,27 @@ pub enum Verdict {
     AddressLocked,
 }
 
-pub async fn check(pool: &PgPool, username: &str, ip: &str) -> sqlx::Result<Verdict> {
+/// Counts this attempt as a failure before the password is checked, then judges the counts
+/// with it included: parallel guesses cannot all pass a check made before any of them failed.
+/// A refused attempt's row is taken back; a failed one's stays; a successful login clears the
+/// account's rows.
+pub async fn reserve(pool: &PgPool, username: &str, ip: &str) -> sqlx::Result<Verdict> {
+    // One account's attempts take their turn here (a short transaction, no password hashing
+    // inside), so its count is exact rather than merely never too high.
+    let mut tx = pool.begin().await?;
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtext('login:' || $1::text))",
+        username
+    )
+    .execute(&mut *tx)
+    .await?;
+    let attempt = sqlx::query_scalar!(
+        "INSERT INTO login_failures (username, ip) VALUES ($1, $2) RETURNING id",
+        username,
+        ip
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let r = sqlx::query!(
         r#"SELECT count(*) FILTER (WHERE username = $1) AS "account!",
                   count(*) FILTER (WHERE ip = $2) AS "address!"
@@ -26,26 +46,26 @@ pub async fn check(pool: &PgPool, username: &str, ip: &str) -> sqlx::Result<Verd
         ip,
         WINDOW_MINUTES
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(if r.account >= PER_ACCOUNT {
+    let verdict = if r.account > PER_ACCOUNT {
         Verdict::AccountLocked
-    } else if r.address >= PER_ADDRESS {
+    } else if r.address > PER_ADDRESS {
         Verdict::AddressLocked
     } else {
-        Verdict::Open
-    })
+        tx.commit().await?;
+        return Ok(Verdict::Open);
+    };
+    sqlx::query!("DELETE FROM login_failures WHERE id = $1", attempt)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(verdict)
 }
 
-pub async fn record_failure(pool: &PgPool, username: &str, ip: &str) -> sqlx::Result<()> {
-    sqlx::query!(
-        "INSERT INTO login_failures (username, ip) VALUES ($1, $2)",
-        username,
-        ip
-    )
-    .execute(pool)
-    .await?;
-    // Old failures no longer count; drop them now and then.
+/// The attempt reserved above failed: its row stays. Old failures no longer count; drop them
+/// now and then.
+pub async fn prune(pool: &PgPool) -> sqlx::Result<()> {
     sqlx::query!("DELETE FROM login_failures WHERE at < now() - interval '1 day'")
         .execute(pool)
         .await?;

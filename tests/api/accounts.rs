@@ -152,6 +152,54 @@ async fn a_wrong_password_keeps_the_username_and_is_logged() {
 }
 
 #[tokio::test]
+async fn parallel_guesses_get_no_more_tries_than_the_limit() {
+    let app = spawn_app().await;
+    app.create_user("target", UserRole::Leader, None).await;
+    // Each guess from its own browser, every login form fetched first, then all sent at once.
+    let mut ready = Vec::new();
+    for _ in 0..12 {
+        let client = app.new_client();
+        let page = client
+            .get(format!("{}/login", app.address))
+            .send()
+            .await
+            .expect("page");
+        let doc = scraper::Html::parse_document(&page.text().await.expect("body"));
+        let token = select(&doc, "input[name=token]")[0]
+            .value()
+            .attr("value")
+            .unwrap_or_default()
+            .to_string();
+        ready.push((client, token));
+    }
+    let mut guesses = tokio::task::JoinSet::new();
+    for (client, token) in ready {
+        let url = format!("{}/login", app.address);
+        guesses.spawn(async move {
+            let form = [
+                ("username", "target"),
+                ("password", "bad-guess-123"),
+                ("token", &token),
+                ("next", "/"),
+            ];
+            client
+                .post(url)
+                .form(&form)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(done) = guesses.join_next().await {
+        statuses.push(done.expect("task").expect("answered"));
+    }
+    let tried = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((tried, refused), (5, 7), "{statuses:?}");
+}
+
+#[tokio::test]
 async fn logins_are_throttled_per_account_and_per_address() {
     let app = spawn_app().await;
     app.create_user("target", UserRole::Leader, None).await;
