@@ -21,6 +21,21 @@ fn session_cookie(resp: &reqwest::Response) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Opens the login page in `client` (which keeps its cookie) and returns the form's token.
+async fn login_token(app: &crate::helpers::TestApp, client: &reqwest::Client) -> String {
+    let page = client
+        .get(format!("{}/login", app.address))
+        .send()
+        .await
+        .expect("page");
+    let doc = scraper::Html::parse_document(&page.text().await.expect("body"));
+    select(&doc, "input[name=token]")[0]
+        .value()
+        .attr("value")
+        .unwrap_or_default()
+        .to_string()
+}
+
 #[tokio::test]
 async fn anonymous_visitors_are_sent_to_login_and_come_back() {
     let app = spawn_app().await;
@@ -90,17 +105,7 @@ async fn no_open_redirect_after_login() {
         "/\n/evil.example",
     ] {
         let client = app.new_client();
-        let page = client
-            .get(format!("{}/login", app.address))
-            .send()
-            .await
-            .expect("page");
-        let doc = scraper::Html::parse_document(&page.text().await.expect("body"));
-        let token = select(&doc, "input[name=token]")[0]
-            .value()
-            .attr("value")
-            .unwrap_or_default()
-            .to_string();
+        let token = login_token(&app, &client).await;
         let resp = app
             .post_form(
                 &client,
@@ -159,17 +164,7 @@ async fn parallel_guesses_get_no_more_tries_than_the_limit() {
     let mut ready = Vec::new();
     for _ in 0..12 {
         let client = app.new_client();
-        let page = client
-            .get(format!("{}/login", app.address))
-            .send()
-            .await
-            .expect("page");
-        let doc = scraper::Html::parse_document(&page.text().await.expect("body"));
-        let token = select(&doc, "input[name=token]")[0]
-            .value()
-            .attr("value")
-            .unwrap_or_default()
-            .to_string();
+        let token = login_token(&app, &client).await;
         ready.push((client, token));
     }
     let mut guesses = tokio::task::JoinSet::new();
