@@ -48,6 +48,8 @@ struct SeedPage {
     /// The checked text, carried to the confirmation.
     text: String,
     digest: String,
+    /// Digest of `changes`, so the confirmation loads only what the admin saw.
+    changes_digest: String,
     plan_key: String,
     applied: bool,
 }
@@ -62,6 +64,7 @@ impl SeedPage {
             error: None,
             text: String::new(),
             digest: String::new(),
+            changes_digest: String::new(),
             plan_key: String::new(),
             applied: false,
         }
@@ -75,6 +78,10 @@ async fn form(RequireUser(user): RequireUser) -> Result<Response, AppError> {
 
 fn digest(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
+}
+
+fn changes_digest(changes: &[String]) -> String {
+    digest(&changes.join("\n"))
 }
 
 /// Checks the uploaded file and shows what loading it would change; nothing is written.
@@ -120,6 +127,7 @@ async fn preview(
                     page.changes = changes.iter().map(ToString::to_string).collect();
                     page.plan_key = plan.meta.key.clone();
                     page.digest = digest(&text);
+                    page.changes_digest = changes_digest(&page.changes);
                     page.text = text;
                     Ok(render(&page)?.into_response())
                 }
@@ -153,6 +161,9 @@ struct ApplyForm {
     text: String,
     #[serde(default)]
     digest: String,
+    /// Digest of the changes the preview showed.
+    #[serde(default)]
+    changes: String,
 }
 
 /// Loads the previewed text for real, in one transaction, audited under the admin's name.
@@ -179,6 +190,26 @@ async fn apply(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
     };
+    // Another admin or a CLI load since the preview would make this load change other things
+    // than the ones confirmed: show the changes as they now are, and ask again.
+    let now: Vec<String> = match seed::load(&state.pool, &plan, true, &actor).await {
+        Ok(changes) => changes.iter().map(ToString::to_string).collect(),
+        Err(e) => {
+            page.error = Some(load_error(&e));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        }
+    };
+    if changes_digest(&now) != form.changes {
+        page.error = Some(
+            "预览之后，数据库中的数据已有变化：下面是按当前数据重新计算的变更，请核对后再确认。未写入任何内容。".into(),
+        );
+        page.changes_digest = changes_digest(&now);
+        page.changes = now;
+        page.plan_key = plan.meta.key;
+        page.digest = form.digest;
+        page.text = form.text;
+        return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+    }
     match seed::load(&state.pool, &plan, false, &actor).await {
         Ok(changes) => {
             crate::reports::rounds::ensure_schedules(&state.pool).await?;

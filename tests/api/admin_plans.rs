@@ -70,7 +70,7 @@ async fn admins_load_seed_files_through_the_browser_after_a_preview() {
         .unwrap_or_default()
         .to_string()
     };
-    let (text, digest) = (hidden("text"), hidden("digest"));
+    let (text, digest, changes) = (hidden("text"), hidden("digest"), hidden("changes"));
     assert_eq!(text, edited);
 
     // Tampered between preview and confirmation: refused.
@@ -88,19 +88,46 @@ async fn admins_load_seed_files_through_the_browser_after_a_preview() {
         .await;
     assert_eq!(resp.status(), 400);
     assert_eq!(title(&app).await, "推进产业结构调整");
+    // The data changed after the preview (another load changed task 7): nothing written, the
+    // changes shown again as they now are (the file would put task 7 back), to be confirmed anew.
+    let other = plan_portal::seed::BUNDLED.replace(
+        "title = \"深化安全风险管控和隐患排查治理\"",
+        "title = \"深化安全风险管控（他人）\"",
+    );
+    app.load_seed(&other, false).await.expect("other load");
+    let confirm = |changes: String| {
+        let form = vec![
+            ("csrf", csrf.clone()),
+            ("file_name", "x.toml".to_string()),
+            ("text", text.clone()),
+            ("digest", digest.clone()),
+            ("changes", changes),
+        ];
+        let (client, url) = (
+            app.client.clone(),
+            format!("{}/admin/seeds/apply", app.address),
+        );
+        async move { client.post(url).form(&form).send().await.expect("answered") }
+    };
+    let resp = confirm(changes).await;
+    assert_eq!(resp.status(), 409);
+    assert_eq!(title(&app).await, "推进产业结构调整");
+    let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
+    assert!(texts(&doc, ".form-error").join("").contains("已有变化"));
+    assert_eq!(
+        texts(&doc, ".change-list li"),
+        ["~ item task-6: title", "~ item task-7: title"]
+    );
+    let changes = select(
+        &doc,
+        "form[action='/admin/seeds/apply'] input[name=changes]",
+    )[0]
+    .value()
+    .attr("value")
+    .unwrap_or_default()
+    .to_string();
     // Confirmed: loaded and audited under the admin's name.
-    let resp = app
-        .post_form(
-            &app.client,
-            "/admin/seeds/apply",
-            &[
-                ("csrf", &csrf),
-                ("file_name", "x.toml"),
-                ("text", &text),
-                ("digest", &digest),
-            ],
-        )
-        .await;
+    let resp = confirm(changes).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(title(&app).await, "推进产业结构优化调整");
     let actor: String = sqlx::query_scalar(
