@@ -80,6 +80,16 @@ fn digest(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
+/// The text travels back in a hidden field, and browsers send every line break in a form as
+/// CR LF: both sides of the comparison use LF alone.
+fn one_line_ending(text: String) -> String {
+    if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    }
+}
+
 fn changes_digest(changes: &[String]) -> String {
     digest(&changes.join("\n"))
 }
@@ -115,6 +125,7 @@ async fn preview(
         page.error = Some("文件不是 UTF-8 编码的文本。".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
+    let text = one_line_ending(text);
     match seed::parse(&page.file_name, &text) {
         Err(e) => {
             page.issues = e.issues;
@@ -171,10 +182,11 @@ async fn apply(
     State(state): State<AppState>,
     client: Client,
     RequireUser(user): RequireUser,
-    Form(form): Form<ApplyForm>,
+    Form(mut form): Form<ApplyForm>,
 ) -> Result<Response, AppError> {
     user.require(&[UserRole::Admin])?;
     user.check_csrf(&form.csrf)?;
+    form.text = one_line_ending(form.text);
     if digest(&form.text) != form.digest {
         return Err(AppError::BadRequest(
             "确认的内容与预览的内容不一致，请重新上传。".into(),

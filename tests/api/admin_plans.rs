@@ -25,7 +25,7 @@ async fn preview_seed(
 }
 
 #[tokio::test]
-async fn admins_load_seed_files_through_the_browser_after_a_preview() {
+async fn admins_load_seed_files_after_a_preview() {
     let app = spawn_app().await;
     app.create_user("adm", UserRole::Admin, None).await;
     app.create_user("sup", UserRole::Supervisor, None).await;

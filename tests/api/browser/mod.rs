@@ -6,6 +6,7 @@
 mod driver;
 mod flow;
 mod harness;
+mod seeds;
 mod steps;
 
 use harness::Device;
@@ -18,4 +19,9 @@ async fn a_county_report_goes_through_the_workflow_in_a_desktop_browser() {
 #[tokio::test]
 async fn a_county_report_goes_through_the_workflow_on_a_phone() {
     flow::run("phone-workflow", Device::Phone).await;
+}
+
+#[tokio::test]
+async fn an_admin_loads_an_edited_seed_file_in_the_browser() {
+    seeds::run("admin-seed-load").await;
 }
