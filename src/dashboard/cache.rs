@@ -15,12 +15,26 @@ pub struct Rendered {
     pub body: String,
 }
 
-/// Entries beyond this are dropped all at once: filters make many keys, most of them rare.
+/// When this many are kept, the less recently used half is dropped: filters make many keys,
+/// most of them rare, and a reader trying odd filters must not push out everyone's overview.
 const MAX_ENTRIES: usize = 256;
+
+struct Entry {
+    version: i64,
+    rendered: Arc<Rendered>,
+    /// The `clock` reading at the last use.
+    used: u64,
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<String, Entry>,
+    clock: u64,
+}
 
 #[derive(Default)]
 pub struct Cache {
-    entries: Mutex<HashMap<String, (i64, Arc<Rendered>)>>,
+    entries: Mutex<Entries>,
     /// One gate per key: when a version moves on, the first request computes the dashboard and
     /// the others wait for it, instead of all computing the same page at once.
     gates: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -29,11 +43,12 @@ pub struct Cache {
 impl Cache {
     /// The entry for `key` if it was computed from data at least as new as `version`.
     pub fn get(&self, key: &str, version: i64) -> Option<Arc<Rendered>> {
-        let entries = self.entries.lock().ok()?;
-        entries
-            .get(key)
-            .filter(|(v, _)| *v >= version)
-            .map(|(_, r)| r.clone())
+        let mut entries = self.entries.lock().ok()?;
+        entries.clock += 1;
+        let now = entries.clock;
+        let entry = entries.map.get_mut(key).filter(|e| e.version >= version)?;
+        entry.used = now;
+        Some(entry.rendered.clone())
     }
 
     /// The gate to hold while computing `key`.
@@ -51,13 +66,25 @@ impl Cache {
 
     pub fn put(&self, key: String, version: i64, rendered: Arc<Rendered>) {
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
+            if entries.map.len() >= MAX_ENTRIES && !entries.map.contains_key(&key) {
+                let mut uses: Vec<u64> = entries.map.values().map(|e| e.used).collect();
+                uses.sort_unstable();
+                let median = uses[uses.len() / 2];
+                entries.map.retain(|_, e| e.used > median);
             }
             // A slower computation from older data never replaces a newer one.
-            let newer = entries.get(&key).is_some_and(|(v, _)| *v > version);
+            let newer = entries.map.get(&key).is_some_and(|e| e.version > version);
             if !newer {
-                entries.insert(key, (version, rendered));
+                entries.clock += 1;
+                let used = entries.clock;
+                entries.map.insert(
+                    key,
+                    Entry {
+                        version,
+                        rendered,
+                        used,
+                    },
+                );
             }
         }
     }
@@ -103,6 +130,28 @@ mod tests {
         );
         assert_eq!(c.get("k", 3).map(|r| r.title.clone()).as_deref(), Some("t"));
         assert!(c.get("other", 3).is_none());
+    }
+
+    #[test]
+    fn a_full_cache_keeps_what_is_used() {
+        let c = Cache::default();
+        let r = || {
+            Arc::new(Rendered {
+                title: "t".into(),
+                body: "b".into(),
+            })
+        };
+        c.put("overview".into(), 1, r());
+        for i in 0..MAX_ENTRIES - 1 {
+            c.put(format!("odd-filter-{i}"), 1, r());
+            assert!(c.get("overview", 1).is_some(), "read between the others");
+        }
+        c.put("one-more".into(), 1, r());
+        assert!(c.get("overview", 1).is_some(), "the one in use stays");
+        assert!(c.get("one-more", 1).is_some());
+        assert!(c.get("odd-filter-0", 1).is_none(), "the oldest went");
+        let kept = c.entries.lock().map(|e| e.map.len()).unwrap_or(0);
+        assert!(kept <= MAX_ENTRIES / 2 + 1, "{kept}");
     }
 
     #[tokio::test]
