@@ -80,8 +80,8 @@ fn digest(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
-/// The text travels back in a hidden field, and browsers send every line break in a form as
-/// CR LF: both sides of the comparison use LF alone.
+/// The previewed text travels back in a hidden field, which browsers send with CR LF line
+/// breaks and the form extractor turns back into LF: the file is read with LF alone too.
 fn one_line_ending(text: String) -> String {
     if text.contains('\r') {
         text.replace("\r\n", "\n")
@@ -182,11 +182,10 @@ async fn apply(
     State(state): State<AppState>,
     client: Client,
     RequireUser(user): RequireUser,
-    Form(mut form): Form<ApplyForm>,
+    Form(form): Form<ApplyForm>,
 ) -> Result<Response, AppError> {
     user.require(&[UserRole::Admin])?;
     user.check_csrf(&form.csrf)?;
-    form.text = one_line_ending(form.text);
     if digest(&form.text) != form.digest {
         return Err(AppError::BadRequest(
             "确认的内容与预览的内容不一致，请重新上传。".into(),

@@ -44,7 +44,9 @@ where
 }
 
 /// A URL-encoded form; control characters other than line breaks and tabs are refused,
-/// since no field of the portal takes them (and PostgreSQL cannot store NUL).
+/// since no field of the portal takes them (and PostgreSQL cannot store NUL). Browsers send
+/// every line break as CR LF: the fields arrive with LF alone, as text is kept everywhere else
+/// (seed files, exports, the version log).
 pub struct Form<T>(pub T);
 
 impl<T, S> FromRequest<S> for Form<T>
@@ -69,8 +71,19 @@ where
                 "输入内容中含有不允许的控制字符。".into(),
             ));
         }
-        serde_urlencoded::from_bytes(&bytes)
+        let unknown = || AppError::BadRequest("表单内容无法识别，请返回后重新提交。".into());
+        if !pairs.iter().any(|(_, v)| v.contains('\r')) {
+            return serde_urlencoded::from_bytes(&bytes)
+                .map(Form)
+                .map_err(|_| unknown());
+        }
+        let pairs: Vec<(String, String)> = pairs
+            .into_iter()
+            .map(|(k, v)| (k, v.replace("\r\n", "\n").replace('\r', "\n")))
+            .collect();
+        let encoded = serde_urlencoded::to_string(&pairs).map_err(|_| unknown())?;
+        serde_urlencoded::from_str(&encoded)
             .map(Form)
-            .map_err(|_| AppError::BadRequest("表单内容无法识别，请返回后重新提交。".into()))
+            .map_err(|_| unknown())
     }
 }

@@ -359,3 +359,20 @@ async fn who_may_do_what_with_a_report() {
     );
     assert_eq!(snapshot().await, before, "nothing changed");
 }
+
+#[tokio::test]
+async fn line_breaks_sent_as_browsers_send_them_are_kept_as_lf() {
+    let app = spawn_app().await;
+    let round = open_round(&app).await;
+    let c = cast(&app).await;
+    let gp: i64 = app.unit_id("高平市人民政府").await;
+    let path = format!("/rounds/{round}/reports/task-1/{gp}");
+    let (_, csrf, _) = form_fields(&c.rep, &format!("{}{path}", app.address)).await;
+    let form = report_form(&csrf, "0", "save", "第一行\r\n第二行\r第三行");
+    assert_eq!(app.post_form(&c.rep, &path, &form).await.status(), 303);
+    let progress: String = sqlx::query_scalar("SELECT progress FROM reports")
+        .fetch_one(&app.pool)
+        .await
+        .expect("report");
+    assert_eq!(progress, "第一行\n第二行\n第三行");
+}
