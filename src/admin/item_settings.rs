@@ -62,6 +62,33 @@ pub async fn current(db: impl sqlx::PgExecutor<'_>, item_id: i64) -> sqlx::Resul
     })
 }
 
+/// Whether an item counts in the totals: the `items.lifecycle` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lifecycle {
+    Active,
+    Cancelled,
+    Merged,
+}
+
+impl Lifecycle {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Lifecycle::Active),
+            "cancelled" => Some(Lifecycle::Cancelled),
+            "merged" => Some(Lifecycle::Merged),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Lifecycle::Active => "active",
+            Lifecycle::Cancelled => "cancelled",
+            Lifecycle::Merged => "merged",
+        }
+    }
+}
+
 #[derive(Deserialize, Default)]
 struct SettingsForm {
     #[serde(default)]
@@ -116,9 +143,9 @@ async fn save(
         .ok_or(AppError::NotFound)?;
     let before = current(&mut *tx, id).await?;
     let refuse = |status, m: String| Ok(error_page(status, Some(&m)).into_response());
-    if !matches!(form.lifecycle.as_str(), "active" | "cancelled" | "merged") {
+    let Some(lifecycle) = Lifecycle::parse(&form.lifecycle) else {
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, "请选择事项状态".into());
-    }
+    };
     let weight = match decimal(&form.weight, "权重") {
         Ok(Some(w)) if w > Decimal::ZERO && w <= Decimal::from(100) => w,
         Ok(_) => {
@@ -150,7 +177,7 @@ async fn save(
     sqlx::query!(
         "UPDATE items SET lifecycle = $2, weight = $3 WHERE id = $1",
         id,
-        form.lifecycle,
+        lifecycle.as_str(),
         weight
     )
     .execute(&mut *tx)
@@ -176,7 +203,7 @@ async fn save(
             object_id: Some(id.to_string()),
             before: Some(serde_json::json!({ "settings": fingerprint(&before) })),
             after: Some(serde_json::json!({
-                "lifecycle": form.lifecycle, "weight": weight, "baseline": baseline, "binding": binding,
+                "lifecycle": lifecycle.as_str(), "weight": weight, "baseline": baseline, "binding": binding,
             })),
             ..Default::default()
         },
@@ -184,4 +211,19 @@ async fn save(
     .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/admin/assignments/{id}?done=settings")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lifecycle;
+
+    #[test]
+    fn lifecycles_round_trip_and_nothing_else_parses() {
+        for l in [Lifecycle::Active, Lifecycle::Cancelled, Lifecycle::Merged] {
+            assert_eq!(Lifecycle::parse(l.as_str()), Some(l));
+        }
+        for bad in ["", "Active", "deleted", " active"] {
+            assert_eq!(Lifecycle::parse(bad), None, "{bad:?}");
+        }
+    }
 }
