@@ -5,6 +5,7 @@ mod groups;
 mod item_settings;
 mod seeds;
 mod unit_list;
+mod unit_queries;
 mod units;
 
 use askama::Template;

@@ -20,6 +20,10 @@ use crate::plan::model::UnitKind;
 use crate::web::Chrome;
 use crate::web::extract::{Form, Path, Query};
 
+use super::unit_queries::{self as db, Stored};
+
+const TAKEN_MEANWHILE: &str = "该名称刚刚已被他人使用，请换一个名称";
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/units", get(super::unit_list::list).post(create))
@@ -41,15 +45,6 @@ struct UnitForm {
     kind: String,
     #[serde(default)]
     version: String,
-}
-
-/// The unit as stored, shown to an admin whose save came too late.
-struct Stored {
-    name: String,
-    full_name: Option<String>,
-    kind: UnitKind,
-    version: i32,
-    jurisdiction_id: i64,
 }
 
 #[derive(Template)]
@@ -78,12 +73,7 @@ async fn form_page(
     form: UnitForm,
     errors: Vec<(&'static str, String)>,
 ) -> Result<FormPage, AppError> {
-    let jurisdictions = sqlx::query!("SELECT id, name FROM jurisdictions ORDER BY id")
-        .fetch_all(&state.pool)
-        .await?
-        .into_iter()
-        .map(|j| (j.id.to_string(), j.name))
-        .collect();
+    let jurisdictions = db::jurisdictions(&state.pool).await?;
     Ok(FormPage {
         chrome: Chrome::new(Some(user)),
         unit_id,
@@ -99,18 +89,6 @@ async fn form_page(
     })
 }
 
-async fn stored(state: &AppState, id: i64) -> Result<Stored, AppError> {
-    sqlx::query_as!(
-        Stored,
-        r#"SELECT name, full_name, kind AS "kind: UnitKind", version, jurisdiction_id
-           FROM units WHERE id = $1"#,
-        id
-    )
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or(AppError::NotFound)
-}
-
 fn form_of(s: &Stored) -> UnitForm {
     UnitForm {
         jurisdiction_id: s.jurisdiction_id.to_string(),
@@ -123,10 +101,10 @@ fn form_of(s: &Stored) -> UnitForm {
 }
 
 /// A unit as an admin typed it, checked.
-struct Checked {
-    name: String,
-    full_name: Option<String>,
-    kind: UnitKind,
+pub(super) struct Checked {
+    pub(super) name: String,
+    pub(super) full_name: Option<String>,
+    pub(super) kind: UnitKind,
 }
 
 fn check(form: &UnitForm) -> Result<Checked, Vec<(&'static str, String)>> {
@@ -151,29 +129,6 @@ fn check(form: &UnitForm) -> Result<Checked, Vec<(&'static str, String)>> {
         }),
         _ => Err(errors),
     }
-}
-
-/// Who else, if anyone, a name already stands for in the jurisdiction.
-async fn name_taken(
-    db: &mut sqlx::PgConnection,
-    jurisdiction_id: i64,
-    name: &str,
-    unit_id: Option<i64>,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar!(
-        r#"SELECT COALESCE(u.name, g.name) AS "owner!" FROM name_spellings s
-           LEFT JOIN units u ON u.id = s.unit_id LEFT JOIN unit_groups g ON g.id = s.group_id
-           WHERE s.jurisdiction_id = $1 AND s.spelling = $2
-             AND s.unit_id IS DISTINCT FROM $3
-           UNION ALL
-           SELECT name FROM units WHERE jurisdiction_id = $1 AND name = $2 AND id IS DISTINCT FROM $3
-           LIMIT 1"#,
-        jurisdiction_id,
-        name,
-        unit_id
-    )
-    .fetch_optional(db)
-    .await
 }
 
 /// The form again, with the admin's input and what is wrong with it.
@@ -208,12 +163,7 @@ async fn create(
 ) -> Result<Response, AppError> {
     user.require(&[UserRole::Admin])?;
     user.check_csrf(&form.csrf)?;
-    let jurisdiction: Option<i64> = sqlx::query_scalar!(
-        "SELECT id FROM jurisdictions WHERE id::text = $1",
-        form.jurisdiction_id.trim()
-    )
-    .fetch_optional(&state.pool)
-    .await?;
+    let jurisdiction = db::jurisdiction(&state.pool, form.jurisdiction_id.trim()).await?;
     let (unit, jurisdiction_id) = match (check(&form), jurisdiction) {
         (Ok(unit), Some(j)) => (unit, j),
         (checked, _) => {
@@ -225,17 +175,17 @@ async fn create(
         }
     };
     let mut tx = state.pool.begin().await?;
-    if let Some(owner) = name_taken(&mut tx, jurisdiction_id, &unit.name, None).await? {
+    if let Some(owner) = db::name_taken(&mut tx, jurisdiction_id, &unit.name, None).await? {
         drop(tx);
         let errors = vec![("name", format!("该名称已用于「{owner}」"))];
         return refuse(&state, user, None, form, errors).await;
     }
-    let id = match insert_unit(&mut tx, jurisdiction_id, &unit).await {
+    let id = match db::insert(&mut tx, jurisdiction_id, &unit).await {
         Ok(id) => id,
         // Another admin took the name between the check above and this insert.
         Err(e) if crate::error::is_unique_violation(&e) => {
             drop(tx);
-            let errors = vec![("name", "该名称刚刚已被他人使用，请换一个名称".into())];
+            let errors = vec![("name", TAKEN_MEANWHILE.into())];
             return refuse(&state, user, None, form, errors).await;
         }
         Err(e) => return Err(e.into()),
@@ -258,31 +208,6 @@ async fn create(
     Ok(Redirect::to(&format!("/admin/units/{id}?saved=1")).into_response())
 }
 
-async fn insert_unit(
-    tx: &mut sqlx::PgConnection,
-    jurisdiction_id: i64,
-    unit: &Checked,
-) -> sqlx::Result<i64> {
-    let id = sqlx::query_scalar!(
-        "INSERT INTO units (jurisdiction_id, name, full_name, kind) VALUES ($1, $2, $3, $4) RETURNING id",
-        jurisdiction_id,
-        unit.name,
-        unit.full_name,
-        unit.kind as UnitKind
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "INSERT INTO name_spellings (jurisdiction_id, spelling, unit_id) VALUES ($1, $2, $3)",
-        jurisdiction_id,
-        unit.name,
-        id
-    )
-    .execute(&mut *tx)
-    .await?;
-    Ok(id)
-}
-
 #[derive(Deserialize)]
 struct Saved {
     saved: Option<String>,
@@ -300,7 +225,9 @@ async fn edit_form(
 ) -> Result<Response, AppError> {
     user.require(&[UserRole::Admin])?;
     let id = parse_id(&id)?;
-    let s = stored(&state, id).await?;
+    let s = db::stored(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut page = form_page(&state, user, Some(id), form_of(&s), Vec::new()).await?;
     page.saved = q.saved.is_some();
     Ok(render(&page)?.into_response())
@@ -316,7 +243,9 @@ async fn update(
     user.require(&[UserRole::Admin])?;
     user.check_csrf(&form.csrf)?;
     let id = parse_id(&id)?;
-    let before = stored(&state, id).await?;
+    let before = db::stored(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     form.jurisdiction_id = before.jurisdiction_id.to_string();
     let unit = match check(&form) {
         Ok(unit) => unit,
@@ -324,24 +253,24 @@ async fn update(
     };
     let version: i32 = form.version.trim().parse().unwrap_or(-1);
     let mut tx = state.pool.begin().await?;
-    if let Some(owner) = name_taken(&mut tx, before.jurisdiction_id, &unit.name, Some(id)).await? {
+    if let Some(owner) =
+        db::name_taken(&mut tx, before.jurisdiction_id, &unit.name, Some(id)).await?
+    {
         drop(tx);
         let errors = vec![("name", format!("该名称已用于「{owner}」"))];
         return refuse(&state, user, Some(id), form, errors).await;
     }
-    let updated = sqlx::query!(
-        r#"UPDATE units SET name = $3, full_name = $4, kind = $5, version = version + 1
-           WHERE id = $1 AND version = $2"#,
-        id,
-        version,
-        unit.name,
-        unit.full_name,
-        unit.kind as UnitKind
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if updated == 0 {
+    let updated = match db::rename(&mut tx, id, version, &unit).await {
+        Ok(updated) => updated,
+        // Another admin took the name between the check above and this update.
+        Err(e) if crate::error::is_unique_violation(&e) => {
+            drop(tx);
+            let errors = vec![("name", TAKEN_MEANWHILE.into())];
+            return refuse(&state, user, Some(id), form, errors).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !updated {
         drop(tx);
         form.version = before.version.to_string();
         let mut page = form_page(&state, user, Some(id), form, Vec::new()).await?;
@@ -350,15 +279,7 @@ async fn update(
     }
     // Both names keep finding the unit: the new one, and the old one seeds may still use.
     for spelling in [&unit.name, &before.name] {
-        sqlx::query!(
-            r#"INSERT INTO name_spellings (jurisdiction_id, spelling, unit_id) VALUES ($1, $2, $3)
-               ON CONFLICT (jurisdiction_id, spelling) DO NOTHING"#,
-            before.jurisdiction_id,
-            spelling,
-            id
-        )
-        .execute(&mut *tx)
-        .await?;
+        db::keep_spelling(&mut tx, before.jurisdiction_id, spelling, id).await?;
     }
     audit::record(
         &mut *tx,

@@ -150,30 +150,21 @@ pub async fn upload(
     let mut tx = state.pool.begin().await?;
     // Checked under the report's lock, which a submission also takes: a file cannot slip onto
     // a report that was sent on while it uploaded.
-    let state_now = sqlx::query_scalar!(
-        r#"SELECT state AS "state: ReportState" FROM reports WHERE id = $1 FOR UPDATE"#,
-        report.id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    if !state_now.editable() {
+    if !lock_state(&mut tx, report.id).await?.editable() {
         return Err(AppError::BadRequest(
             "报告已报送，不能再添加佐证材料。".into(),
         ));
     }
-    let id = sqlx::query_scalar!(
-        r#"INSERT INTO evidence (report_id, filename, content_type, size_bytes, sha256, data, uploaded_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
-        report.id,
-        filename,
+    let new = NewFile {
+        report_id: report.id,
+        filename: &filename,
         content_type,
         size,
-        digest,
-        bytes,
-        user.id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+        sha256: &digest,
+        data: &bytes,
+        uploaded_by: user.id,
+    };
+    let id = insert(&mut tx, &new).await?;
     audit::record(
         &mut *tx,
         &actor,
@@ -201,14 +192,7 @@ pub async fn download(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let row = sqlx::query!(
-        r#"SELECT e.filename, e.content_type, e.data, e.sha256, r.unit_id, r.round_id, r.item_id
-           FROM evidence e JOIN reports r ON r.id = e.report_id WHERE e.id = $1"#,
-        id
-    )
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let row = stored(&state.pool, id).await?.ok_or(AppError::NotFound)?;
     // Whoever may read the report may read its files: the same rule as the report page.
     if !caps(&user, row.unit_id).read
         && !leads_the_item(&state.pool, &user, row.round_id, row.item_id).await?
@@ -224,6 +208,64 @@ pub async fn download(
         &row.content_type,
         row.data,
     ))
+}
+
+/// The report's state, read under its row lock.
+async fn lock_state(db: &mut sqlx::PgConnection, report_id: i64) -> sqlx::Result<ReportState> {
+    sqlx::query_scalar!(
+        r#"SELECT state AS "state: ReportState" FROM reports WHERE id = $1 FOR UPDATE"#,
+        report_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+struct NewFile<'a> {
+    report_id: i64,
+    filename: &'a str,
+    content_type: &'a str,
+    size: i32,
+    sha256: &'a [u8],
+    data: &'a [u8],
+    uploaded_by: i64,
+}
+
+async fn insert(db: &mut sqlx::PgConnection, f: &NewFile<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO evidence (report_id, filename, content_type, size_bytes, sha256, data, uploaded_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
+        f.report_id,
+        f.filename,
+        f.content_type,
+        f.size,
+        f.sha256,
+        f.data,
+        f.uploaded_by
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// A stored file with what decides who may read it.
+struct StoredFile {
+    filename: String,
+    content_type: String,
+    data: Vec<u8>,
+    sha256: Vec<u8>,
+    unit_id: i64,
+    round_id: i64,
+    item_id: i64,
+}
+
+async fn stored(pool: &PgPool, id: i64) -> sqlx::Result<Option<StoredFile>> {
+    sqlx::query_as!(
+        StoredFile,
+        r#"SELECT e.filename, e.content_type, e.data, e.sha256, r.unit_id, r.round_id, r.item_id
+           FROM evidence e JOIN reports r ON r.id = e.report_id WHERE e.id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 #[cfg(test)]

@@ -228,50 +228,60 @@ async fn the_reviewer_who_lost_a_race_is_shown_the_report_as_it_now_is() {
     );
 }
 
-#[tokio::test]
-async fn a_unit_name_taken_while_the_form_was_sent_is_a_message_on_the_form() {
-    let app = spawn_app().await;
+/// An admin sends the unit form at `path` with `fields` while another admin's new unit named
+/// 市数据局 is inserted and not yet committed: the form's check cannot see it, and its write
+/// waits on the unique key until the other commits.
+async fn race_for_the_name(
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
     app.create_user("boss", UserRole::Admin, None).await;
     let admin = app.new_client();
     app.login_with(&admin, "boss", PASSWORD).await;
     let csrf = app.csrf(&admin).await;
+    let mut other = app.pool.begin().await.expect("transaction");
+    sqlx::query(
+        "INSERT INTO units (jurisdiction_id, name, kind)
+         SELECT id, '市数据局', 'department' FROM jurisdictions ORDER BY id LIMIT 1",
+    )
+    .execute(&mut *other)
+    .await
+    .expect("other unit");
+    let mut form = vec![("csrf".to_string(), csrf)];
+    form.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let url = format!("{}{path}", app.address);
+    let sent = tokio::spawn(async move { admin.post(url).form(&form).send().await });
+    until_a_session_waits_for_a_lock(app).await;
+    other.commit().await.expect("commit");
+    let resp = sent.await.expect("task").expect("answered");
+    assert_eq!(resp.status(), 422);
+    resp
+}
+
+fn name_error(doc: &scraper::Html) -> Vec<String> {
+    crate::helpers::texts(doc, "#name-error")
+}
+
+const TAKEN: &str = "该名称刚刚已被他人使用，请换一个名称";
+
+#[tokio::test]
+async fn a_unit_name_taken_while_the_form_was_sent_is_a_message_on_the_form() {
+    let app = spawn_app().await;
     let jurisdiction: i64 = sqlx::query_scalar("SELECT id FROM jurisdictions ORDER BY id LIMIT 1")
         .fetch_one(&app.pool)
         .await
         .expect("jurisdiction");
-
-    // The other admin's unit is inserted and not yet committed: the form's check cannot see
-    // it, and the form's insert waits on the unique key.
-    let mut other = app.pool.begin().await.expect("transaction");
-    sqlx::query(
-        "INSERT INTO units (jurisdiction_id, name, kind) VALUES ($1, '市数据局', 'department')",
-    )
-    .bind(jurisdiction)
-    .execute(&mut *other)
-    .await
-    .expect("other unit");
-    let form: Vec<(String, String)> = [
-        ("csrf", csrf.as_str()),
-        ("jurisdiction_id", &jurisdiction.to_string()),
+    let jurisdiction = jurisdiction.to_string();
+    let fields = [
+        ("jurisdiction_id", jurisdiction.as_str()),
         ("name", "市数据局"),
         ("full_name", "晋城市数据局"),
         ("kind", "department"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let url = format!("{}/admin/units", app.address);
-    let create = tokio::spawn(async move { admin.post(url).form(&form).send().await });
-    until_a_session_waits_for_a_lock(&app).await;
-    other.commit().await.expect("commit");
-
-    let resp = create.await.expect("task").expect("answered");
-    assert_eq!(resp.status(), 422);
+    ];
+    let resp = race_for_the_name(&app, "/admin/units", &fields).await;
     let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
-    assert_eq!(
-        crate::helpers::texts(&doc, "#name-error"),
-        ["该名称刚刚已被他人使用，请换一个名称"]
-    );
+    assert_eq!(name_error(&doc), [TAKEN]);
     assert_eq!(
         crate::helpers::select(&doc, "#full_name")[0]
             .value()
@@ -284,6 +294,33 @@ async fn a_unit_name_taken_while_the_form_was_sent_is_a_message_on_the_form() {
         .await
         .expect("count");
     assert_eq!(named, 1);
+}
+
+#[tokio::test]
+async fn a_rename_to_a_name_taken_meanwhile_is_a_message_on_the_form() {
+    let app = spawn_app().await;
+    let unit = app.unit_id("市财政局").await;
+    let version: i32 = sqlx::query_scalar("SELECT version FROM units WHERE id = $1")
+        .bind(unit)
+        .fetch_one(&app.pool)
+        .await
+        .expect("unit");
+    let version = version.to_string();
+    let fields = [
+        ("name", "市数据局"),
+        ("full_name", "晋城市财政局"),
+        ("kind", "department"),
+        ("version", version.as_str()),
+    ];
+    let resp = race_for_the_name(&app, &format!("/admin/units/{unit}"), &fields).await;
+    let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
+    assert_eq!(name_error(&doc), [TAKEN]);
+    let name: String = sqlx::query_scalar("SELECT name FROM units WHERE id = $1")
+        .bind(unit)
+        .fetch_one(&app.pool)
+        .await
+        .expect("name");
+    assert_eq!(name, "市财政局");
 }
 
 #[tokio::test]
