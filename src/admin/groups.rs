@@ -166,30 +166,7 @@ async fn save(
         return Ok((StatusCode::CONFLICT, render(&p)?).into_response());
     }
     let ids: Vec<i64> = wanted.iter().copied().collect();
-    sqlx::query!(
-        "DELETE FROM unit_group_members WHERE group_id = $1 AND NOT (unit_id = ANY($2))",
-        id,
-        &ids
-    )
-    .execute(&mut *tx)
-    .await?;
-    // Units of another jurisdiction are refused by the composite foreign key.
-    sqlx::query!(
-        r#"INSERT INTO unit_group_members (group_id, unit_id, jurisdiction_id)
-           SELECT $1, u.id, u.jurisdiction_id FROM units u WHERE u.id = ANY($2) AND u.jurisdiction_id = $3
-           ON CONFLICT DO NOTHING"#,
-        id,
-        &ids,
-        g.jurisdiction_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    let after: Vec<String> = sqlx::query_scalar!(
-        "SELECT u.name FROM unit_group_members m JOIN units u ON u.id = m.unit_id WHERE m.group_id = $1 ORDER BY u.id",
-        id
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let after = set_members(&mut tx, id, g.jurisdiction_id, &ids).await?;
     audit::record(
         &mut *tx,
         &user.actor(&client),
@@ -207,4 +184,37 @@ async fn save(
     let mut p = page(&state, user, id, &wanted).await?;
     p.saved = true;
     Ok(render(&p)?.into_response())
+}
+
+/// Makes the group's members exactly `ids` (units of its own jurisdiction); returns their names.
+async fn set_members(
+    tx: &mut sqlx::PgConnection,
+    id: i64,
+    jurisdiction_id: i64,
+    ids: &[i64],
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query!(
+        "DELETE FROM unit_group_members WHERE group_id = $1 AND NOT (unit_id = ANY($2))",
+        id,
+        ids
+    )
+    .execute(&mut *tx)
+    .await?;
+    // Units of another jurisdiction are refused by the composite foreign key.
+    sqlx::query!(
+        r#"INSERT INTO unit_group_members (group_id, unit_id, jurisdiction_id)
+           SELECT $1, u.id, u.jurisdiction_id FROM units u WHERE u.id = ANY($2) AND u.jurisdiction_id = $3
+           ON CONFLICT DO NOTHING"#,
+        id,
+        ids,
+        jurisdiction_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query_scalar!(
+        "SELECT u.name FROM unit_group_members m JOIN units u ON u.id = m.unit_id WHERE m.group_id = $1 ORDER BY u.id",
+        id
+    )
+    .fetch_all(&mut *tx)
+    .await
 }
