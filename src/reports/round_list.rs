@@ -278,13 +278,7 @@ pub async fn create_round(
         .ok_or(AppError::NotFound)?;
     let actor = user.actor(&client);
     let mut tx = state.pool.begin().await?;
-    let n: i64 = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM reporting_rounds WHERE plan_id = $1 AND kind = 'ad_hoc'"#,
-        plan.id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let key = format!("adhoc-{}", n + 1);
+    let key = format!("adhoc-{}", next_ad_hoc_number(&mut tx, plan.id).await?);
     let scope = Some(form.scope.trim().to_string()).filter(|s| !s.is_empty());
     let id = sqlx::query_scalar!(
         r#"INSERT INTO reporting_rounds (plan_id, key, title, kind, period_start, period_end, opens_on,
@@ -348,4 +342,24 @@ pub async fn create_round(
     .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/rounds/{id}/board")).into_response())
+}
+
+/// The number of the plan's next ad-hoc round. Two supervisors creating rounds at once take
+/// turns here (until their transactions end), so they never pick the same key; numbers of
+/// deleted rounds are not reused.
+async fn next_ad_hoc_number(tx: &mut sqlx::PgConnection, plan_id: i64) -> sqlx::Result<i64> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtext('ad-hoc-round:' || $1::bigint::text))",
+        plan_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let last = sqlx::query_scalar!(
+        r#"SELECT COALESCE(max(substring(key FROM '^adhoc-([0-9]{1,9})$')::bigint), 0) AS "n!"
+           FROM reporting_rounds WHERE plan_id = $1"#,
+        plan_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(last + 1)
 }

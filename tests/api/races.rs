@@ -1,6 +1,6 @@
 //! Two people at the same moment: two first saves of a report, a file uploaded while the
 //! report is being submitted, two reviewers, two admins creating a unit of the same name or
-//! changing one item's settings; and a milestone count cleared. Where timing matters, the test holds the other side's transaction
+//! changing one item's settings, two supervisors creating rounds; and a milestone count cleared. Where timing matters, the test holds the other side's transaction
 //! open until the request under test waits for it.
 
 use std::time::Duration;
@@ -362,4 +362,59 @@ async fn an_item_settings_save_racing_another_does_not_overwrite_it() {
         .await
         .expect("lifecycle");
     assert_eq!(lifecycle, "cancelled", "the other admin's change stands");
+}
+
+#[tokio::test]
+async fn two_rounds_created_at_once_get_different_keys() {
+    let app = spawn_app().await;
+    app.create_user("sup", UserRole::Supervisor, None).await;
+    let sup = app.new_client();
+    app.login_with(&sup, "sup", PASSWORD).await;
+    let csrf = app.csrf(&sup).await;
+    let plan: i64 = sqlx::query_scalar("SELECT id FROM plans")
+        .fetch_one(&app.pool)
+        .await
+        .expect("plan");
+
+    // The other supervisor's round is being created: it holds the plan's turn and its
+    // ad-hoc round 1 is not yet committed.
+    let mut other = app.pool.begin().await.expect("transaction");
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ad-hoc-round:' || $1::bigint::text))")
+        .bind(plan)
+        .execute(&mut *other)
+        .await
+        .expect("turn");
+    sqlx::query(
+        "INSERT INTO reporting_rounds (plan_id, key, title, kind, period_start, period_end, opens_on, due_on, created_by)
+         VALUES ($1, 'adhoc-1', '他人的轮次', 'ad_hoc', current_date - 30, current_date, current_date, current_date + 7, 'other')",
+    )
+    .bind(plan)
+    .execute(&mut *other)
+    .await
+    .expect("other round");
+    let today = chrono::Utc::now().date_naive();
+    let form: Vec<(String, String)> = [
+        ("csrf", csrf),
+        ("title", "中期评估数据征集".to_string()),
+        ("period_start", "2021-01-01".to_string()),
+        ("period_end", "2023-06-30".to_string()),
+        ("opens_on", today.to_string()),
+        ("due_on", (today + chrono::Duration::days(7)).to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let url = format!("{}/rounds", app.address);
+    let create = tokio::spawn(async move { sup.post(url).form(&form).send().await });
+    until_a_session_waits_for_a_lock(&app).await;
+    other.commit().await.expect("commit");
+
+    let resp = create.await.expect("task").expect("answered");
+    assert_eq!(resp.status(), 303);
+    let keys: Vec<String> =
+        sqlx::query_scalar("SELECT key FROM reporting_rounds WHERE kind = 'ad_hoc' ORDER BY key")
+            .fetch_all(&app.pool)
+            .await
+            .expect("keys");
+    assert_eq!(keys, ["adhoc-1", "adhoc-2"]);
 }
