@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod admin_plans;
+mod admin_races;
 mod admin_units;
 mod audit;
 mod backup;

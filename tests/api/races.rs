@@ -1,7 +1,7 @@
 //! Two people at the same moment: two first saves of a report, a file uploaded while the
-//! report is being submitted, two reviewers, two admins creating a unit of the same name or
-//! changing one item's settings, two supervisors creating rounds; and a milestone count cleared. Where timing matters, the test holds the other side's transaction
-//! open until the request under test waits for it.
+//! report is being submitted, two reviewers, two supervisors creating rounds (admins' races are
+//! in `admin_races`); and a milestone count cleared. Where timing matters, the test holds the
+//! other side's transaction open until the request under test waits for it.
 
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ async fn gaoping_reporter(app: &TestApp) -> (reqwest::Client, i64) {
 }
 
 /// Waits (bounded) until some session of the test database waits for a lock.
-async fn until_a_session_waits_for_a_lock(app: &TestApp) {
+pub async fn until_a_session_waits_for_a_lock(app: &TestApp) {
     for _ in 0..200 {
         let waiting: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_stat_activity
@@ -226,142 +226,6 @@ async fn the_reviewer_who_lost_a_race_is_shown_the_report_as_it_now_is() {
             .join("")
             .contains("已退回")
     );
-}
-
-/// An admin sends the unit form at `path` with `fields` while another admin's new unit named
-/// 市数据局 is inserted and not yet committed: the form's check cannot see it, and its write
-/// waits on the unique key until the other commits.
-async fn race_for_the_name(
-    app: &TestApp,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    app.create_user("boss", UserRole::Admin, None).await;
-    let admin = app.new_client();
-    app.login_with(&admin, "boss", PASSWORD).await;
-    let csrf = app.csrf(&admin).await;
-    let mut other = app.pool.begin().await.expect("transaction");
-    sqlx::query(
-        "INSERT INTO units (jurisdiction_id, name, kind)
-         SELECT id, '市数据局', 'department' FROM jurisdictions ORDER BY id LIMIT 1",
-    )
-    .execute(&mut *other)
-    .await
-    .expect("other unit");
-    let mut form = vec![("csrf".to_string(), csrf)];
-    form.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let url = format!("{}{path}", app.address);
-    let sent = tokio::spawn(async move { admin.post(url).form(&form).send().await });
-    until_a_session_waits_for_a_lock(app).await;
-    other.commit().await.expect("commit");
-    let resp = sent.await.expect("task").expect("answered");
-    assert_eq!(resp.status(), 422);
-    resp
-}
-
-fn name_error(doc: &scraper::Html) -> Vec<String> {
-    crate::helpers::texts(doc, "#name-error")
-}
-
-const TAKEN: &str = "该名称刚刚已被他人使用，请换一个名称";
-
-#[tokio::test]
-async fn a_unit_name_taken_while_the_form_was_sent_is_a_message_on_the_form() {
-    let app = spawn_app().await;
-    let jurisdiction: i64 = sqlx::query_scalar("SELECT id FROM jurisdictions ORDER BY id LIMIT 1")
-        .fetch_one(&app.pool)
-        .await
-        .expect("jurisdiction");
-    let jurisdiction = jurisdiction.to_string();
-    let fields = [
-        ("jurisdiction_id", jurisdiction.as_str()),
-        ("name", "市数据局"),
-        ("full_name", "晋城市数据局"),
-        ("kind", "department"),
-    ];
-    let resp = race_for_the_name(&app, "/admin/units", &fields).await;
-    let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
-    assert_eq!(name_error(&doc), [TAKEN]);
-    assert_eq!(
-        crate::helpers::select(&doc, "#full_name")[0]
-            .value()
-            .attr("value"),
-        Some("晋城市数据局"),
-        "the input is kept"
-    );
-    let named: i64 = sqlx::query_scalar("SELECT count(*) FROM units WHERE name = '市数据局'")
-        .fetch_one(&app.pool)
-        .await
-        .expect("count");
-    assert_eq!(named, 1);
-}
-
-#[tokio::test]
-async fn a_rename_to_a_name_taken_meanwhile_is_a_message_on_the_form() {
-    let app = spawn_app().await;
-    let unit = app.unit_id("市财政局").await;
-    let version: i32 = sqlx::query_scalar("SELECT version FROM units WHERE id = $1")
-        .bind(unit)
-        .fetch_one(&app.pool)
-        .await
-        .expect("unit");
-    let version = version.to_string();
-    let fields = [
-        ("name", "市数据局"),
-        ("full_name", "晋城市财政局"),
-        ("kind", "department"),
-        ("version", version.as_str()),
-    ];
-    let resp = race_for_the_name(&app, &format!("/admin/units/{unit}"), &fields).await;
-    let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
-    assert_eq!(name_error(&doc), [TAKEN]);
-    let name: String = sqlx::query_scalar("SELECT name FROM units WHERE id = $1")
-        .bind(unit)
-        .fetch_one(&app.pool)
-        .await
-        .expect("name");
-    assert_eq!(name, "市财政局");
-}
-
-#[tokio::test]
-async fn an_item_settings_save_racing_another_does_not_overwrite_it() {
-    let app = spawn_app().await;
-    app.create_user("boss", UserRole::Admin, None).await;
-    let admin = app.new_client();
-    app.login_with(&admin, "boss", PASSWORD).await;
-    let csrf = app.csrf(&admin).await;
-    let task: i64 = sqlx::query_scalar("SELECT id FROM items WHERE key = 'task-1'")
-        .fetch_one(&app.pool)
-        .await
-        .expect("item");
-
-    // The other admin's save holds the item's row, not yet committed.
-    let mut other = app.pool.begin().await.expect("transaction");
-    sqlx::query("UPDATE items SET lifecycle = 'cancelled' WHERE id = $1")
-        .bind(task)
-        .execute(&mut *other)
-        .await
-        .expect("other save");
-    let form: Vec<(&str, String)> = vec![
-        ("csrf", csrf),
-        ("lifecycle", "merged".into()),
-        ("weight", "1".into()),
-        ("was", "active|1||".into()),
-    ];
-    let url = format!("{}/admin/assignments/{task}/settings", app.address);
-    let save = tokio::spawn(async move { admin.post(url).form(&form).send().await });
-    until_a_session_waits_for_a_lock(&app).await;
-    other.commit().await.expect("commit");
-
-    let resp = save.await.expect("task").expect("answered");
-    assert_eq!(resp.status(), 409);
-    assert!(resp.text().await.expect("body").contains("已被他人修改"));
-    let lifecycle: String = sqlx::query_scalar("SELECT lifecycle FROM items WHERE id = $1")
-        .bind(task)
-        .fetch_one(&app.pool)
-        .await
-        .expect("lifecycle");
-    assert_eq!(lifecycle, "cancelled", "the other admin's change stands");
 }
 
 #[tokio::test]
