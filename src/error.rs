@@ -100,8 +100,30 @@ fn refusal(e: &sqlx::Error) -> Option<Refusal> {
     }
 }
 
+/// What an error page said, kept on the response so that `web::error_chrome` can render it
+/// again with the signed-in person's header (the handler that failed may not have known them).
+#[derive(Debug, Clone)]
+pub struct ErrorShown {
+    pub status: StatusCode,
+    pub detail: Option<String>,
+}
+
 /// Renders the error page for `status`; used by the fallback route too.
 pub fn error_page(status: StatusCode, detail: Option<&str>) -> Response {
+    let mut resp = error_page_for(status, detail, None);
+    resp.extensions_mut().insert(ErrorShown {
+        status,
+        detail: detail.map(str::to_string),
+    });
+    resp
+}
+
+/// The error page with the header of `user` (or of a visitor).
+pub fn error_page_for(
+    status: StatusCode,
+    detail: Option<&str>,
+    user: Option<crate::accounts::session::SessionUser>,
+) -> Response {
     let (heading, message) = match status {
         StatusCode::NOT_FOUND => (
             "页面不存在",
@@ -127,7 +149,7 @@ pub fn error_page(status: StatusCode, detail: Option<&str>) -> Response {
         ),
     };
     let page = ErrorPage {
-        chrome: Chrome::new(None),
+        chrome: Chrome::new(user),
         status: status.as_u16(),
         heading,
         message,

@@ -128,6 +128,10 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn(crate::ops::tag_route))
         .fallback(web::not_found)
         .layer(middleware::from_fn(web::friendly_rejections))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::error_chrome,
+        ))
         .layer(middleware::from_fn(web::same_origin_only))
         .layer(middleware::from_fn(web::no_nul_in_uri))
         .layer(SetResponseHeaderLayer::if_not_present(

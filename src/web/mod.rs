@@ -6,7 +6,7 @@ mod origin;
 mod rejections;
 
 pub use origin::{no_nul_in_uri, same_origin_only};
-pub use rejections::friendly_rejections;
+pub use rejections::{error_chrome, friendly_rejections};
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};

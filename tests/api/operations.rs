@@ -330,3 +330,34 @@ async fn pages_are_gzipped_for_browsers_that_accept_it() {
     assert_eq!(&body[..2], &[0x1f, 0x8b], "a gzip stream");
     assert!(body.len() * 3 < plain_len, "{} vs {plain_len}", body.len());
 }
+
+#[tokio::test]
+async fn error_pages_show_who_is_signed_in() {
+    let app = spawn_app().await;
+    app.create_user("rep", UserRole::Reporter, Some("高平市人民政府"))
+        .await;
+    let who = |html: &str| {
+        let doc = scraper::Html::parse_document(html);
+        crate::helpers::texts(&doc, ".session-box .who").join("")
+    };
+    // A visitor's error page has no one signed in.
+    let resp = app.get("/no/such/page").await;
+    assert_eq!(resp.status(), 404);
+    assert_eq!(who(&resp.text().await.expect("body")), "");
+
+    app.login("rep").await;
+    for (path, status) in [
+        ("/no/such/page", 404),
+        ("/admin/users", 403),
+        ("/evidence/x", 404),
+    ] {
+        let resp = app.get(path).await;
+        assert_eq!(resp.status().as_u16(), status, "{path}");
+        let html = resp.text().await.expect("body");
+        assert!(who(&html).contains("测试rep"), "{path}: {html}");
+        assert!(
+            html.contains("action=\"/logout\""),
+            "{path}: sign-out is offered"
+        );
+    }
+}
