@@ -97,30 +97,25 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn hash_then_verify() {
-        let h = hash("Correct-Horse-7".into()).await.expect("hash");
+    async fn hash_then_verify() -> Result<(), Box<dyn std::error::Error>> {
+        let h = hash("Correct-Horse-7".into()).await?;
         assert!(h.starts_with("$argon2id$"));
-        assert!(
-            verify("Correct-Horse-7".into(), Some(h.clone()))
-                .await
-                .expect("verify")
-        );
-        assert!(!verify("wrong".into(), Some(h)).await.expect("verify"));
-        assert!(!verify("x".into(), None).await.expect("verify"));
+        assert!(verify("Correct-Horse-7".into(), Some(h.clone())).await?);
+        assert!(!verify("wrong".into(), Some(h)).await?);
+        assert!(!verify("x".into(), None).await?);
+        Ok(())
     }
 
     #[test]
-    fn generated_passwords_pass_the_rule() {
+    fn generated_passwords_pass_the_rule() -> Result<(), Box<dyn std::error::Error>> {
         for _ in 0..20 {
-            let p = generate_password().expect("random");
+            let p = generate_password()?;
             assert!(
                 crate::accounts::model::NewPassword::parse(&p, "admin").is_ok(),
                 "{p}"
             );
         }
-        assert_ne!(
-            generate_password().expect("random"),
-            generate_password().expect("random")
-        );
+        assert_ne!(generate_password()?, generate_password()?);
+        Ok(())
     }
 }

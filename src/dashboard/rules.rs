@@ -185,7 +185,7 @@ mod tests {
     use super::*;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).expect("date")
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_else(|| panic!("no date {y}-{m}-{d}"))
     }
 
     fn rep(role: Role, status: ProgressStatus, percent: Option<i64>) -> UnitReport {

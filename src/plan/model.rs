@@ -335,9 +335,9 @@ mod tests {
     }
 
     #[test]
-    fn describes_targets() {
+    fn describes_targets() -> Result<(), Box<dyn std::error::Error>> {
         let t = IndicatorTarget::RelativeDecrease {
-            percent: Percent::new(Decimal::new(15, 0)).expect("valid"),
+            percent: Percent::new(Decimal::new(15, 0)).ok_or("15% is a valid percent")?,
             baseline_label: "“十三五”期末".into(),
             baseline_year: Some(2020),
             baseline_value: None,
@@ -349,5 +349,6 @@ mod tests {
             aggregation: Aggregation::AnnualAverage,
         };
         assert_eq!(t.describe("人/百万吨"), "年均值 < 0.04 人/百万吨");
+        Ok(())
     }
 }

@@ -159,19 +159,10 @@ mod tests {
 
     #[test]
     fn completion_parses_what_people_type() {
-        assert_eq!(Completion::parse("").expect("ok"), None);
-        assert_eq!(
-            Completion::parse(" 60% ")
-                .expect("ok")
-                .map(|c| c.to_string()),
-            Some("60%".into())
-        );
-        assert_eq!(
-            Completion::parse("12.5％")
-                .expect("ok")
-                .map(|c| c.to_string()),
-            Some("12.5%".into())
-        );
+        let shown = |s: &str| Completion::parse(s).map(|c| c.map(|c| c.to_string()));
+        assert_eq!(shown(""), Ok(None));
+        assert_eq!(shown(" 60% "), Ok(Some("60%".into())));
+        assert_eq!(shown("12.5％"), Ok(Some("12.5%".into())));
         assert!(Completion::parse("101").is_err());
         assert!(Completion::parse("-1").is_err());
         assert!(Completion::parse("abc").is_err());

@@ -90,8 +90,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quarters_from_issue_to_plan_end() {
-        let issued = NaiveDate::from_ymd_opt(2023, 5, 12).expect("date");
+    fn quarters_from_issue_to_plan_end() -> Result<(), Box<dyn std::error::Error>> {
+        let issued = NaiveDate::from_ymd_opt(2023, 5, 12).ok_or("no such date")?;
         let rounds = quarterly(issued, 2025);
         assert_eq!(rounds.len(), 11, "2023 Q2 … 2025 Q4");
         let first = &rounds[0];
@@ -101,10 +101,11 @@ mod tests {
         assert_eq!(first.period_end.to_string(), "2023-06-30");
         assert_eq!(first.opens_on.to_string(), "2023-06-01");
         assert_eq!(first.due_on.to_string(), "2023-06-25");
-        let last = rounds.last().expect("last");
+        let last = rounds.last().ok_or("no rounds")?;
         assert_eq!(
             (last.key.as_str(), last.period_end.to_string().as_str()),
             ("2025-q4", "2025-12-31")
         );
+        Ok(())
     }
 }
