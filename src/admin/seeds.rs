@@ -17,7 +17,7 @@ use crate::accounts::password::hex;
 use crate::error::{AppError, render};
 use crate::seed::{self, LoadError, SeedIssue};
 use crate::web::Chrome;
-use crate::web::extract::Form;
+use crate::web::extract::{Form, lf_line_breaks};
 
 /// Seed files are text; the Jincheng plan is under 100 KB.
 const MAX_SEED_BYTES: usize = 2 * 1024 * 1024;
@@ -80,16 +80,6 @@ fn digest(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
-/// The previewed text travels back in a hidden field, which browsers send with CR LF line
-/// breaks and the form extractor turns back into LF: the file is read with LF alone too.
-fn one_line_ending(text: String) -> String {
-    if text.contains('\r') {
-        text.replace("\r\n", "\n")
-    } else {
-        text
-    }
-}
-
 fn changes_digest(changes: &[String]) -> String {
     digest(&changes.join("\n"))
 }
@@ -125,7 +115,9 @@ async fn preview(
         page.error = Some("文件不是 UTF-8 编码的文本。".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
-    let text = one_line_ending(text);
+    // The text comes back from the confirmation form with LF line breaks (see `Form`): it is
+    // read, shown and digested with the same.
+    let text = lf_line_breaks(text);
     match seed::parse(&page.file_name, &text) {
         Err(e) => {
             page.issues = e.issues;

@@ -43,6 +43,15 @@ where
     }
 }
 
+/// `text` with LF line breaks only: browsers send CR LF in forms, and old files may hold CR.
+pub fn lf_line_breaks(text: String) -> String {
+    if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text
+    }
+}
+
 /// A URL-encoded form; control characters other than line breaks and tabs are refused,
 /// since no field of the portal takes them (and PostgreSQL cannot store NUL). Browsers send
 /// every line break as CR LF: the fields arrive with LF alone, as text is kept everywhere else
@@ -79,11 +88,22 @@ where
         }
         let pairs: Vec<(String, String)> = pairs
             .into_iter()
-            .map(|(k, v)| (k, v.replace("\r\n", "\n").replace('\r', "\n")))
+            .map(|(k, v)| (k, lf_line_breaks(v)))
             .collect();
         let encoded = serde_urlencoded::to_string(&pairs).map_err(|_| unknown())?;
         serde_urlencoded::from_str(&encoded)
             .map(Form)
             .map_err(|_| unknown())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lf_line_breaks;
+
+    #[test]
+    fn line_breaks_become_lf() {
+        assert_eq!(lf_line_breaks("a\r\nb\rc\nd".into()), "a\nb\nc\nd");
+        assert_eq!(lf_line_breaks("无换行".into()), "无换行");
     }
 }

@@ -2,7 +2,7 @@
 
 use plan_portal::accounts::model::UserRole;
 
-use crate::helpers::{select, spawn_app, texts};
+use crate::helpers::{TestApp, select, spawn_app, texts};
 
 #[tokio::test]
 async fn only_admins_manage_accounts_and_only_admins_and_supervisors_read_the_log() {
@@ -61,6 +61,19 @@ async fn only_admins_manage_accounts_and_only_admins_and_supervisors_read_the_lo
     }
 }
 
+/// Sends the new-account form: username, display name, role, unit id.
+async fn create_account(app: &TestApp, csrf: &str, fields: [&str; 4]) -> reqwest::Response {
+    let [username, display_name, role, unit_id] = fields;
+    let form = [
+        ("csrf", csrf),
+        ("username", username),
+        ("display_name", display_name),
+        ("role", role),
+        ("unit_id", unit_id),
+    ];
+    app.post_form(&app.client, "/admin/users", &form).await
+}
+
 #[tokio::test]
 async fn an_admin_creates_an_account_whose_password_is_shown_once() {
     let app = spawn_app().await;
@@ -71,19 +84,7 @@ async fn an_admin_creates_an_account_whose_password_is_shown_once() {
     let unit = unit_id.to_string();
 
     // Errors keep what was typed.
-    let resp = app
-        .post_form(
-            &app.client,
-            "/admin/users",
-            &[
-                ("csrf", &csrf),
-                ("username", "Bad Name!"),
-                ("display_name", "高平填报员"),
-                ("role", "reporter"),
-                ("unit_id", ""),
-            ],
-        )
-        .await;
+    let resp = create_account(&app, &csrf, ["Bad Name!", "高平填报员", "reporter", ""]).await;
     assert_eq!(resp.status(), 422);
     let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
     assert_eq!(
@@ -102,35 +103,16 @@ async fn an_admin_creates_an_account_whose_password_is_shown_once() {
 
     // A unit that no longer exists (removed while the form was open) is refused by the
     // database's foreign key: a page that says so, not a failure.
-    let resp = app
-        .post_form(
-            &app.client,
-            "/admin/users",
-            &[
-                ("csrf", &csrf),
-                ("username", "gaoping"),
-                ("display_name", "高平填报员"),
-                ("role", "reporter"),
-                ("unit_id", "987654321"),
-            ],
-        )
-        .await;
+    let resp = create_account(
+        &app,
+        &csrf,
+        ["gaoping", "高平填报员", "reporter", "987654321"],
+    )
+    .await;
     assert_eq!(resp.status(), 409);
     assert!(resp.text().await.expect("body").contains("已不存在"));
 
-    let resp = app
-        .post_form(
-            &app.client,
-            "/admin/users",
-            &[
-                ("csrf", &csrf),
-                ("username", "gaoping"),
-                ("display_name", "高平填报员"),
-                ("role", "reporter"),
-                ("unit_id", &unit),
-            ],
-        )
-        .await;
+    let resp = create_account(&app, &csrf, ["gaoping", "高平填报员", "reporter", &unit]).await;
     assert_eq!(resp.status(), 201);
     let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
     let password = texts(&doc, ".secret").join("");
@@ -154,19 +136,7 @@ async fn an_admin_creates_an_account_whose_password_is_shown_once() {
     );
 
     // Taken names are refused.
-    let resp = app
-        .post_form(
-            &app.client,
-            "/admin/users",
-            &[
-                ("csrf", &csrf),
-                ("username", "gaoping"),
-                ("display_name", "重名"),
-                ("role", "leader"),
-                ("unit_id", ""),
-            ],
-        )
-        .await;
+    let resp = create_account(&app, &csrf, ["gaoping", "重名", "leader", ""]).await;
     assert_eq!(resp.status(), 422);
     assert!(
         app.audit_actions()
