@@ -5,7 +5,7 @@
 use plan_portal::accounts::model::UserRole;
 
 use crate::helpers::{PASSWORD, TestApp, spawn_app};
-use crate::races::until_a_session_waits_for_a_lock;
+use crate::races::after_the_other_commits;
 
 /// An admin sends the unit form at `path` with `fields` while another admin's new unit named
 /// 市数据局 is inserted and not yet committed: the form's check cannot see it, and its write
@@ -31,9 +31,7 @@ async fn race_for_the_name(
     form.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let url = format!("{}{path}", app.address);
     let sent = tokio::spawn(async move { admin.post(url).form(&form).send().await });
-    until_a_session_waits_for_a_lock(app).await;
-    other.commit().await.expect("commit");
-    let resp = sent.await.expect("task").expect("answered");
+    let resp = after_the_other_commits(app, other, sent).await;
     assert_eq!(resp.status(), 422);
     resp
 }
@@ -129,10 +127,7 @@ async fn an_item_settings_save_racing_another_does_not_overwrite_it() {
     ];
     let url = format!("{}/admin/assignments/{task}/settings", app.address);
     let save = tokio::spawn(async move { admin.post(url).form(&form).send().await });
-    until_a_session_waits_for_a_lock(&app).await;
-    other.commit().await.expect("commit");
-
-    let resp = save.await.expect("task").expect("answered");
+    let resp = after_the_other_commits(&app, other, save).await;
     assert_eq!(resp.status(), 409);
     assert!(resp.text().await.expect("body").contains("已被他人修改"));
     let lifecycle: String = sqlx::query_scalar("SELECT lifecycle FROM items WHERE id = $1")

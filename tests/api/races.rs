@@ -18,8 +18,20 @@ async fn gaoping_reporter(app: &TestApp) -> (reqwest::Client, i64) {
     (client, app.unit_id("高平市人民政府").await)
 }
 
+/// The race, forced: waits until the request `sent` waits for the lock that `other` (the
+/// other person's transaction) holds, commits `other`, and returns the request's answer.
+pub async fn after_the_other_commits(
+    app: &TestApp,
+    other: sqlx::Transaction<'static, sqlx::Postgres>,
+    sent: tokio::task::JoinHandle<reqwest::Result<reqwest::Response>>,
+) -> reqwest::Response {
+    until_a_session_waits_for_a_lock(app).await;
+    other.commit().await.expect("commit");
+    sent.await.expect("task").expect("answered")
+}
+
 /// Waits (bounded) until some session of the test database waits for a lock.
-pub async fn until_a_session_waits_for_a_lock(app: &TestApp) {
+async fn until_a_session_waits_for_a_lock(app: &TestApp) {
     for _ in 0..200 {
         let waiting: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_stat_activity
@@ -64,10 +76,7 @@ async fn of_two_first_saves_at_once_the_later_is_refused() {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let save = tokio::spawn(async move { client.post(url).form(&owned).send().await });
-    until_a_session_waits_for_a_lock(&app).await;
-    other.commit().await.expect("commit");
-
-    let resp = save.await.expect("task").expect("answered");
+    let resp = after_the_other_commits(&app, other, save).await;
     assert_eq!(resp.status(), 409);
     let body = resp.text().await.expect("body");
     assert!(body.contains("已被他人保存"), "the conflict is explained");
@@ -152,10 +161,7 @@ async fn a_file_cannot_land_on_a_report_submitted_while_it_uploaded() {
         );
     let url = format!("{}{path}/evidence", app.address);
     let upload = tokio::spawn(async move { client.post(url).multipart(form).send().await });
-    until_a_session_waits_for_a_lock(&app).await;
-    submitting.commit().await.expect("commit");
-
-    let resp = upload.await.expect("task").expect("answered");
+    let resp = after_the_other_commits(&app, submitting, upload).await;
     assert_eq!(resp.status(), 400);
     assert!(resp.text().await.expect("body").contains("报告已报送"));
     let files: i64 = sqlx::query_scalar("SELECT count(*) FROM evidence")
@@ -270,10 +276,7 @@ async fn two_rounds_created_at_once_get_different_keys() {
     .collect();
     let url = format!("{}/rounds", app.address);
     let create = tokio::spawn(async move { sup.post(url).form(&form).send().await });
-    until_a_session_waits_for_a_lock(&app).await;
-    other.commit().await.expect("commit");
-
-    let resp = create.await.expect("task").expect("answered");
+    let resp = after_the_other_commits(&app, other, create).await;
     assert_eq!(resp.status(), 303);
     let keys: Vec<String> =
         sqlx::query_scalar("SELECT key FROM reporting_rounds WHERE kind = 'ad_hoc' ORDER BY key")
