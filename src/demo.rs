@@ -64,7 +64,15 @@ pub async fn prepare(pool: &PgPool) -> anyhow::Result<bool> {
             role,
             unit_id,
         };
-        match ops::create_user(pool, &actor, new, Some(PASSWORD.to_string())).await {
+        match ops::create_user(
+            pool,
+            &Default::default(),
+            &actor,
+            new,
+            Some(PASSWORD.to_string()),
+        )
+        .await
+        {
             Ok(_) | Err(OpError::Invalid("username", _)) => {}
             Err(e) => return Err(e.into()),
         }

@@ -21,6 +21,12 @@ pub enum AppError {
     Internal(String),
     #[error("payload too large")]
     PayloadTooLarge,
+    /// Every password-check slot is taken: try again in a few seconds.
+    #[error("password checks saturated")]
+    Busy,
+    /// The actor is doing this too often; the message says how often is allowed.
+    #[error("rate limited: {0}")]
+    TooManyRequests(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("template error: {0}")]
@@ -44,6 +50,8 @@ impl AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Database(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(e) => match refusal(e) {
                 Some(Refusal::Conflict | Refusal::Gone) => StatusCode::CONFLICT,
@@ -142,7 +150,14 @@ pub fn error_page_for(
             "文件过大",
             detail.unwrap_or("上传的内容超过了允许的大小，请压缩或拆分后重新上传。"),
         ),
-        StatusCode::SERVICE_UNAVAILABLE => ("服务暂时不可用", "数据库暂时无法访问，请稍后再试。"),
+        StatusCode::TOO_MANY_REQUESTS => (
+            "操作过于频繁",
+            detail.unwrap_or("短时间内的操作次数超过了限制，请稍后再试。"),
+        ),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "服务暂时不可用",
+            detail.unwrap_or("数据库暂时无法访问，请稍后再试。"),
+        ),
         _ => (
             "系统出错",
             "处理您的请求时出现问题，已记录在系统日志中。请稍后再试。",
@@ -166,13 +181,16 @@ pub fn error_page_for(
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
+        if let AppError::Busy = self {
+            tracing::warn!("password checks saturated: request turned away");
+        } else if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         } else if let AppError::Database(e) = &self {
             tracing::warn!(error = %e, "the database refused a change");
         }
         let detail = match &self {
-            AppError::BadRequest(m) => Some(m.as_str()),
+            AppError::BadRequest(m) | AppError::TooManyRequests(m) => Some(m.as_str()),
+            AppError::Busy => Some(BUSY),
             AppError::Database(e) if matches!(refusal(e), Some(Refusal::Gone)) => {
                 Some("所选的内容已不存在或已被他人修改，操作未执行。请刷新页面后重试。")
             }
@@ -182,11 +200,30 @@ impl IntoResponse for AppError {
             _ => None,
         };
         let mut resp = error_page(status, detail);
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if matches!(self, AppError::Busy | AppError::TooManyRequests(_)) {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(RETRY_AFTER_SECS),
+            );
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
             resp.extensions_mut()
                 .insert(crate::ops::outage::DatabaseUnavailable);
         }
         resp
+    }
+}
+
+/// What a person turned away by [`AppError::Busy`] reads.
+pub const BUSY: &str = "同时登录或修改密码的人较多，请稍候几秒再试。";
+/// Seconds to wait before trying again, sent as `Retry-After`.
+const RETRY_AFTER_SECS: &str = "5";
+
+impl From<crate::accounts::password::PasswordError> for AppError {
+    fn from(e: crate::accounts::password::PasswordError) -> Self {
+        match e {
+            crate::accounts::password::PasswordError::Busy => AppError::Busy,
+            other => AppError::Internal(other.to_string()),
+        }
     }
 }
 
@@ -195,6 +232,7 @@ impl From<OpError> for AppError {
         match e {
             OpError::Database(e) => AppError::Database(e),
             OpError::NotFound => AppError::NotFound,
+            OpError::Password(e) => AppError::from(e),
             other => AppError::Internal(other.to_string()),
         }
     }

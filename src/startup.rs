@@ -25,6 +25,8 @@ pub struct AppState {
     pub metrics: Arc<crate::ops::Metrics>,
     /// Whether the database was last seen unreachable.
     pub outage: Arc<crate::ops::Outage>,
+    /// The bounded pool of password checks.
+    pub hasher: crate::accounts::password::Hasher,
 }
 
 /// Behaviour that differs between deployments.
@@ -38,10 +40,29 @@ pub struct Settings {
     pub session_idle_minutes: i32,
     /// And after this long in any case.
     pub session_absolute_hours: i32,
-    /// Sweep the 督办 flags of every plan this often (none: only when the ledger is opened).
+    /// Bring the 督办 flags of every plan up to date at start, after data changes (checked each
+    /// minute), and at least this often; none: only when a supervisor asks (tests).
     pub sweep_minutes: Option<u64>,
     /// Bearer token Prometheus must send for `/metrics`; without one only loopback may read.
     pub metrics_token: Option<String>,
+    /// Password checks at a time; `None`: as many as fit the CPUs and `password_memory_mib`.
+    pub password_checks: Option<usize>,
+    /// Memory the password checks at a time may take together, in MiB (19 MiB each).
+    pub password_memory_mib: usize,
+    /// How long a password check waits for a slot before the request gets 503.
+    pub password_wait: std::time::Duration,
+    /// Failed logins per minute, all addresses together, past which logins pause.
+    pub login_failures_per_minute: i64,
+}
+
+impl Settings {
+    pub fn hasher(&self) -> crate::accounts::password::Hasher {
+        use crate::accounts::password::Hasher;
+        match self.password_checks {
+            Some(n) => Hasher::new(n, self.password_wait),
+            None => Hasher::for_machine(self.password_memory_mib, self.password_wait),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -53,6 +74,10 @@ impl Default for Settings {
             session_absolute_hours: 12,
             sweep_minutes: None,
             metrics_token: None,
+            password_checks: None,
+            password_memory_mib: 128,
+            password_wait: std::time::Duration::from_secs(3),
+            login_failures_per_minute: crate::accounts::throttle::DEFAULT_PER_MINUTE,
         }
     }
 }
@@ -69,18 +94,25 @@ impl Application {
         if let Some(minutes) = settings.sweep_minutes {
             let pool = pool.clone();
             tokio::spawn(async move {
-                // The first sweep waits one period: a start (or a restart of every instance at
-                // once) should serve its first visitors before sweeping every plan.
-                let period = std::time::Duration::from_secs(minutes.max(1) * 60);
-                let mut every =
-                    tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+                // Checked every minute, from the start: a plan is swept when its data or the
+                // day changed, and at least every `minutes`. Page views only read the flags.
+                let every_minutes = i32::try_from(minutes.max(1)).unwrap_or(i32::MAX);
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
                 loop {
-                    every.tick().await;
-                    crate::supervision::sweep::sweep_all(&pool, crate::reports::today()).await;
+                    tick.tick().await;
+                    crate::supervision::sweep::sweep_due(
+                        &pool,
+                        crate::reports::today(),
+                        every_minutes,
+                    )
+                    .await;
                 }
             });
         }
+        let hasher = settings.hasher();
+        tracing::info!(at_once = hasher.limit(), "password checks bounded");
         let state = AppState {
+            hasher,
             pool,
             settings: Arc::new(settings),
             dashboards: Arc::default(),
@@ -114,7 +146,10 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(accounts::routes())
-        .merge(admin::routes())
+        .merge(admin::routes().route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            admin::write_rate,
+        )))
         .merge(audit::routes())
         .merge(crate::dashboard::routes())
         .merge(crate::evaluation::routes())
@@ -133,6 +168,7 @@ pub fn router(state: AppState) -> Router {
             web::error_chrome,
         ))
         .layer(middleware::from_fn(web::same_origin_only))
+        .layer(middleware::from_fn(web::no_store_when_signed_in))
         .layer(middleware::from_fn(web::no_nul_in_uri))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

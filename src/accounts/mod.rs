@@ -3,6 +3,7 @@
 pub mod extract;
 pub mod model;
 pub mod ops;
+mod own;
 pub mod password;
 #[cfg(test)]
 mod props;
@@ -15,7 +16,7 @@ use axum::extract::State;
 
 use crate::web::extract::Query;
 use axum::Router;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
@@ -25,7 +26,6 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 
 use self::extract::{Client, MaybeUser, RequireUser, constant_time_eq, safe_next};
-use self::ops::OpError;
 use self::session::{COOKIE, SessionUser};
 use crate::AppState;
 use crate::audit::{self, Actor, Entry};
@@ -39,10 +39,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
-        .route("/account", get(account_page))
+        .route("/account", get(own::account_page))
         .route(
             "/account/password",
-            get(password_form).post(change_password),
+            get(own::password_form).post(own::change_password),
         )
 }
 
@@ -148,24 +148,42 @@ async fn login(
             jar,
         );
     }
-    let refused = match throttle::reserve(&state.pool, &username, &client.ip).await? {
-        throttle::Verdict::Open => None,
-        throttle::Verdict::AccountLocked => {
-            Some("该账户登录失败次数过多，已暂时锁定，请 15 分钟后再试。")
-        }
-        throttle::Verdict::AddressLocked => Some("您所在网络登录失败次数过多，请 15 分钟后再试。"),
-    };
-    if let Some(message) = refused {
+    let verdict = throttle::reserve(
+        &state.pool,
+        &username,
+        &client.ip,
+        state.settings.login_failures_per_minute,
+    )
+    .await?;
+    if let Some((status, message)) = verdict.refusal() {
         audit_login(&state, &client, &username, "auth.login_refused").await?;
-        return again(StatusCode::TOO_MANY_REQUESTS, message, jar);
+        let mut resp = again(status, message, jar)?;
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        return Ok(resp);
     }
     let account = queries::for_login(&state.pool, &username).await?;
-    let ok = password::verify(
-        form.password.clone(),
-        account.as_ref().map(|a| a.password_hash.clone()),
-    )
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let ok = match state
+        .hasher
+        .verify(
+            form.password.clone(),
+            account.as_ref().map(|a| a.password_hash.clone()),
+        )
+        .await
+    {
+        Ok(ok) => ok,
+        Err(password::PasswordError::Busy) => {
+            // Not a wrong password: the attempt must not count against the account.
+            if let throttle::Verdict::Open(attempt) = verdict {
+                throttle::release(&state.pool, attempt).await?;
+            }
+            let mut resp = again(StatusCode::SERVICE_UNAVAILABLE, crate::error::BUSY, jar)?;
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return Ok(resp);
+        }
+        Err(e) => return Err(AppError::from(e)),
+    };
     let Some(account) = account.filter(|_| ok) else {
         throttle::prune(&state.pool).await?;
         tracing::warn!(username = %username, ip = %client.ip, "sign-in refused");
@@ -262,112 +280,4 @@ async fn logout(
         Redirect::to("/"),
     )
         .into_response())
-}
-
-#[derive(Template)]
-#[template(path = "accounts/account.html")]
-struct AccountPage {
-    chrome: Chrome,
-    unit_name: Option<String>,
-    notice: Option<&'static str>,
-}
-
-#[derive(Deserialize)]
-struct AccountQuery {
-    changed: Option<String>,
-}
-
-async fn account_page(
-    State(state): State<AppState>,
-    RequireUser(user): RequireUser,
-    Query(q): Query<AccountQuery>,
-) -> Result<Response, AppError> {
-    let row = queries::by_id(&state.pool, user.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let page = AccountPage {
-        chrome: Chrome::new(Some(user)),
-        unit_name: row.unit_name,
-        notice: q
-            .changed
-            .map(|_| "密码已修改。其他设备上的登录已全部退出。"),
-    };
-    Ok(render(&page)?.into_response())
-}
-
-#[derive(Template)]
-#[template(path = "accounts/password.html")]
-struct PasswordPage {
-    chrome: Chrome,
-    forced: bool,
-    errors: Vec<(&'static str, String)>,
-}
-
-impl PasswordPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        crate::web::field_error(&self.errors, field)
-    }
-}
-
-async fn password_form(RequireUser(user): RequireUser) -> Result<Response, AppError> {
-    let page = PasswordPage {
-        forced: user.must_change_password,
-        chrome: Chrome::new(Some(user)),
-        errors: Vec::new(),
-    };
-    Ok(render(&page)?.into_response())
-}
-
-#[derive(Deserialize)]
-struct PasswordForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    current: String,
-    #[serde(default)]
-    new: String,
-    #[serde(default)]
-    confirm: String,
-}
-
-async fn change_password(
-    State(state): State<AppState>,
-    client: Client,
-    RequireUser(user): RequireUser,
-    jar: CookieJar,
-    Form(form): Form<PasswordForm>,
-) -> Result<Response, AppError> {
-    user.check_csrf(&form.csrf)?;
-    let actor = user.actor(&client);
-    match ops::change_own_password(
-        &state.pool,
-        &actor,
-        &user,
-        &form.current,
-        &form.new,
-        &form.confirm,
-    )
-    .await
-    {
-        Ok(()) => {
-            let cookie = session::create(
-                &state.pool,
-                &state.settings,
-                user.id,
-                &client.ip,
-                &client.user_agent,
-            )
-            .await?;
-            Ok((jar.add(cookie), Redirect::to("/account?changed=1")).into_response())
-        }
-        Err(OpError::Invalid(field, message)) => {
-            let page = PasswordPage {
-                forced: user.must_change_password,
-                chrome: Chrome::new(Some(user)),
-                errors: vec![(field, message)],
-            };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
-        }
-        Err(e) => Err(AppError::from(e)),
-    }
 }

@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use super::model::{NewPassword, UserRole, Username};
-use super::password::{self, PasswordError, generate_password};
+use super::password::{Hasher, PasswordError, generate_password};
 use super::queries::{self, UserRow};
 use super::session;
 use crate::audit::{self, Actor, Entry};
@@ -58,6 +58,7 @@ fn snapshot(u: &UserRow) -> serde_json::Value {
 /// changed at first login.
 pub async fn create_user(
     pool: &PgPool,
+    hasher: &Hasher,
     actor: &Actor,
     new: NewUser,
     password: Option<String>,
@@ -78,7 +79,7 @@ pub async fn create_user(
         }
         None => (generate_password()?, true),
     };
-    let hash = password::hash(plain.clone()).await?;
+    let hash = hasher.hash(plain.clone()).await?;
     let mut tx = pool.begin().await?;
     let inserted = sqlx::query_scalar!(
         r#"INSERT INTO users (username, display_name, role, unit_id, password_hash, must_change_password)
@@ -120,12 +121,17 @@ pub async fn create_user(
 
 /// Gives an account a new generated password, to be changed at next login, and ends its
 /// sessions.
-pub async fn reset_password(pool: &PgPool, actor: &Actor, user_id: i64) -> Result<String, OpError> {
+pub async fn reset_password(
+    pool: &PgPool,
+    hasher: &Hasher,
+    actor: &Actor,
+    user_id: i64,
+) -> Result<String, OpError> {
     let row = queries::by_id(pool, user_id)
         .await?
         .ok_or(OpError::NotFound)?;
     let plain = generate_password()?;
-    let hash = password::hash(plain.clone()).await?;
+    let hash = hasher.hash(plain.clone()).await?;
     let entry = Entry {
         action: "user.reset_password",
         object_type: Some("user"),
@@ -267,6 +273,7 @@ pub async fn disable(pool: &PgPool, actor: &Actor, username: &str) -> Result<(),
 /// starts a fresh one.
 pub async fn change_own_password(
     pool: &PgPool,
+    hasher: &Hasher,
     actor: &Actor,
     user: &session::SessionUser,
     current: &str,
@@ -274,7 +281,7 @@ pub async fn change_own_password(
     confirm: &str,
 ) -> Result<(), OpError> {
     let stored = queries::password_hash(pool, user.id).await?;
-    if !password::verify(current.to_string(), Some(stored)).await? {
+    if !hasher.verify(current.to_string(), Some(stored)).await? {
         return Err(OpError::Invalid("current", "当前密码不正确".into()));
     }
     let new =
@@ -285,7 +292,7 @@ pub async fn change_own_password(
     if new.expose() == current {
         return Err(OpError::Invalid("new", "新密码不能与当前密码相同".into()));
     }
-    let hash = password::hash(new.expose().to_string()).await?;
+    let hash = hasher.hash(new.expose().to_string()).await?;
     let entry = Entry {
         action: "account.change_password",
         object_type: Some("user"),
@@ -300,7 +307,11 @@ pub async fn change_own_password(
 /// When no enabled admin account exists (a new database), creates `admin`. Returns the
 /// password when it was generated, to be shown once; `PLAN_PORTAL_ADMIN_PASSWORD` supplies
 /// one instead.
-pub async fn ensure_admin(pool: &PgPool, given: Option<String>) -> Result<Option<String>, OpError> {
+pub async fn ensure_admin(
+    pool: &PgPool,
+    hasher: &Hasher,
+    given: Option<String>,
+) -> Result<Option<String>, OpError> {
     if queries::admin_count(pool).await? > 0 {
         return Ok(None);
     }
@@ -310,7 +321,7 @@ pub async fn ensure_admin(pool: &PgPool, given: Option<String>) -> Result<Option
         role: UserRole::Admin,
         unit_id: None,
     };
-    match create_user(pool, &Actor::system("system"), new, given).await {
+    match create_user(pool, hasher, &Actor::system("system"), new, given).await {
         Ok((_, generated)) => Ok(generated),
         // Another instance created it at the same moment.
         Err(OpError::Invalid("username", _)) => Ok(None),

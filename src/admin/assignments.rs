@@ -99,7 +99,7 @@ struct Choice {
 
 #[derive(Template)]
 #[template(path = "admin/assignment_item.html")]
-struct ItemPage {
+pub(super) struct ItemPage {
     chrome: Chrome,
     item_id: i64,
     item_label: String,
@@ -111,8 +111,16 @@ struct ItemPage {
     form: AddForm,
     error: Option<String>,
     notice: Option<&'static str>,
-    settings: super::item_settings::Settings,
-    was: String,
+    pub(super) settings: super::item_settings::Settings,
+    pub(super) was: String,
+    /// Problems with the settings form, beside their fields.
+    pub(super) settings_errors: Vec<(&'static str, String)>,
+}
+
+impl ItemPage {
+    fn settings_error(&self, field: &str) -> Option<&str> {
+        crate::web::field_error(&self.settings_errors, field)
+    }
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -127,8 +135,8 @@ struct AddForm {
     assignment: String,
 }
 
-struct Item {
-    id: i64,
+pub(super) struct Item {
+    pub(super) id: i64,
     kind: ItemKind,
     number: i32,
     title: String,
@@ -137,7 +145,7 @@ struct Item {
     jurisdiction_id: i64,
 }
 
-async fn item(state: &AppState, raw: &str) -> Result<Item, AppError> {
+pub(super) async fn item(state: &AppState, raw: &str) -> Result<Item, AppError> {
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
     sqlx::query_as!(
         Item,
@@ -150,6 +158,25 @@ async fn item(state: &AppState, raw: &str) -> Result<Item, AppError> {
     .fetch_optional(&state.pool)
     .await?
     .ok_or(AppError::NotFound)
+}
+
+/// The settings form sent back with its problems, as typed (status 422).
+pub(super) async fn settings_refused(
+    state: &AppState,
+    user: SessionUser,
+    item: Item,
+    typed: super::item_settings::Settings,
+    was: String,
+    errors: Vec<(&'static str, String)>,
+) -> Result<Response, AppError> {
+    let mut p = page(state, user, item, AddForm::default()).await?;
+    p.settings = super::item_settings::Settings {
+        is_indicator: p.settings.is_indicator,
+        ..typed
+    };
+    p.was = was;
+    p.settings_errors = errors;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response())
 }
 
 async fn page(
@@ -210,6 +237,7 @@ async fn page(
         notice: None,
         was: super::item_settings::fingerprint(&settings),
         settings,
+        settings_errors: Vec::new(),
     })
 }
 

@@ -106,16 +106,55 @@ struct SettingsForm {
     was: String,
 }
 
+/// The checked values: lifecycle, weight, baseline, binding (None: not stated).
+type Checked = (Lifecycle, Decimal, Option<Decimal>, Option<bool>);
+
+fn check(form: &SettingsForm) -> Result<Checked, Vec<(&'static str, String)>> {
+    let mut errors = Vec::new();
+    let lifecycle = Lifecycle::parse(&form.lifecycle);
+    if lifecycle.is_none() {
+        errors.push(("lifecycle", "请从列表中选择事项状态".to_string()));
+    }
+    let weight = match decimal(&form.weight, "权重") {
+        Ok(Some(w)) if w > Decimal::ZERO && w <= Decimal::from(100) => Some(w),
+        Ok(_) => {
+            errors.push(("weight", "权重须为大于 0、不超过 100 的数字".into()));
+            None
+        }
+        Err(m) => {
+            errors.push(("weight", m));
+            None
+        }
+    };
+    let baseline = decimal(&form.baseline, "基期值").unwrap_or_else(|m| {
+        errors.push(("baseline", m));
+        None
+    });
+    let binding = match form.binding.as_str() {
+        "binding" => Some(Some(true)),
+        "expected" => Some(Some(false)),
+        "" => Some(None),
+        _ => {
+            errors.push(("binding", "请从列表中选择指标属性".to_string()));
+            None
+        }
+    };
+    match (lifecycle, weight, binding) {
+        (Some(l), Some(w), Some(b)) if errors.is_empty() => Ok((l, w, baseline, b)),
+        _ => Err(errors),
+    }
+}
+
 fn decimal(s: &str, what: &str) -> Result<Option<Decimal>, String> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
     }
-    match s.parse::<Decimal>() {
-        Ok(d) if d >= Decimal::ZERO && d.scale() <= 4 && d < Decimal::from(1_000_000) => {
-            Ok(Some(d))
-        }
-        _ => Err(format!("{what}须为不小于 0 的数字")),
+    match crate::reports::model::plain_decimal(s) {
+        Some(d) if d.scale() <= 4 && d < Decimal::from(1_000_000) => Ok(Some(d)),
+        _ => Err(format!(
+            "{what}须为不小于 0 的数字（最多四位小数），如 12 或 0.35"
+        )),
     }
 }
 
@@ -133,7 +172,25 @@ async fn save(
 ) -> Result<Response, AppError> {
     user.require(&[UserRole::Admin])?;
     user.check_csrf(&form.csrf)?;
-    let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
+    let item = super::assignments::item(&state, &raw).await?;
+    let id = item.id;
+    let typed = Settings {
+        lifecycle: form.lifecycle.clone(),
+        weight: form.weight.trim().to_string(),
+        is_indicator: false,
+        baseline: form.baseline.trim().to_string(),
+        binding: form.binding.clone(),
+    };
+    let checked = check(&form);
+    let (lifecycle, weight, baseline, binding) = match checked {
+        Ok(values) => values,
+        Err(errors) => {
+            return super::assignments::settings_refused(
+                &state, user, item, typed, form.was, errors,
+            )
+            .await;
+        }
+    };
     // The settings are compared with what the page showed under the item's lock: another
     // admin's save cannot land between the comparison and this one's update.
     let mut tx = state.pool.begin().await?;
@@ -143,28 +200,6 @@ async fn save(
         .ok_or(AppError::NotFound)?;
     let before = current(&mut *tx, id).await?;
     let refuse = |status, m: String| Ok(error_page(status, Some(&m)).into_response());
-    let Some(lifecycle) = Lifecycle::parse(&form.lifecycle) else {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, "请选择事项状态".into());
-    };
-    let weight = match decimal(&form.weight, "权重") {
-        Ok(Some(w)) if w > Decimal::ZERO && w <= Decimal::from(100) => w,
-        Ok(_) => {
-            return refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "权重须为大于 0、不超过 100 的数字".into(),
-            );
-        }
-        Err(m) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, m),
-    };
-    let baseline = match decimal(&form.baseline, "基期值") {
-        Ok(b) => b,
-        Err(m) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, m),
-    };
-    let binding = match form.binding.as_str() {
-        "binding" => Some(true),
-        "expected" => Some(false),
-        _ => None,
-    };
     if form.was != fingerprint(&before) {
         return refuse(
             StatusCode::CONFLICT,

@@ -42,6 +42,40 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/reset-password", post(reset_password))
 }
 
+/// Admin writes are rate-limited per account (see `audit::rate::ADMIN_WRITES`).
+pub async fn write_rate(
+    State(state): State<AppState>,
+    client: Client,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if req.method() != axum::http::Method::POST {
+        return next.run(req).await;
+    }
+    let token = axum_extra::extract::CookieJar::from_headers(req.headers())
+        .get(crate::accounts::session::COOKIE)
+        .map(|c| c.value().to_string());
+    if let Some(token) = token {
+        let checked =
+            match crate::accounts::session::lookup(&state.pool, &state.settings, &token).await {
+                Ok(Some(user)) => {
+                    crate::audit::rate::check(
+                        &state.pool,
+                        &user.actor(&client),
+                        &crate::audit::rate::ADMIN_WRITES,
+                    )
+                    .await
+                }
+                Ok(None) => Ok(()),
+                Err(e) => Err(AppError::from(e)),
+            };
+        if let Err(e) = checked {
+            return e.into_response();
+        }
+    }
+    next.run(req).await
+}
+
 fn admin_only(user: &SessionUser) -> Result<(), AppError> {
     user.require(&[UserRole::Admin])
 }
@@ -201,7 +235,7 @@ async fn create(
                 role,
                 unit_id,
             };
-            ops::create_user(&state.pool, &user.actor(&client), new, None).await
+            ops::create_user(&state.pool, &state.hasher, &user.actor(&client), new, None).await
         }
         _ => Err(OpError::Invalid("form", String::new())),
     };
@@ -329,7 +363,8 @@ async fn reset_password(
     admin_only(&user)?;
     user.check_csrf(&form.csrf)?;
     let id = parse_id(&id)?;
-    let password = ops::reset_password(&state.pool, &user.actor(&client), id).await?;
+    let password =
+        ops::reset_password(&state.pool, &state.hasher, &user.actor(&client), id).await?;
     let row = queries::by_id(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -2,6 +2,7 @@
 //! database refuses to change or delete an entry; admins and supervisors browse it.
 
 mod page;
+pub mod rate;
 
 use serde_json::Value;
 use sqlx::PgExecutor;

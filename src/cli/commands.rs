@@ -35,7 +35,7 @@ pub(super) async fn serve(options: PgConnectOptions, args: ServeArgs) -> anyhow:
     let given = std::env::var("PLAN_PORTAL_ADMIN_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());
-    if let Some(password) = ops::ensure_admin(&pool, given).await? {
+    if let Some(password) = ops::ensure_admin(&pool, &Default::default(), given).await? {
         eprintln!(
             "\n  First start: created the account `admin` with password\n\n      {password}\n\n  It is shown only this once and must be changed at first login.\n"
         );
@@ -46,6 +46,12 @@ pub(super) async fn serve(options: PgConnectOptions, args: ServeArgs) -> anyhow:
         session_idle_minutes: args.session_idle_minutes.clamp(5, 24 * 60),
         sweep_minutes: Some(10),
         metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
+        password_checks: args.password_checks.filter(|n| *n > 0),
+        password_memory_mib: args
+            .password_memory_mib
+            .max(crate::accounts::password::MIB_PER_CHECK),
+        password_wait: std::time::Duration::from_secs(args.password_wait_secs.clamp(1, 60)),
+        login_failures_per_minute: args.login_failures_per_minute.max(1),
         ..Settings::default()
     };
     let bind = args.bind;
@@ -116,7 +122,8 @@ pub(super) async fn user(options: PgConnectOptions, command: UserCommand) -> any
                 role,
                 unit_id,
             };
-            let (row, password) = ops::create_user(&pool, &actor, new, None).await?;
+            let (row, password) =
+                ops::create_user(&pool, &Default::default(), &actor, new, None).await?;
             println!("created {} ({})", row.username, row.role.label());
             println!(
                 "password (shown once, to be changed at first login): {}",
@@ -127,7 +134,7 @@ pub(super) async fn user(options: PgConnectOptions, command: UserCommand) -> any
             let row = queries::by_username(&pool, &username)
                 .await?
                 .context("no such account")?;
-            let password = ops::reset_password(&pool, &actor, row.id).await?;
+            let password = ops::reset_password(&pool, &Default::default(), &actor, row.id).await?;
             println!(
                 "new password for {username} (shown once, to be changed at next login): {password}"
             );

@@ -98,6 +98,23 @@ pub struct ServeArgs {
     /// clients on this machine may.
     #[arg(long, env = "PLAN_PORTAL_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Password checks (argon2id, 19 MiB each) run at a time; default: as many as fit both the
+    /// CPU count and --password-memory-mib.
+    #[arg(long, env = "PLAN_PORTAL_PASSWORD_CHECKS")]
+    pub password_checks: Option<usize>,
+    /// Memory budget, in MiB, for the password checks running at once.
+    #[arg(long, env = "PLAN_PORTAL_PASSWORD_MEMORY_MIB", default_value_t = 128)]
+    pub password_memory_mib: usize,
+    /// Seconds a login waits for a free password-check slot before it is answered 503.
+    #[arg(long, env = "PLAN_PORTAL_PASSWORD_WAIT_SECS", default_value_t = 3)]
+    pub password_wait_secs: u64,
+    /// Failed logins per minute, all addresses together, past which logins pause a minute.
+    #[arg(
+        long,
+        env = "PLAN_PORTAL_LOGIN_FAILURES_PER_MINUTE",
+        default_value_t = 100
+    )]
+    pub login_failures_per_minute: i64,
 }
 
 #[derive(Subcommand)]
@@ -199,6 +216,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(url) => url.clone(),
         None => db::backup::conninfo(&options),
     };
+    crate::ops::memory::return_large_blocks_promptly();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

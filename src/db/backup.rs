@@ -71,9 +71,15 @@ fn run(cmd: &mut Command, name: &str) -> Result<Vec<u8>, BackupError> {
     }
 }
 
-/// Dumps the database at `conninfo` into `file`.
+/// Dumps the database at `conninfo` into `file`, readable by its owner only: it holds
+/// password hashes and every evidence file.
 pub fn backup(conninfo: &str, bindir: Option<&Path>, file: &Path) -> Result<(), BackupError> {
     let partial = file.with_extension("partial");
+    let file_err = |e| BackupError::File(partial.clone(), e);
+    // Made 0600 before pg_dump opens it (it truncates, keeping the mode), so the dump is
+    // never readable by others, not even while it is written.
+    let _ = std::fs::remove_file(&partial);
+    owner_only(&partial).map_err(file_err)?;
     run(
         Command::new(tool(bindir, "pg_dump"))
             .args(["--format=custom", "--no-owner", "--no-privileges"])
@@ -87,6 +93,22 @@ pub fn backup(conninfo: &str, bindir: Option<&Path>, file: &Path) -> Result<(), 
         return Err(e);
     }
     std::fs::rename(&partial, file).map_err(|e| BackupError::File(file.to_path_buf(), e))
+}
+
+#[cfg(unix)]
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(|_| ())
+}
+
+#[cfg(not(unix))]
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    std::fs::File::create(path).map(|_| ())
 }
 
 /// Checks that `file` is a dump pg_restore can read.
@@ -105,9 +127,15 @@ const PREAMBLE: &str =
     "\\set ON_ERROR_STOP on\nBEGIN;\nDROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n";
 
 /// And after: portal instances still running keep computed dashboards keyed by the plan's
-/// data version, so every version moves past anything they have seen.
+/// data version, so every version moves past anything they have seen. Every session in the
+/// backup ends (one that had ended since must not come back), which the audit log records.
 const EPILOGUE: &str = "DO $$ BEGIN IF to_regclass('public.plan_data_versions') IS NOT NULL THEN \
     UPDATE public.plan_data_versions SET version = version + (extract(epoch FROM clock_timestamp()) * 1000)::bigint; \
+    END IF; \
+    IF to_regclass('public.sessions') IS NOT NULL THEN DELETE FROM public.sessions; END IF; \
+    IF to_regclass('public.audit_log') IS NOT NULL THEN \
+    INSERT INTO public.audit_log (actor_name, action, detail) \
+    VALUES ('system', 'system.restore', '从备份恢复数据库，所有会话已结束，用户需重新登录'); \
     END IF; END $$;\nCOMMIT;\n";
 
 /// Replaces the database at `conninfo` with the dump in `file`, all or nothing.
@@ -200,8 +228,8 @@ pub async fn command(
     .ok();
     pool.close().await;
     let verb = match direction {
-        Direction::Backup => "backed up to",
-        Direction::Restore => "restored from",
+        Direction::Backup => "backed up (file mode 0600: it holds password hashes) to",
+        Direction::Restore => "restored (every session ended: all users sign in again) from",
     };
     match counts {
         Some((plans, reports, files, users)) => println!(

@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use chrono::Datelike;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
@@ -174,6 +175,12 @@ async fn create(
 ) -> Result<Response, AppError> {
     user.require(&[UserRole::Supervisor])?;
     user.check_csrf(&form.csrf)?;
+    crate::audit::rate::check(
+        &state.pool,
+        &user.actor(&client),
+        &crate::audit::rate::EVALUATIONS,
+    )
+    .await?;
     let info = plan(&state, &key).await?;
     let mut errors = Vec::new();
     let kind = match form.kind.as_str() {
@@ -193,6 +200,10 @@ async fn create(
         Some(c) if c > today() => errors.push((
             "cutoff",
             "截止日期不能晚于今天：评估只能反映已经发生的情况".into(),
+        )),
+        Some(c) if c.year() < info.start_year => errors.push((
+            "cutoff",
+            format!("截止日期须在规划期开始（{} 年）之后", info.start_year),
         )),
         _ => {}
     }

@@ -1,6 +1,7 @@
 //! What operators need: a request id on every log line and on the response, one access-log
 //! line per request, and `/metrics` for Prometheus.
 
+pub mod memory;
 pub mod metrics;
 pub mod outage;
 

@@ -180,6 +180,7 @@ pub async fn remind(
         ));
     }
     let actor = user.actor(&client);
+    crate::audit::rate::check(&state.pool, &actor, &crate::audit::rate::REMINDERS).await?;
     let mut tx = state.pool.begin().await?;
     sqlx::query!(
         r#"INSERT INTO reminders (round_id, unit_id, message, sent_by, sent_name) VALUES ($1, $2, $3, $4, $5)"#,

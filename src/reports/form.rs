@@ -99,6 +99,12 @@ pub fn parse_draft(
     value_rule: ValueRule,
 ) -> Result<Draft, Vec<(&'static str, String)>> {
     let mut errors = Vec::new();
+    if !matches!(f.action.as_str(), "save" | "submit") {
+        errors.push((
+            "action",
+            "未知的操作：请点击“保存草稿”或“报送”。".to_string(),
+        ));
+    }
     let measured_value = match value_rule {
         ValueRule::Absent => None,
         _ => MeasuredValue::parse(&f.measured_value).unwrap_or_else(|m| {

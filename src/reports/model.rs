@@ -93,18 +93,34 @@ impl ReportState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Completion(Decimal);
 
+/// A number as people write it in a form: digits with at most one decimal point. No sign,
+/// exponent (`1e2`), spaces or other notation that a parser would take but a reader would not.
+pub fn plain_decimal(s: &str) -> Option<Decimal> {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    let points = s.chars().filter(|c| *c == '.').count();
+    let plain = digits > 0
+        && digits + points == s.chars().count()
+        && points <= 1
+        && !s.starts_with('.')
+        && !s.ends_with('.');
+    if plain { s.parse().ok() } else { None }
+}
+
 impl Completion {
+    /// A whole percentage, 0 to 100: progress is reported in whole points, like the
+    /// document's own targets.
     pub fn parse(s: &str) -> Result<Option<Self>, &'static str> {
         let s = s.trim().trim_end_matches(['%', '％']).trim();
         if s.is_empty() {
             return Ok(None);
         }
-        let d: Decimal = s.parse().map_err(|_| "完成比例须为 0 到 100 之间的数字")?;
-        if d < Decimal::ZERO || d > Decimal::ONE_HUNDRED {
-            return Err("完成比例须为 0 到 100 之间的数字");
+        const WHOLE: &str = "完成比例须为 0 到 100 之间的整数";
+        if !s.chars().all(|c| c.is_ascii_digit()) || s.len() > 3 {
+            return Err(WHOLE);
         }
-        if d.scale() > 2 {
-            return Err("完成比例最多保留两位小数");
+        let d: Decimal = s.parse().map_err(|_| WHOLE)?;
+        if d > Decimal::ONE_HUNDRED {
+            return Err(WHOLE);
         }
         Ok(Some(Completion(d)))
     }
@@ -135,10 +151,10 @@ impl MeasuredValue {
         if s.is_empty() {
             return Ok(None);
         }
-        let d: Decimal = s.parse().map_err(|_| "指标值须为数字，如 12 或 0.35")?;
-        if d < Decimal::ZERO {
+        if s.starts_with('-') {
             return Err("指标值不能为负数");
         }
+        let d: Decimal = plain_decimal(&s).ok_or("指标值须为数字，如 12 或 0.35")?;
         if d.scale() > 4 {
             return Err("指标值最多保留四位小数");
         }
@@ -158,15 +174,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_plain_numbers_are_numbers() {
+        assert_eq!(plain_decimal("12.50"), Some(Decimal::new(1250, 2)));
+        assert_eq!(plain_decimal("0"), Some(Decimal::ZERO));
+        for bad in [
+            "", "1e2", "1E2", "+1", "-1", ".5", "5.", "1.2.3", " 1", "1_000", "0x10", "NaN",
+        ] {
+            assert_eq!(plain_decimal(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn completion_parses_what_people_type() {
         let shown = |s: &str| Completion::parse(s).map(|c| c.map(|c| c.to_string()));
         assert_eq!(shown(""), Ok(None));
         assert_eq!(shown(" 60% "), Ok(Some("60%".into())));
-        assert_eq!(shown("12.5％"), Ok(Some("12.5%".into())));
-        assert!(Completion::parse("101").is_err());
-        assert!(Completion::parse("-1").is_err());
-        assert!(Completion::parse("abc").is_err());
-        assert!(Completion::parse("1.234").is_err());
+        assert_eq!(shown("100％"), Ok(Some("100%".into())));
+        assert_eq!(shown("007"), Ok(Some("7%".into())));
+        for bad in [
+            "101", "-1", "abc", "1.234", "12.5", "1e2", "+5", "5 0", "1000",
+        ] {
+            assert!(Completion::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

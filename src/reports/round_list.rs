@@ -200,16 +200,29 @@ pub async fn rounds(
     render(&rounds_page(&state, user, RoundForm::default(), Vec::new()).await?)
 }
 
+/// A date within `years` (the plan's period and the two years after it, when the final evaluation
+/// asks for its data): year 0000 or 9999 is a typing slip, not a round.
 fn date(
     s: &str,
     field: &'static str,
+    years: &std::ops::RangeInclusive<i32>,
     errors: &mut Vec<(&'static str, String)>,
 ) -> Option<NaiveDate> {
+    use chrono::Datelike;
     let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
-    if d.is_none() {
-        errors.push((field, "请填写日期，格式如 2025-06-30".into()));
+    match d {
+        None => errors.push((field, "请填写日期，格式如 2025-06-30".into())),
+        Some(d) if !years.contains(&d.year()) => errors.push((
+            field,
+            format!(
+                "日期须在规划期内（{} 年至 {} 年）",
+                years.start(),
+                years.end()
+            ),
+        )),
+        Some(_) => return d,
     }
-    d
+    None
 }
 
 /// A checked round: dates in order, title present.
@@ -221,7 +234,10 @@ struct NewRound {
     due: NaiveDate,
 }
 
-fn check(form: &RoundForm) -> Result<NewRound, Vec<(&'static str, String)>> {
+fn check(
+    form: &RoundForm,
+    years: std::ops::RangeInclusive<i32>,
+) -> Result<NewRound, Vec<(&'static str, String)>> {
     let mut errors = Vec::new();
     let title = form.title.trim().to_string();
     if title.is_empty() || title.chars().count() > 60 {
@@ -230,10 +246,10 @@ fn check(form: &RoundForm) -> Result<NewRound, Vec<(&'static str, String)>> {
     if form.scope.chars().count() > 200 {
         errors.push(("scope", "说明不能超过 200 字".into()));
     }
-    let start = date(&form.period_start, "period_start", &mut errors);
-    let end = date(&form.period_end, "period_end", &mut errors);
-    let opens = date(&form.opens_on, "opens_on", &mut errors);
-    let due = date(&form.due_on, "due_on", &mut errors);
+    let start = date(&form.period_start, "period_start", &years, &mut errors);
+    let end = date(&form.period_end, "period_end", &years, &mut errors);
+    let opens = date(&form.opens_on, "opens_on", &years, &mut errors);
+    let due = date(&form.due_on, "due_on", &years, &mut errors);
     if let (Some(s), Some(e)) = (start, end)
         && e < s
     {
@@ -266,17 +282,18 @@ pub async fn create_round(
     user.require(&[UserRole::Supervisor])?;
     let form = RoundForm::from_pairs(&pairs);
     user.check_csrf(&form.csrf)?;
-    let new = match check(&form) {
+    let actor = user.actor(&client);
+    crate::audit::rate::check(&state.pool, &actor, &crate::audit::rate::ROUNDS).await?;
+    let plan = plan_queries::default_plan(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let new = match check(&form, plan.start_year..=plan.end_year + 2) {
         Ok(new) => new,
         Err(errors) => {
             let page = rounds_page(&state, user, form, errors).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
     };
-    let plan = plan_queries::default_plan(&state.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let actor = user.actor(&client);
     let mut tx = state.pool.begin().await?;
     let key = format!("adhoc-{}", next_ad_hoc_number(&mut tx, plan.id).await?);
     let scope = Some(form.scope.trim().to_string()).filter(|s| !s.is_empty());

@@ -25,6 +25,7 @@ use crate::web::extract::{Form, Path, Query};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/plans/{plan}/supervision", get(ledger))
+        .route("/plans/{plan}/supervision/sweep", post(sweep_now))
         .route("/supervision/{id}/answer", post(answer))
 }
 
@@ -114,6 +115,8 @@ struct LedgerPage {
     open: bool,
     counts: Vec<(&'static str, &'static str, i64)>,
     reminders: Vec<(String, String, String, String, String)>,
+    swept_at: Option<String>,
+    can_sweep: bool,
 }
 
 async fn ledger(
@@ -126,8 +129,9 @@ async fn ledger(
     let plan = crate::dashboard::facts::plan_by_key(&state.pool, &key)
         .await?
         .ok_or(AppError::NotFound)?;
-    // Bring the flags up to date before showing them.
-    sweep::sweep(&state.pool, &key, today()).await?;
+    // Only reads: the flags are brought up to date by the background sweep, or by a
+    // supervisor's 立即核查 (a page view that wrote deadlocked under a Monday-morning crowd).
+    let swept_at = sweep::last_swept(&state.pool, plan.id).await?.map(shanghai);
     let level = match q.level.as_str() {
         l @ ("blue" | "yellow" | "red") => l.to_string(),
         _ => String::new(),
@@ -156,6 +160,8 @@ async fn ledger(
     .map(|m| (shanghai(m.sent_at), m.title, m.name, m.message, m.sent_name))
     .collect();
     Ok(render(&LedgerPage {
+        can_sweep: SWEEPERS.contains(&user.role),
+        swept_at,
         chrome: Chrome::new(Some(user)),
         plan_key: plan.key,
         plan_title: plan.title,
@@ -166,6 +172,29 @@ async fn ledger(
         reminders,
     })?
     .into_response())
+}
+
+/// Who may ask for the flags to be brought up to date at once.
+const SWEEPERS: [UserRole; 2] = [UserRole::Supervisor, UserRole::Admin];
+
+#[derive(Deserialize, Default)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// 立即核查: brings the plan's flags up to date now, then shows the ledger.
+async fn sweep_now(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    Path(key): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    user.require(&SWEEPERS)?;
+    user.check_csrf(&form.csrf)?;
+    let swept = sweep::sweep(&state.pool, &key, today()).await?;
+    tracing::info!(plan = %key, raised = swept.raised, cleared = swept.cleared, "sweep asked for");
+    Ok(Redirect::to(&format!("/plans/{key}/supervision")).into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -1,7 +1,9 @@
 //! Raises and clears the 督办 flags of a plan: blue when a report is due soon and not in,
 //! yellow when a unit's own report trails the expected path, red when a report is overdue.
 //! A flag whose cause is gone is cleared, never deleted, so the ledger keeps the history.
-//! Idempotent: several portal instances may sweep at once.
+//! Sweeps run in the background and after a supervisor asks for one, never on a page view.
+//! Idempotent, and one plan's sweeps take turns: several portal instances may sweep at once
+//! without deadlocking on the flag rows.
 
 use std::collections::{HashMap, HashSet};
 
@@ -58,15 +60,25 @@ pub async fn sweep(
     let plan = facts::plan_by_key(pool, plan_key)
         .await?
         .ok_or(crate::error::AppError::NotFound)?;
+    let version = data_version(pool, plan.id).await?;
     let facts = facts::load(pool, plan).await?;
     let want = wanted(&facts, today);
+    let mut tx = pool.begin().await?;
+    // One sweep of a plan at a time: the next waits here, then finds its work done, instead
+    // of two sweeps locking flag rows in different orders (they deadlocked).
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtext('supervision.sweep'), $1::bigint::int4)",
+        facts.plan.id
+    )
+    .execute(&mut *tx)
+    .await?;
     let open: Vec<(i64, Key)> = sqlx::query!(
         r#"SELECT f.id, f.round_id, f.item_id, f.unit_id, f.level::text AS "level!"
            FROM supervision_flags f JOIN reporting_rounds r ON r.id = f.round_id
            WHERE r.plan_id = $1 AND f.cleared_at IS NULL"#,
         facts.plan.id
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?
     .into_iter()
     .filter_map(|f| {
@@ -77,11 +89,12 @@ pub async fn sweep(
     })
     .collect();
     let open_keys: HashSet<Key> = open.iter().map(|(_, k)| *k).collect();
-    let gone: Vec<i64> = open
+    let mut gone: Vec<i64> = open
         .iter()
         .filter(|(_, k)| !want.contains_key(k))
         .map(|(id, _)| *id)
         .collect();
+    gone.sort_unstable();
     // New flags only for the last quarter's rounds: older lateness shows in the period grid
     // and the scorecards; their flags, once raised, stay until the cause is gone.
     let from = today - chrono::Duration::days(92);
@@ -91,11 +104,11 @@ pub async fn sweep(
         .filter(|r| r.due_on >= from)
         .map(|r| r.id)
         .collect();
-    let new: Vec<(&Key, &String)> = want
+    let mut new: Vec<(&Key, &String)> = want
         .iter()
         .filter(|(k, _)| !open_keys.contains(k) && recent.contains(&k.0))
         .collect();
-    let mut tx = pool.begin().await?;
+    new.sort_unstable_by_key(|(k, _)| **k);
     let cleared = sqlx::query!(
         "UPDATE supervision_flags SET cleared_at = now() WHERE id = ANY($1) AND cleared_at IS NULL",
         &gone
@@ -116,15 +129,60 @@ pub async fn sweep(
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    sqlx::query!(
+        r#"INSERT INTO supervision_sweeps (plan_id, swept_at, swept_for, data_version)
+           VALUES ($1, now(), $2, $3)
+           ON CONFLICT (plan_id) DO UPDATE
+           SET swept_at = now(), swept_for = $2, data_version = $3"#,
+        facts.plan.id,
+        today,
+        version
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(Swept { raised, cleared })
 }
 
-/// Sweeps every plan; for the background task of `serve`.
-pub async fn sweep_all(pool: &PgPool, today: NaiveDate) {
-    let keys = match sqlx::query_scalar!("SELECT key FROM plans")
-        .fetch_all(pool)
-        .await
+async fn data_version(pool: &PgPool, plan_id: i64) -> sqlx::Result<i64> {
+    Ok(sqlx::query_scalar!(
+        "SELECT version FROM plan_data_versions WHERE plan_id = $1",
+        plan_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .unwrap_or(0))
+}
+
+/// When the plan's flags were last brought up to date.
+pub async fn last_swept(
+    pool: &PgPool,
+    plan_id: i64,
+) -> sqlx::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    sqlx::query_scalar!(
+        "SELECT swept_at FROM supervision_sweeps WHERE plan_id = $1",
+        plan_id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Sweeps every plan whose data or day changed since its last sweep, or that was last swept
+/// more than `every_minutes` ago; for the background task of `serve`.
+pub async fn sweep_due(pool: &PgPool, today: NaiveDate, every_minutes: i32) {
+    let keys = match sqlx::query_scalar!(
+        r#"SELECT p.key FROM plans p
+           LEFT JOIN plan_data_versions v ON v.plan_id = p.id
+           LEFT JOIN supervision_sweeps s ON s.plan_id = p.id
+           WHERE s.plan_id IS NULL OR s.swept_for <> $1
+              OR s.data_version <> COALESCE(v.version, 0)
+              OR s.swept_at < now() - make_interval(mins => $2)
+           ORDER BY p.id"#,
+        today,
+        every_minutes
+    )
+    .fetch_all(pool)
+    .await
     {
         Ok(k) => k,
         Err(e) => {

@@ -59,7 +59,15 @@ pub(super) async fn ensure(pool: &PgPool, password: &str) -> anyhow::Result<Vec<
             role,
             unit_id,
         };
-        match ops::create_user(pool, &actor, new, Some(password.to_string())).await {
+        match ops::create_user(
+            pool,
+            &Default::default(),
+            &actor,
+            new,
+            Some(password.to_string()),
+        )
+        .await
+        {
             Ok((row, _)) => created.push(row.username),
             // Created by another run at the same moment.
             Err(OpError::Invalid("username", _)) => {}

@@ -1,10 +1,12 @@
 //! Shared pages and assets: the page chrome, the stylesheet, the health check, the 404 page,
 //! and the same-origin check on every state-changing request.
 
+mod caching;
 pub mod extract;
 mod origin;
 mod rejections;
 
+pub use caching::no_store_when_signed_in;
 pub use origin::{no_nul_in_uri, same_origin_only};
 pub use rejections::{error_chrome, friendly_rejections};
 

@@ -29,21 +29,26 @@ fn said(out: &Output) -> String {
     )
 }
 
-/// Rows and a digest of every table's content, but for the dashboards' data versions, which
-/// a restore moves on on purpose.
+/// Rows and a digest of every table's content, but for what a restore changes on purpose:
+/// the dashboards' data versions move on, every session ends, and the audit log says so.
 async fn fingerprint(pool: &PgPool) -> Vec<(String, i64, String)> {
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT table_name::text FROM information_schema.tables
          WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
-           AND table_name <> 'plan_data_versions' ORDER BY 1",
+           AND table_name NOT IN ('plan_data_versions', 'sessions') ORDER BY 1",
     )
     .fetch_all(pool)
     .await
     .expect("tables");
     let mut out = Vec::new();
     for t in tables {
+        let only = if t == "audit_log" {
+            "WHERE x.action <> 'system.restore'"
+        } else {
+            ""
+        };
         let sql = format!(
-            "SELECT count(*), md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM \"{t}\" x"
+            "SELECT count(*), md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM \"{t}\" x {only}"
         );
         let (n, digest): (i64, String) =
             sqlx::query_as(&sql).fetch_one(pool).await.expect("digest");
@@ -105,6 +110,16 @@ async fn a_backup_restores_everything_and_a_bad_one_changes_nothing() {
         said(&out)
     );
     assert!(!file.with_extension("partial").exists());
+    // It holds password hashes: readable by its owner only, and it says so.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file)
+            .expect("written")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+        assert!(said(&out).contains("0600"), "{}", said(&out));
+    }
 
     // Into an empty database elsewhere: the same content.
     let other = spawn_empty_app().await;
@@ -117,10 +132,14 @@ async fn a_backup_restores_everything_and_a_bad_one_changes_nothing() {
         .execute(&app.pool)
         .await
         .expect("changed");
-    sqlx::query("DELETE FROM sessions")
-        .execute(&app.pool)
+    let sessions_at_backup: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
+        .fetch_one(&app.pool)
         .await
-        .expect("changed");
+        .expect("sessions");
+    assert!(
+        sessions_at_backup > 0,
+        "the backup holds signed-in sessions"
+    );
     let versions_before: i64 =
         sqlx::query_scalar("SELECT coalesce(max(version), 0) FROM plan_data_versions")
             .fetch_one(&app.pool)
@@ -129,6 +148,15 @@ async fn a_backup_restores_everything_and_a_bad_one_changes_nothing() {
     let out = cli(Some(&app.database_url()), &["restore"], &file);
     assert!(out.status.success(), "{}", said(&out));
     assert_eq!(fingerprint(&app.pool).await, before);
+    // Sessions in the backup do not come back: everyone signs in again, and the log says why.
+    let (sessions, restores): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM sessions),
+                (SELECT count(*) FROM audit_log WHERE action = 'system.restore')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("counts");
+    assert_eq!((sessions, restores), (0, 1));
     // Instances still running will not reuse dashboards computed before the restore.
     let versions_after: i64 = sqlx::query_scalar("SELECT min(version) FROM plan_data_versions")
         .fetch_one(&app.pool)
@@ -191,5 +219,5 @@ async fn the_private_server_is_backed_up_and_restored_with_its_own_tools() {
     assert!(stopped.is_some_and(|s| s.success()));
     let out = cli(None, &["restore", "--data-dir", &data_arg], &file);
     assert!(out.status.success(), "{}", said(&out));
-    assert!(said(&out).contains("restored from"), "{}", said(&out));
+    assert!(said(&out).contains("restored ("), "{}", said(&out));
 }

@@ -116,7 +116,7 @@ async fn an_admin_is_created_whenever_none_exists() {
         Some("市应急局"),
     )
     .await;
-    let password = ops::ensure_admin(&app.pool, None)
+    let password = ops::ensure_admin(&app.pool, &Default::default(), None)
         .await
         .expect("ensure")
         .expect("created");
@@ -127,7 +127,7 @@ async fn an_admin_is_created_whenever_none_exists() {
         303
     );
     assert!(
-        ops::ensure_admin(&app.pool, None)
+        ops::ensure_admin(&app.pool, &Default::default(), None)
             .await
             .expect("ensure")
             .is_none(),

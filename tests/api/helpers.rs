@@ -291,6 +291,7 @@ impl TestApp {
         };
         let (row, _) = ops::create_user(
             &self.pool,
+            &Default::default(),
             &Actor::system("test"),
             new,
             Some(PASSWORD.into()),

@@ -19,6 +19,7 @@ mod faults;
 mod fixtures;
 mod forgery;
 mod fuzz_forms;
+mod hardening;
 mod helpers;
 mod html;
 mod indicators;

@@ -28,6 +28,144 @@ async fn open_flags(app: &TestApp, round: i64, level: &str) -> i64 {
     .expect("count")
 }
 
+const LEDGER: &str = "/plans/jincheng-2023-33/supervision";
+
+/// 立即核查, as the supervisor would click it; returns the ledger it leads to.
+async fn sweep_now(app: &TestApp, sup: &reqwest::Client) -> scraper::Html {
+    let csrf = app.csrf(sup).await;
+    let resp = app
+        .post_form(sup, &format!("{LEDGER}/sweep"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(resp.status(), 303);
+    app.page_as(sup, LEDGER).await
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.pool)
+        .await
+        .expect("count")
+}
+
+/// A Monday morning on a fresh plan: 16 people open the ledger at once. A view only reads,
+/// so all answer 200 and nothing is written; the flags come from a sweep.
+#[tokio::test]
+async fn sixteen_first_loads_at_once_answer_and_write_nothing() {
+    let app = spawn_app().await;
+    round(&app, "late", -1).await;
+    app.create_user("sup", UserRole::Supervisor, None).await;
+    let mut clients = Vec::new();
+    for _ in 0..16 {
+        let c = app.new_client();
+        app.login_with(&c, "sup", PASSWORD).await;
+        clients.push(c);
+    }
+    let mut loads = tokio::task::JoinSet::new();
+    for c in &clients {
+        let (c, url) = (c.clone(), format!("{}{LEDGER}", app.address));
+        loads.spawn(async move { c.get(url).send().await.map(|r| r.status().as_u16()) });
+    }
+    let statuses: Vec<_> = loads.join_all().await;
+    assert!(
+        statuses.iter().all(|s| matches!(s, Ok(200))),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM supervision_flags").await,
+        0
+    );
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM supervision_sweeps").await,
+        0
+    );
+    let page = sweep_now(&app, &clients[0]).await;
+    assert!(
+        count(
+            &app,
+            "SELECT count(*) FROM supervision_flags WHERE level = 'red'"
+        )
+        .await
+            > 0
+    );
+    assert!(
+        crate::helpers::texts(&page, "p.note")
+            .iter()
+            .any(|t| t.contains("预警最近核查于"))
+    );
+}
+
+/// Sweeps of one plan from several instances at once take turns: none fails, and the flags
+/// are raised once.
+#[tokio::test]
+async fn concurrent_sweeps_neither_deadlock_nor_double_flags() {
+    use plan_portal::supervision::sweep;
+    let app = spawn_app().await;
+    round(&app, "late", -1).await;
+    round(&app, "soon", 3).await;
+    let today = plan_portal::reports::today();
+    let mut runs = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let pool = app.pool.clone();
+        runs.spawn(async move { sweep::sweep(&pool, "jincheng-2023-33", today).await });
+    }
+    let results = runs.join_all().await;
+    let raised: u64 = results
+        .iter()
+        .map(|r| r.as_ref().map(|s| s.raised).expect("every sweep succeeds"))
+        .sum();
+    let flags = count(&app, "SELECT count(*) FROM supervision_flags").await;
+    assert!(flags > 0);
+    assert_eq!(
+        raised,
+        u64::try_from(flags).expect("count"),
+        "raised once in all"
+    );
+    // The background sweep leaves a plan alone until its data or day changes.
+    let first = swept_at(&app).await;
+    sweep::sweep_due(&app.pool, today, 10).await;
+    assert_eq!(
+        swept_at(&app).await,
+        first,
+        "nothing changed: not swept again"
+    );
+    sqlx::query("UPDATE items SET title = title || '。' WHERE key = 'task-1'")
+        .execute(&app.pool)
+        .await
+        .expect("change");
+    sweep::sweep_due(&app.pool, today, 10).await;
+    assert!(
+        swept_at(&app).await > first,
+        "the plan changed: swept again"
+    );
+}
+
+async fn swept_at(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
+    sqlx::query_scalar("SELECT swept_at FROM supervision_sweeps")
+        .fetch_one(&app.pool)
+        .await
+        .expect("swept")
+}
+
+/// Leaders read the ledger but do not run the sweep.
+#[tokio::test]
+async fn only_supervisors_and_admins_ask_for_a_sweep() {
+    let app = spawn_app().await;
+    app.create_user("boss", UserRole::Leader, None).await;
+    let boss = app.new_client();
+    app.login_with(&boss, "boss", PASSWORD).await;
+    let page = app.page_as(&boss, LEDGER).await;
+    assert!(crate::helpers::select(&page, "form[action$='/sweep']").is_empty());
+    let csrf = app.csrf(&boss).await;
+    let resp = app
+        .post_form(&boss, &format!("{LEDGER}/sweep"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(resp.status(), 403);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM supervision_sweeps").await,
+        0
+    );
+}
+
 #[tokio::test]
 async fn flags_are_raised_cleared_kept_and_answered() {
     let app = spawn_app().await;
@@ -36,8 +174,8 @@ async fn flags_are_raised_cleared_kept_and_answered() {
     app.create_user("sup", UserRole::Supervisor, None).await;
     let sup = app.new_client();
     app.login_with(&sup, "sup", PASSWORD).await;
-    let ledger = "/plans/jincheng-2023-33/supervision";
-    app.page_as(&sup, ledger).await;
+    let ledger = LEDGER;
+    sweep_now(&app, &sup).await;
     let duties: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM round_duties d JOIN items i ON i.id = d.item_id
          WHERE d.round_id = $1 AND i.kind IN ('subtarget', 'task', 'project')",
@@ -69,7 +207,7 @@ async fn flags_are_raised_cleared_kept_and_answered() {
     .execute(&app.pool)
     .await
     .expect("report");
-    let page = app.page_as(&sup, ledger).await;
+    let page = sweep_now(&app, &sup).await;
     assert_eq!(open_flags(&app, late, "red").await, duties - 1);
     let cleared: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM supervision_flags f JOIN items i ON i.id = f.item_id
@@ -92,7 +230,7 @@ async fn flags_are_raised_cleared_kept_and_answered() {
         .fetch_one(&app.pool)
         .await
         .expect("n");
-    app.page_as(&sup, ledger).await;
+    sweep_now(&app, &sup).await;
     let again: i64 = sqlx::query_scalar("SELECT count(*) FROM supervision_flags")
         .fetch_one(&app.pool)
         .await
