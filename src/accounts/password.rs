@@ -177,7 +177,7 @@ mod tests {
     async fn hash_then_verify() -> Result<(), Box<dyn std::error::Error>> {
         let hasher = Hasher::default();
         let h = hasher.hash("Correct-Horse-7".into()).await?;
-        assert!(h.starts_with("$argon2id$m=19456,t=2,p=1$"));
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(
             hasher
                 .verify("Correct-Horse-7".into(), Some(h.clone()))
