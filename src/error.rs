@@ -21,6 +21,9 @@ pub enum AppError {
     Internal(String),
     #[error("payload too large")]
     PayloadTooLarge,
+    /// Over a size limit the message names.
+    #[error("file too large: {0}")]
+    FileTooLarge(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("template error: {0}")]
@@ -43,7 +46,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge | AppError::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Database(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(e) => match refusal(e) {
                 Some(Refusal::Conflict | Refusal::Gone) => StatusCode::CONFLICT,
@@ -172,7 +175,7 @@ impl IntoResponse for AppError {
             tracing::warn!(error = %e, "the database refused a change");
         }
         let detail = match &self {
-            AppError::BadRequest(m) => Some(m.as_str()),
+            AppError::BadRequest(m) | AppError::FileTooLarge(m) => Some(m.as_str()),
             AppError::Database(e) if matches!(refusal(e), Some(Refusal::Gone)) => {
                 Some("所选的内容已不存在或已被他人修改，操作未执行。请刷新页面后重试。")
             }
@@ -187,6 +190,25 @@ impl IntoResponse for AppError {
                 .insert(crate::ops::outage::DatabaseUnavailable);
         }
         resp
+    }
+}
+
+/// A multipart body that could not be read keeps the status axum gives it: 413 only when a
+/// size limit was hit, 400 when the body is malformed.
+impl From<axum::extract::multipart::MultipartError> for AppError {
+    fn from(e: axum::extract::multipart::MultipartError) -> Self {
+        let status = e.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else if status.is_client_error() {
+            tracing::info!(error = %e.body_text(), "malformed multipart body");
+            AppError::BadRequest(
+                "上传的表单内容不完整或格式有误，无法读取。请返回上一页，重新选择文件后再提交。"
+                    .into(),
+            )
+        } else {
+            AppError::Internal(format!("reading a multipart body: {}", e.body_text()))
+        }
     }
 }
 

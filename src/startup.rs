@@ -42,6 +42,8 @@ pub struct Settings {
     pub sweep_minutes: Option<u64>,
     /// Bearer token Prometheus must send for `/metrics`; without one only loopback may read.
     pub metrics_token: Option<String>,
+    /// How many evidence files, and how many bytes, a report and a unit may hold.
+    pub evidence_quota: crate::reports::EvidenceQuota,
 }
 
 impl Default for Settings {
@@ -53,6 +55,7 @@ impl Default for Settings {
             session_absolute_hours: 12,
             sweep_minutes: None,
             metrics_token: None,
+            evidence_quota: crate::reports::EvidenceQuota::default(),
         }
     }
 }
