@@ -27,6 +27,9 @@ pub enum AppError {
     /// The actor is doing this too often; the message says how often is allowed.
     #[error("rate limited: {0}")]
     TooManyRequests(String),
+    /// Over a size limit the message names.
+    #[error("file too large: {0}")]
+    FileTooLarge(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("template error: {0}")]
@@ -49,7 +52,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge | AppError::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Database(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
@@ -189,7 +192,9 @@ impl IntoResponse for AppError {
             tracing::warn!(error = %e, "the database refused a change");
         }
         let detail = match &self {
-            AppError::BadRequest(m) | AppError::TooManyRequests(m) => Some(m.as_str()),
+            AppError::BadRequest(m) | AppError::TooManyRequests(m) | AppError::FileTooLarge(m) => {
+                Some(m.as_str())
+            }
             AppError::Busy => Some(BUSY),
             AppError::Database(e) if matches!(refusal(e), Some(Refusal::Gone)) => {
                 Some("所选的内容已不存在或已被他人修改，操作未执行。请刷新页面后重试。")
@@ -223,6 +228,25 @@ impl From<crate::accounts::password::PasswordError> for AppError {
         match e {
             crate::accounts::password::PasswordError::Busy => AppError::Busy,
             other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// A multipart body that could not be read keeps the status axum gives it: 413 only when a
+/// size limit was hit, 400 when the body is malformed.
+impl From<axum::extract::multipart::MultipartError> for AppError {
+    fn from(e: axum::extract::multipart::MultipartError) -> Self {
+        let status = e.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else if status.is_client_error() {
+            tracing::info!(error = %e.body_text(), "malformed multipart body");
+            AppError::BadRequest(
+                "上传的表单内容不完整或格式有误，无法读取。请返回上一页，重新选择文件后再提交。"
+                    .into(),
+            )
+        } else {
+            AppError::Internal(format!("reading a multipart body: {}", e.body_text()))
         }
     }
 }

@@ -53,6 +53,8 @@ pub struct Settings {
     pub password_wait: std::time::Duration,
     /// Failed logins per minute, all addresses together, past which logins pause.
     pub login_failures_per_minute: i64,
+    /// How many evidence files, and how many bytes, a report and a unit may hold.
+    pub evidence_quota: crate::reports::EvidenceQuota,
 }
 
 impl Settings {
@@ -78,6 +80,7 @@ impl Default for Settings {
             password_memory_mib: 128,
             password_wait: std::time::Duration::from_secs(3),
             login_failures_per_minute: crate::accounts::throttle::DEFAULT_PER_MINUTE,
+            evidence_quota: crate::reports::EvidenceQuota::default(),
         }
     }
 }

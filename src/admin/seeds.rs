@@ -93,13 +93,12 @@ async fn preview(
     user.require(&[UserRole::Admin])?;
     let mut csrf = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
-    let too_large = |_| AppError::PayloadTooLarge;
-    while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+    while let Some(field) = multipart.next_field().await? {
         match field.name() {
-            Some("csrf") => csrf = field.text().await.map_err(too_large)?,
+            Some("csrf") => csrf = field.text().await?,
             Some("file") => {
                 let name = field.file_name().unwrap_or("seed.toml").to_string();
-                file = Some((name, field.bytes().await.map_err(too_large)?.to_vec()));
+                file = Some((name, field.bytes().await?.to_vec()));
             }
             _ => {}
         }

@@ -25,6 +25,7 @@ use chrono_tz::Asia::Shanghai;
 
 use crate::AppState;
 
+pub use evidence::EvidenceQuota;
 pub use evidence::clean_name as clean_file_name;
 pub use page::{Caps, caps};
 

@@ -110,6 +110,8 @@ pub(super) struct ReportPage {
     pub(super) overdue: bool,
     pub(super) action_path: String,
     pub(super) value_rule: ValueRule,
+    /// The size limit and quotas, stated beside the upload field.
+    pub(super) upload_note: String,
 }
 
 impl ReportPage {
@@ -129,6 +131,14 @@ impl ReportPage {
         self.value_rule == ValueRule::RequiredToSubmit
     }
 
+    fn accepted_types(&self) -> &'static str {
+        super::evidence::ACCEPTED
+    }
+
+    fn accept_attr(&self) -> &'static str {
+        super::evidence::ACCEPT_ATTR
+    }
+
     fn state_is(&self, s: &str) -> bool {
         self.report.as_ref().is_some_and(|r| r.state.slug() == s)
     }
@@ -146,6 +156,7 @@ pub(super) struct Loaded {
     pub(super) versions: Vec<VersionView>,
     pub(super) evidence: Vec<EvidenceView>,
     pub(super) partners: Vec<Partner>,
+    pub(super) upload_note: String,
 }
 
 impl Loaded {
@@ -251,7 +262,7 @@ pub(super) async fn load(
                 .map(|e| EvidenceView {
                     id: e.id,
                     filename: e.filename,
-                    size: format!("{:.1} KB", f64::from(e.size_bytes) / 1024.0),
+                    size: super::evidence::size_label(i64::from(e.size_bytes)),
                     at: shanghai(e.uploaded_at),
                 })
                 .collect(),
@@ -269,6 +280,7 @@ pub(super) async fn load(
         versions,
         evidence,
         partners,
+        upload_note: state.settings.evidence_quota.note(),
     })
 }
 
@@ -306,6 +318,7 @@ pub(super) fn page(
         versions: l.versions,
         evidence: l.evidence,
         partners: l.partners,
+        upload_note: l.upload_note,
         errors: Vec::new(),
         alert: None,
         notice: None,

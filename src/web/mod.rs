@@ -31,7 +31,11 @@ pub fn field_error<'a>(errors: &'a [(&'static str, String)], field: &str) -> Opt
 
 /// A download, never shown inline: `filename` may be Chinese (RFC 6266 `filename*`), with
 /// an ASCII stand-in for old clients.
-pub fn attachment(filename: &str, content_type: &str, data: Vec<u8>) -> Response {
+pub fn attachment(
+    filename: &str,
+    content_type: &str,
+    data: impl Into<axum::body::Body>,
+) -> Response {
     let ascii: String = filename
         .chars()
         .map(|c| {
@@ -51,8 +55,10 @@ pub fn attachment(filename: &str, content_type: &str, data: Vec<u8>) -> Response
             (header::CONTENT_TYPE, content_type.to_string()),
             (header::CONTENT_DISPOSITION, disposition),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
+            // Set here too, not only by the router's layer: a download must never be sniffed.
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
         ],
-        data,
+        data.into(),
     )
         .into_response()
 }

@@ -116,7 +116,11 @@ async fn a_killed_portal_keeps_every_report_whole() {
     assert_eq!(mismatched, 0);
     // Evidence files and their rows agree, byte for byte.
     let bad_files: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM evidence WHERE sha256 <> sha256(data) OR octet_length(data) <> size_bytes",
+        "SELECT count(*) FROM evidence e CROSS JOIN LATERAL (
+             SELECT string_agg(data, ''::bytea ORDER BY seq) AS data, count(*) AS n, max(seq) AS last
+             FROM evidence_chunks WHERE evidence_id = e.id) c
+         WHERE e.sha256 IS DISTINCT FROM sha256(c.data)
+            OR octet_length(c.data) IS DISTINCT FROM e.size_bytes OR c.last <> c.n - 1",
     )
     .fetch_one(&app.pool)
     .await

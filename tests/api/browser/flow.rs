@@ -115,7 +115,9 @@ fn write_pdf(dir: &Path, name: &str, text: &str) -> PathBuf {
 async fn check_database(app: &TestApp, round: i64, files: &[(&str, &Path)]) {
     assert_eq!(state_of(app, round).await.as_deref(), Some("accepted"));
     let stored: Vec<(String, Vec<u8>)> = sqlx::query_as(
-        "SELECT e.filename, e.data FROM evidence e JOIN reports r ON r.id = e.report_id
+        "SELECT e.filename, (SELECT string_agg(data, ''::bytea ORDER BY seq)
+                             FROM evidence_chunks WHERE evidence_id = e.id)
+         FROM evidence e JOIN reports r ON r.id = e.report_id
          WHERE r.round_id = $1 ORDER BY e.id",
     )
     .bind(round)

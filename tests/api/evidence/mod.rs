@@ -1,8 +1,11 @@
 //! Evidence files, and the lead unit's view of its partners' reports.
 
+mod checks;
+mod storage;
+
 use plan_portal::accounts::model::UserRole;
 
-use crate::fixtures::{cast, form_fields, open_round, report_form};
+use crate::fixtures::{Cast, cast, form_fields, open_round, report_form};
 use crate::helpers::{PASSWORD, TestApp, select, spawn_app, texts};
 
 async fn upload(
@@ -25,6 +28,51 @@ async fn upload(
         .send()
         .await
         .expect("answered")
+}
+
+/// A 高平 reporter with a saved draft of task-1: the report path and the form token.
+async fn draft(app: &TestApp) -> (Cast, String, String) {
+    let round = open_round(app).await;
+    let c = cast(app).await;
+    let gp = app.unit_id("高平市人民政府").await;
+    let path = format!("/rounds/{round}/reports/task-1/{gp}");
+    let (_, csrf, _) = form_fields(&c.rep, &format!("{}{path}", app.address)).await;
+    let saved = app
+        .post_form(&c.rep, &path, &report_form(&csrf, "0", "save", "草稿"))
+        .await;
+    assert_eq!(saved.status(), 303);
+    (c, path, csrf)
+}
+
+/// A PDF of `len` bytes whose body is varied enough that no layer could compress it away.
+fn pdf_of(len: usize) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.4\n".to_vec();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    while bytes.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        bytes.push(x as u8);
+    }
+    bytes.truncate(len);
+    bytes
+}
+
+/// How many evidence rows and chunks are stored.
+async fn stored_counts(app: &TestApp) -> (i64, i64) {
+    sqlx::query_as("SELECT (SELECT count(*) FROM evidence), (SELECT count(*) FROM evidence_chunks)")
+        .fetch_one(&app.pool)
+        .await
+        .expect("counts")
+}
+
+/// A header of a response, or "".
+fn header(resp: &reqwest::Response, name: &str) -> String {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[tokio::test]
@@ -154,7 +202,11 @@ async fn evidence_is_checked_stored_and_served_only_to_readers() {
     let big = [b"%PDF-1.4\n".to_vec(), vec![b'x'; 21 * 1024 * 1024]].concat();
     let resp = upload(&app, &c.rep, &path, &csrf, "big.pdf", big).await;
     assert_eq!(resp.status(), 413);
-    assert!(resp.text().await.expect("body").contains("文件过大"));
+    let page = resp.text().await.expect("body");
+    assert!(
+        page.contains("文件过大") && page.contains("单个文件不能超过 20 MB"),
+        "{page}"
+    );
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM evidence")
         .fetch_one(&app.pool)
         .await

@@ -1,0 +1,253 @@
+//! Adding a file to a report: read chunk by chunk, judged by its first bytes, hashed and
+//! written as it arrives, and kept only if the report is still editable and within its quotas
+//! when the last byte is in.
+
+use axum::extract::multipart::Field;
+use axum::extract::{Multipart, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use sha2::{Digest, Sha256};
+use sqlx::{PgPool, Postgres, Transaction};
+
+use super::store::{self, NewFile, Usage};
+use super::{CHUNK_BYTES, EvidenceQuota, MAX_FILE_BYTES, kinds, names, size_label};
+use crate::AppState;
+use crate::accounts::extract::{Client, RequireUser};
+use crate::audit::{self, Entry};
+use crate::error::AppError;
+use crate::reports::page::caps;
+use crate::reports::{queries, report_href};
+use crate::web::extract::Path;
+
+type ReportPath = (String, String, String);
+
+/// Adds one file to a report the signed-in reporter may still edit.
+pub async fn upload(
+    State(state): State<AppState>,
+    client: Client,
+    RequireUser(user): RequireUser,
+    Path(path): Path<ReportPath>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let round_id: i64 = path.0.parse().map_err(|_| AppError::NotFound)?;
+    let unit_id: i64 = path.2.parse().map_err(|_| AppError::NotFound)?;
+    let round = queries::round(&state.pool, round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let item = queries::item_in_plan(&state.pool, round.plan_id, &path.1)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !caps(&user, unit_id).edit {
+        return Err(AppError::Forbidden);
+    }
+    let quota = state.settings.evidence_quota;
+    let mut csrf = String::new();
+    let mut received = None;
+    while let Some(field) = multipart.next_field().await? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await?,
+            Some("file") if received.is_none() => {
+                // The form puts its token first, so a forged request is refused before a
+                // byte of its file is written.
+                user.check_csrf(&csrf)?;
+                let report = queries::report(&state.pool, round_id, item.id, unit_id)
+                    .await?
+                    .ok_or_else(|| AppError::BadRequest("请先保存草稿，再上传佐证材料。".into()))?;
+                received = Some(receive(&state.pool, &quota, report.id, unit_id, field).await?);
+            }
+            _ => {}
+        }
+    }
+    user.check_csrf(&csrf)?;
+    let Received {
+        mut tx,
+        id,
+        report_id,
+        filename,
+        content_type,
+        size,
+        sha256,
+    } = received.ok_or_else(nothing_chosen)?;
+    // Checked under the report's lock, which a submission also takes: a file cannot slip onto
+    // a report that was sent on while it uploaded. Taken only now, so that a slow upload does
+    // not hold up the report's other changes.
+    if !store::lock_state(&mut tx, report_id).await?.editable() {
+        return Err(AppError::BadRequest(
+            "报告已报送，不能再添加佐证材料。".into(),
+        ));
+    }
+    store::lock_unit_quota(&mut tx, unit_id).await?;
+    let used = store::usage(&mut *tx, report_id, unit_id).await?;
+    within_quota(&quota, &used, i64::from(size))?;
+    let new = NewFile {
+        id,
+        report_id,
+        filename: &filename,
+        content_type,
+        size,
+        sha256: &sha256,
+        uploaded_by: user.id,
+    };
+    store::insert(&mut tx, &new).await?;
+    audit::record(
+        &mut *tx,
+        &user.actor(&client),
+        Entry {
+            action: "evidence.upload",
+            object_type: Some("report"),
+            object_id: Some(new.report_id.to_string()),
+            after: Some(serde_json::json!({
+                "evidence": new.id, "filename": new.filename, "bytes": new.size,
+                "sha256": crate::accounts::password::hex(&sha256),
+            })),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let back = report_href(round_id, &item.key, unit_id);
+    Ok(Redirect::to(&format!("{back}?done=upload")).into_response())
+}
+
+fn nothing_chosen() -> AppError {
+    AppError::BadRequest("请选择要上传的文件。".into())
+}
+
+/// A file read to its end and written into the still open transaction.
+struct Received {
+    tx: Transaction<'static, Postgres>,
+    id: i64,
+    report_id: i64,
+    filename: String,
+    content_type: &'static str,
+    size: i32,
+    sha256: Vec<u8>,
+}
+
+/// Reads the file field chunk by chunk: at most about one chunk is held at a time. Nothing is
+/// written before the first bytes show an accepted type; a file is refused as soon as it passes
+/// the size limit or what the quotas leave.
+async fn receive(
+    pool: &PgPool,
+    quota: &EvidenceQuota,
+    report_id: i64,
+    unit_id: i64,
+    mut field: Field<'_>,
+) -> Result<Received, AppError> {
+    let filename = names::clean_name(field.file_name().unwrap_or_default());
+    kinds::refuse_executable(&filename).map_err(AppError::BadRequest)?;
+    // Read without the lock, to refuse early; the decision is taken again under it.
+    let used = store::usage(pool, report_id, unit_id).await?;
+    within_quota(quota, &used, 0)?;
+    let mut writer = Writer::new(pool);
+    let mut hasher = Sha256::new();
+    let mut pending: Vec<u8> = Vec::new();
+    let mut content_type = None;
+    let mut size = 0usize;
+    while let Some(bytes) = field.chunk().await? {
+        size += bytes.len();
+        if size > MAX_FILE_BYTES {
+            return Err(AppError::FileTooLarge(format!(
+                "单个文件不能超过 {}。请压缩或拆分后重新上传。",
+                size_label(MAX_FILE_BYTES as i64)
+            )));
+        }
+        within_quota(quota, &used, size as i64)?;
+        hasher.update(&bytes);
+        pending.extend_from_slice(&bytes);
+        if content_type.is_none() && pending.len() >= kinds::SNIFF_BYTES {
+            content_type = Some(judge(&pending, false, &filename)?);
+        }
+        if content_type.is_some() {
+            while pending.len() >= CHUNK_BYTES {
+                let rest = pending.split_off(CHUNK_BYTES);
+                writer.write(&pending).await?;
+                pending = rest;
+            }
+        }
+    }
+    if size == 0 {
+        return Err(nothing_chosen());
+    }
+    let content_type = match content_type {
+        Some(t) => t,
+        None => judge(&pending, true, &filename)?,
+    };
+    if !pending.is_empty() {
+        writer.write(&pending).await?;
+    }
+    let (tx, id) = writer.open.ok_or_else(nothing_chosen)?;
+    Ok(Received {
+        tx,
+        id,
+        report_id,
+        filename,
+        content_type,
+        size: i32::try_from(size).map_err(|_| AppError::PayloadTooLarge)?,
+        sha256: hasher.finalize().to_vec(),
+    })
+}
+
+/// The content type of a file whose first bytes are `head`, if its name agrees with them.
+fn judge(head: &[u8], whole: bool, filename: &str) -> Result<&'static str, AppError> {
+    let kind =
+        kinds::sniff(head, whole).ok_or_else(|| AppError::BadRequest(kinds::unknown_type()))?;
+    kinds::agree(kind, filename).map_err(AppError::BadRequest)
+}
+
+/// Writes chunks into a transaction opened at the first one, so that a refused file costs no
+/// connection.
+struct Writer<'p> {
+    pool: &'p PgPool,
+    open: Option<(Transaction<'static, Postgres>, i64)>,
+    seq: i32,
+}
+
+impl<'p> Writer<'p> {
+    fn new(pool: &'p PgPool) -> Self {
+        Writer {
+            pool,
+            open: None,
+            seq: 0,
+        }
+    }
+
+    async fn write(&mut self, data: &[u8]) -> Result<(), AppError> {
+        let (tx, id) = match &mut self.open {
+            Some(open) => open,
+            None => {
+                let mut tx = self.pool.begin().await?;
+                let id = store::next_id(&mut tx).await?;
+                self.open.insert((tx, id))
+            }
+        };
+        store::write_chunk(tx, *id, self.seq, data).await?;
+        self.seq += 1;
+        Ok(())
+    }
+}
+
+/// Refuses a file of `size` bytes (0: not yet read) that the quotas leave no room for.
+fn within_quota(quota: &EvidenceQuota, used: &Usage, size: i64) -> Result<(), AppError> {
+    let refuse = |m: String| Err(AppError::BadRequest(m));
+    if used.files >= quota.files_per_report {
+        return refuse(format!(
+            "每份报告最多上传 {} 个佐证材料，本报告已有 {} 个，不能再上传。请将多份材料合并为一个 PDF 或压缩为一个 ZIP 后再上传；如确需更多，请联系管理员。",
+            quota.files_per_report, used.files
+        ));
+    }
+    if used.report_bytes + size > quota.bytes_per_report {
+        return refuse(format!(
+            "每份报告的佐证材料合计不能超过 {}，本报告已用 {}，加上此文件将超过上限。请压缩或精简材料后再上传。",
+            size_label(quota.bytes_per_report),
+            size_label(used.report_bytes)
+        ));
+    }
+    if used.unit_bytes + size > quota.bytes_per_unit {
+        return refuse(format!(
+            "每个单位的佐证材料合计不能超过 {}，本单位已用 {}，加上此文件将超过上限。请压缩或精简材料后再上传，或联系管理员。",
+            size_label(quota.bytes_per_unit),
+            size_label(used.unit_bytes)
+        ));
+    }
+    Ok(())
+}
