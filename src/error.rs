@@ -142,6 +142,14 @@ pub fn error_page_for(
             "文件过大",
             detail.unwrap_or("上传的内容超过了允许的大小，请压缩或拆分后重新上传。"),
         ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "不支持此操作方式",
+            "此地址不接受这种请求方式。请通过页面上的链接或按钮操作。",
+        ),
+        StatusCode::URI_TOO_LONG => (
+            "网址过长",
+            "请求的网址太长，无法处理。请减少筛选或查询条件后重试，或从首页重新进入。",
+        ),
         StatusCode::SERVICE_UNAVAILABLE => ("服务暂时不可用", "数据库暂时无法访问，请稍后再试。"),
         _ => (
             "系统出错",

@@ -1,5 +1,7 @@
 //! What each command does once its database is reachable.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use sqlx::postgres::PgConnectOptions;
 
@@ -46,6 +48,13 @@ pub(super) async fn serve(options: PgConnectOptions, args: ServeArgs) -> anyhow:
         session_idle_minutes: args.session_idle_minutes.clamp(5, 24 * 60),
         sweep_minutes: Some(10),
         metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
+        header_read_timeout: secs(args.header_read_timeout_secs),
+        body_read_timeout: secs(args.body_read_timeout_secs),
+        idle_timeout: secs(args.idle_timeout_secs),
+        max_connections: args
+            .max_connections
+            .unwrap_or_else(crate::web::serve::default_max_connections),
+        shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
         ..Settings::default()
     };
     let bind = args.bind;
@@ -55,8 +64,20 @@ pub(super) async fn serve(options: PgConnectOptions, args: ServeArgs) -> anyhow:
     tracing::info!("plan-portal listening on http://{}", app.local_addr()?);
     app.run_until_stopped(shutdown_signal()).await?;
     tracing::info!("stopped serving; closing the database pool");
-    pool.close().await;
+    // Closing waits for connections still lent out; nothing should hold one now, but a stop
+    // must not hang on it.
+    if tokio::time::timeout(Duration::from_secs(5), pool.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the database pool did not close within 5 s; stopping anyway");
+    }
     Ok(())
+}
+
+/// A timeout of at least one second: zero would close every connection at once.
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n.max(1))
 }
 
 pub(super) async fn load_seed(

@@ -1,11 +1,13 @@
 //! Shared pages and assets: the page chrome, the stylesheet, the health check, the 404 page,
 //! and the same-origin check on every state-changing request.
 
+mod conn;
 pub mod extract;
 mod origin;
 mod rejections;
+pub mod serve;
 
-pub use origin::{no_nul_in_uri, same_origin_only};
+pub use origin::{MAX_URI_BYTES, no_nul_in_uri, same_origin_only, short_uri_only};
 pub use rejections::{error_chrome, friendly_rejections};
 
 use axum::extract::State;
@@ -143,4 +145,9 @@ async fn healthz(State(state): State<AppState>) -> Response {
 
 pub async fn not_found() -> Response {
     error_page(StatusCode::NOT_FOUND, None)
+}
+
+/// The address exists but not for this method; the router adds `Allow` to this page.
+pub async fn method_not_allowed() -> Response {
+    error_page(StatusCode::METHOD_NOT_ALLOWED, None)
 }
