@@ -21,6 +21,9 @@ pub enum AppError {
     Internal(String),
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The request body stopped arriving (the client paused past the body timeout, or left).
+    #[error("request body incomplete")]
+    BodyIncomplete,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("template error: {0}")]
@@ -44,6 +47,7 @@ impl AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::BodyIncomplete => StatusCode::REQUEST_TIMEOUT,
             AppError::Database(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(e) => match refusal(e) {
                 Some(Refusal::Conflict | Refusal::Gone) => StatusCode::CONFLICT,
@@ -141,6 +145,10 @@ pub fn error_page_for(
         StatusCode::PAYLOAD_TOO_LARGE => (
             "文件过大",
             detail.unwrap_or("上传的内容超过了允许的大小，请压缩或拆分后重新上传。"),
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "请求超时",
+            "提交的内容未能完整送达（网络中断或过慢），操作未执行。请检查网络后重新提交。",
         ),
         StatusCode::METHOD_NOT_ALLOWED => (
             "不支持此操作方式",

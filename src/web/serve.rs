@@ -68,22 +68,20 @@ impl Open {
         self.clocks.len()
     }
 
-    fn any_waiting(&self) -> bool {
-        self.clocks
-            .values()
-            .any(|(_, c)| c.waiting_since().is_some())
-    }
-
-    /// Closes the connection that has waited on its client the longest, if any connection
-    /// is without a request in a handler.
-    fn close_longest_waiting(&mut self) {
+    /// Closes the connection that has waited on its client the longest; false if every
+    /// connection has a request in a handler.
+    fn close_longest_waiting(&mut self) -> bool {
         let oldest = self
             .clocks
             .iter()
             .filter_map(|(id, (_, c))| c.waiting_since().map(|since| (since, *id)))
             .min();
-        if let Some((task, _)) = oldest.and_then(|(_, id)| self.clocks.remove(&id)) {
-            task.abort();
+        match oldest.and_then(|(_, id)| self.clocks.remove(&id)) {
+            Some((task, _)) => {
+                task.abort();
+                true
+            }
+            None => false,
         }
     }
 
@@ -112,57 +110,60 @@ pub async fn serve(
     let mut open = Open::default();
     let mut full_logged = false;
     tokio::pin!(shutdown);
-    loop {
-        if open.len() >= max && !open.any_waiting() {
-            // Every slot is working on a request. A request that ends may leave its
-            // connection open but idle, not ended: so look again shortly, too.
+    'serving: loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            () = open.reap(), if !open.tasks.is_empty() => continue,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, remote) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                if !is_connection_error(&e) {
+                    // Out of file descriptors, most likely: give connections a moment to
+                    // close rather than spin.
+                    tracing::error!(error = %e, "accepting a connection failed");
+                    tokio::select! {
+                        () = &mut shutdown => break,
+                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                }
+                continue;
+            }
+        };
+        if open.len() < max / 2 {
+            full_logged = false;
+        }
+        while open.len() >= max {
+            if !full_logged {
+                tracing::warn!(
+                    max,
+                    "connection limit reached: closing the connections that wait longest"
+                );
+                full_logged = true;
+            }
+            if open.close_longest_waiting() {
+                break;
+            }
+            // Every slot is working on a request: this connection waits for one, and those
+            // after it wait in the kernel's queue. A request that ends may leave its
+            // connection idle rather than closed, so look again shortly too.
             tokio::select! {
-                () = &mut shutdown => break,
+                () = &mut shutdown => break 'serving,
                 () = open.reap() => {}
                 () = tokio::time::sleep(Duration::from_millis(100)) => {}
             }
-            continue;
         }
-        tokio::select! {
-            () = &mut shutdown => break,
-            () = open.reap(), if !open.tasks.is_empty() => {}
-            accepted = listener.accept() => {
-                let (stream, remote) = match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        if !is_connection_error(&e) {
-                            // Out of file descriptors, most likely: give connections a moment
-                            // to close rather than spin.
-                            tracing::error!(error = %e, "accepting a connection failed");
-                            tokio::select! {
-                                () = &mut shutdown => break,
-                                () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                            }
-                        }
-                        continue;
-                    }
-                };
-                if open.len() >= max {
-                    if !full_logged {
-                        tracing::warn!(max, "connection limit reached: closing the connections that wait longest");
-                        full_logged = true;
-                    }
-                    open.close_longest_waiting();
-                } else if open.len() < max / 2 {
-                    full_logged = false;
-                }
-                let clock = Clock::new();
-                let task = open.tasks.spawn(conn::serve(
-                    stream,
-                    remote,
-                    router.clone(),
-                    limits,
-                    Arc::clone(&clock),
-                    stopped.clone(),
-                ));
-                open.clocks.insert(task.id(), (task, clock));
-            }
-        }
+        let clock = Clock::new();
+        let task = open.tasks.spawn(conn::serve(
+            stream,
+            remote,
+            router.clone(),
+            limits,
+            Arc::clone(&clock),
+            stopped.clone(),
+        ));
+        open.clocks.insert(task.id(), (task, clock));
     }
     // No new connections from here on: a client's connect is refused.
     drop(listener);
