@@ -30,6 +30,9 @@ pub enum AppError {
     /// Over a size limit the message names.
     #[error("file too large: {0}")]
     FileTooLarge(String),
+    /// The request body stopped arriving (the client paused past the body timeout, or left).
+    #[error("request body incomplete")]
+    BodyIncomplete,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("template error: {0}")]
@@ -55,6 +58,7 @@ impl AppError {
             AppError::PayloadTooLarge | AppError::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::BodyIncomplete => StatusCode::REQUEST_TIMEOUT,
             AppError::Database(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(e) => match refusal(e) {
                 Some(Refusal::Conflict | Refusal::Gone) => StatusCode::CONFLICT,
@@ -160,6 +164,18 @@ pub fn error_page_for(
         StatusCode::SERVICE_UNAVAILABLE => (
             "服务暂时不可用",
             detail.unwrap_or("数据库暂时无法访问，请稍后再试。"),
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "请求超时",
+            "提交的内容未能完整送达（网络中断或过慢），操作未执行。请检查网络后重新提交。",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "不支持此操作方式",
+            "此地址不接受这种请求方式。请通过页面上的链接或按钮操作。",
+        ),
+        StatusCode::URI_TOO_LONG => (
+            "网址过长",
+            "请求的网址太长，无法处理。请减少筛选或查询条件后重试，或从首页重新进入。",
         ),
         _ => (
             "系统出错",

@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::{HeaderValue, header};
 use axum::{Router, middleware};
@@ -55,6 +56,16 @@ pub struct Settings {
     pub login_failures_per_minute: i64,
     /// How many evidence files, and how many bytes, a report and a unit may hold.
     pub evidence_quota: crate::reports::EvidenceQuota,
+    /// From a request head's first byte to its end.
+    pub header_read_timeout: Duration,
+    /// The longest pause while a request body is read.
+    pub body_read_timeout: Duration,
+    /// A connection with no request in a handler and no byte moving is closed after this.
+    pub idle_timeout: Duration,
+    /// Open connections at most (default: from the open-file limit).
+    pub max_connections: usize,
+    /// How long a shutdown lets requests in flight finish before cancelling them.
+    pub shutdown_grace: Duration,
 }
 
 impl Settings {
@@ -81,6 +92,23 @@ impl Default for Settings {
             password_wait: std::time::Duration::from_secs(3),
             login_failures_per_minute: crate::accounts::throttle::DEFAULT_PER_MINUTE,
             evidence_quota: crate::reports::EvidenceQuota::default(),
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: web::serve::default_max_connections(),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Settings {
+    fn limits(&self) -> web::serve::Limits {
+        web::serve::Limits {
+            header_read_timeout: self.header_read_timeout,
+            body_read_timeout: self.body_read_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections,
+            shutdown_grace: self.shutdown_grace,
         }
     }
 }
@@ -88,13 +116,16 @@ impl Default for Settings {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    limits: web::serve::Limits,
+    /// The periodic 督办 sweep, stopped when shutdown begins.
+    sweep: Option<tokio::task::AbortHandle>,
 }
 
 impl Application {
     /// Binds `bind` (port 0 picks a free port) and builds the app on `pool`.
     pub async fn build(pool: PgPool, bind: &str, settings: Settings) -> std::io::Result<Self> {
         let listener = TcpListener::bind(bind).await?;
-        if let Some(minutes) = settings.sweep_minutes {
+        let sweep = settings.sweep_minutes.map(|minutes| {
             let pool = pool.clone();
             tokio::spawn(async move {
                 // Checked every minute, from the start: a plan is swept when its data or the
@@ -110,8 +141,10 @@ impl Application {
                     )
                     .await;
                 }
-            });
-        }
+            })
+            .abort_handle()
+        });
+        let limits = settings.limits();
         let hasher = settings.hasher();
         tracing::info!(at_once = hasher.limit(), "password checks bounded");
         let state = AppState {
@@ -125,6 +158,8 @@ impl Application {
         Ok(Application {
             listener,
             router: router(state),
+            limits,
+            sweep,
         })
     }
 
@@ -132,17 +167,23 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` resolves, then lets requests in flight finish.
+    /// Serves until `shutdown` resolves, then stops accepting, lets requests in flight finish
+    /// for the grace period and cancels the rest.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let app = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
+        let sweep = self.sweep;
+        // A sweep under way runs in its own transactions: cancelling it loses nothing, and
+        // waiting for it could outlast the grace period.
+        let shutdown = async move {
+            shutdown.await;
+            if let Some(sweep) = sweep {
+                sweep.abort();
+            }
+        };
+        web::serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        Ok(())
     }
 }
 
@@ -164,6 +205,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::routes())
         .merge(crate::ops::routes())
         .route_layer(middleware::from_fn(crate::ops::tag_route))
+        .method_not_allowed_fallback(web::method_not_allowed)
         .fallback(web::not_found)
         .layer(middleware::from_fn(web::friendly_rejections))
         .layer(middleware::from_fn_with_state(
@@ -173,6 +215,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(web::same_origin_only))
         .layer(middleware::from_fn(web::no_store_when_signed_in))
         .layer(middleware::from_fn(web::no_nul_in_uri))
+        .layer(middleware::from_fn(web::short_uri_only))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

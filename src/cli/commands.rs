@@ -1,5 +1,7 @@
 //! What each command does once its database is reachable.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use sqlx::postgres::PgConnectOptions;
 
@@ -52,6 +54,13 @@ pub(super) async fn serve(options: PgConnectOptions, args: ServeArgs) -> anyhow:
             .max(crate::accounts::password::MIB_PER_CHECK),
         password_wait: std::time::Duration::from_secs(args.password_wait_secs.clamp(1, 60)),
         login_failures_per_minute: args.login_failures_per_minute.max(1),
+        header_read_timeout: secs(args.header_read_timeout_secs),
+        body_read_timeout: secs(args.body_read_timeout_secs),
+        idle_timeout: secs(args.idle_timeout_secs),
+        max_connections: args
+            .max_connections
+            .unwrap_or_else(crate::web::serve::default_max_connections),
+        shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
         ..Settings::default()
     };
     let bind = args.bind;
@@ -61,8 +70,20 @@ pub(super) async fn serve(options: PgConnectOptions, args: ServeArgs) -> anyhow:
     tracing::info!("plan-portal listening on http://{}", app.local_addr()?);
     app.run_until_stopped(shutdown_signal()).await?;
     tracing::info!("stopped serving; closing the database pool");
-    pool.close().await;
+    // Closing waits for connections still lent out; nothing should hold one now, but a stop
+    // must not hang on it.
+    if tokio::time::timeout(Duration::from_secs(5), pool.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the database pool did not close within 5 s; stopping anyway");
+    }
     Ok(())
+}
+
+/// A timeout of at least one second: zero would close every connection at once.
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n.max(1))
 }
 
 pub(super) async fn load_seed(

@@ -115,6 +115,25 @@ pub struct ServeArgs {
         default_value_t = 100
     )]
     pub login_failures_per_minute: i64,
+    /// Seconds a client may take from the first byte of a request head to its end.
+    #[arg(
+        long,
+        env = "PLAN_PORTAL_HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub header_read_timeout_secs: u64,
+    /// Longest pause, in seconds, while a request body (an upload) is read.
+    #[arg(long, env = "PLAN_PORTAL_BODY_READ_TIMEOUT_SECS", default_value_t = 60)]
+    pub body_read_timeout_secs: u64,
+    /// Seconds a connection may stay open with no request running and no byte moving.
+    #[arg(long, env = "PLAN_PORTAL_IDLE_TIMEOUT_SECS", default_value_t = 30)]
+    pub idle_timeout_secs: u64,
+    /// Open connections at most [default: half the open-file limit, at most 4096].
+    #[arg(long, env = "PLAN_PORTAL_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Seconds a shutdown lets requests in flight finish before cancelling them.
+    #[arg(long, env = "PLAN_PORTAL_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
 }
 
 #[derive(Subcommand)]
@@ -240,7 +259,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     });
-    drop(runtime);
+    // Tasks still on the runtime are dropped; a password hash still running on a blocking
+    // thread is not waited for, so it cannot hold up stopping PostgreSQL.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     if let Some(pg) = private {
         pg.stop()?;
     }

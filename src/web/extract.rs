@@ -3,6 +3,7 @@
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -68,10 +69,12 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|e| match e.status() {
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
-                // Cut off, timed out or malformed: not too large, just not a whole form.
-                _ => AppError::BadRequest("表单未能完整收到，请返回后重新提交。".into()),
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::PayloadTooLarge
+                } else {
+                    AppError::BodyIncomplete
+                }
             })?;
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
             .map_err(|_| AppError::BadRequest("表单内容无法识别，请返回后重新提交。".into()))?;

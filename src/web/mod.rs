@@ -2,12 +2,14 @@
 //! and the same-origin check on every state-changing request.
 
 mod caching;
+mod conn;
 pub mod extract;
 mod origin;
 mod rejections;
+pub mod serve;
 
 pub use caching::no_store_when_signed_in;
-pub use origin::{no_nul_in_uri, same_origin_only};
+pub use origin::{MAX_URI_BYTES, no_nul_in_uri, same_origin_only, short_uri_only};
 pub use rejections::{error_chrome, friendly_rejections};
 
 use axum::extract::State;
@@ -151,4 +153,9 @@ async fn healthz(State(state): State<AppState>) -> Response {
 
 pub async fn not_found() -> Response {
     error_page(StatusCode::NOT_FOUND, None)
+}
+
+/// The address exists but not for this method; the router adds `Allow` to this page.
+pub async fn method_not_allowed() -> Response {
+    error_page(StatusCode::METHOD_NOT_ALLOWED, None)
 }

@@ -37,6 +37,22 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
     }
 }
 
+/// The longest address (path and query) the portal reads. Its own links stay far below; a
+/// longer one is a mistake or a probe, and gets the portal's 414 page. hyper refuses a whole
+/// request head over `conn::MAX_HEAD_BYTES` before this sees it.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+pub async fn short_uri_only(req: Request, next: Next) -> Response {
+    let uri = req.uri();
+    let length = uri.path_and_query().map_or(0, |p| p.as_str().len())
+        + uri.authority().map_or(0, |a| a.as_str().len());
+    if length > MAX_URI_BYTES {
+        tracing::info!(length, "address too long");
+        return error_page(StatusCode::URI_TOO_LONG, None);
+    }
+    next.run(req).await
+}
+
 /// `%00` in an address is never meant; PostgreSQL could not even compare it.
 pub async fn no_nul_in_uri(req: Request, next: Next) -> Response {
     let uri = req.uri().to_string().to_ascii_lowercase();
