@@ -134,6 +134,27 @@ pub struct ServeArgs {
     /// Seconds a shutdown lets requests in flight finish before cancelling them.
     #[arg(long, env = "PLAN_PORTAL_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+    /// Evidence files one report may hold.
+    #[arg(
+        long,
+        env = "PLAN_PORTAL_EVIDENCE_FILES_PER_REPORT",
+        default_value_t = 20
+    )]
+    pub evidence_files_per_report: i64,
+    /// Evidence one report may hold, in MiB.
+    #[arg(
+        long,
+        env = "PLAN_PORTAL_EVIDENCE_MIB_PER_REPORT",
+        default_value_t = 100
+    )]
+    pub evidence_mib_per_report: i64,
+    /// Evidence one unit may hold over all its reports, in MiB.
+    #[arg(
+        long,
+        env = "PLAN_PORTAL_EVIDENCE_MIB_PER_UNIT",
+        default_value_t = 2048
+    )]
+    pub evidence_mib_per_unit: i64,
 }
 
 #[derive(Subcommand)]
