@@ -112,6 +112,8 @@ pub(super) struct ReportPage {
     pub(super) value_rule: ValueRule,
     /// The size limit and quotas, stated beside the upload field.
     pub(super) upload_note: String,
+    /// Why the file just sent was not kept, told beside the upload field.
+    pub(super) upload_error: Option<String>,
 }
 
 impl ReportPage {
@@ -319,6 +321,7 @@ pub(super) fn page(
         evidence: l.evidence,
         partners: l.partners,
         upload_note: l.upload_note,
+        upload_error: None,
         errors: Vec::new(),
         alert: None,
         notice: None,

@@ -12,9 +12,11 @@ use super::store::{self, NewFile, Usage};
 use super::{CHUNK_BYTES, EvidenceQuota, MAX_FILE_BYTES, kinds, names, size_label};
 use crate::AppState;
 use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::session::SessionUser;
 use crate::audit::{self, Entry};
 use crate::error::AppError;
-use crate::reports::page::caps;
+use crate::error::render;
+use crate::reports::page::{self, caps};
 use crate::reports::{queries, report_href};
 use crate::web::extract::Path;
 
@@ -26,6 +28,40 @@ pub async fn upload(
     client: Client,
     RequireUser(user): RequireUser,
     Path(path): Path<ReportPath>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    match add_file(&state, &client, &user, &path, multipart).await {
+        // A refused file is told beside the upload field, on the report page itself, so the
+        // reporter sees why and where to try again without losing their place.
+        Err(e @ (AppError::BadRequest(_) | AppError::FileTooLarge(_))) => {
+            refused(&state, user, &path, e).await
+        }
+        other => other,
+    }
+}
+
+async fn refused(
+    state: &AppState,
+    user: SessionUser,
+    path: &ReportPath,
+    e: AppError,
+) -> Result<Response, AppError> {
+    let status = e.status();
+    let (AppError::BadRequest(message) | AppError::FileTooLarge(message)) = e else {
+        return Err(e);
+    };
+    let (round_id, unit_id) = page::ids(path)?;
+    let loaded = page::load(state, &user, round_id, &path.1, unit_id).await?;
+    let mut p = page::page(user, loaded, None, unit_id);
+    p.upload_error = Some(message);
+    Ok((status, render(&p)?).into_response())
+}
+
+async fn add_file(
+    state: &AppState,
+    client: &Client,
+    user: &SessionUser,
+    path: &ReportPath,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     let round_id: i64 = path.0.parse().map_err(|_| AppError::NotFound)?;
@@ -36,7 +72,7 @@ pub async fn upload(
     let item = queries::item_in_plan(&state.pool, round.plan_id, &path.1)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !caps(&user, unit_id).edit {
+    if !caps(user, unit_id).edit {
         return Err(AppError::Forbidden);
     }
     let quota = state.settings.evidence_quota;
@@ -90,7 +126,7 @@ pub async fn upload(
     store::insert(&mut tx, &new).await?;
     audit::record(
         &mut *tx,
-        &user.actor(&client),
+        &user.actor(client),
         Entry {
             action: "evidence.upload",
             object_type: Some("report"),

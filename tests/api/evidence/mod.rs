@@ -198,13 +198,13 @@ async fn evidence_is_checked_stored_and_served_only_to_readers() {
         303
     );
 
-    // Too large: a friendly page, not a dropped connection; nothing stored.
+    // Too large: the report page again, the reason beside the upload field; nothing stored.
     let big = [b"%PDF-1.4\n".to_vec(), vec![b'x'; 21 * 1024 * 1024]].concat();
     let resp = upload(&app, &c.rep, &path, &csrf, "big.pdf", big).await;
     assert_eq!(resp.status(), 413);
     let page = resp.text().await.expect("body");
     assert!(
-        page.contains("文件过大") && page.contains("单个文件不能超过 20 MB"),
+        page.contains(r#"id="file-error""#) && page.contains("单个文件不能超过 20 MB"),
         "{page}"
     );
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM evidence")
