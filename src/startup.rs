@@ -208,14 +208,15 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(web::method_not_allowed)
         .fallback(web::not_found)
         .layer(middleware::from_fn(web::friendly_rejections))
+        // Inside error_chrome, so a refused address still shows who is signed in.
+        .layer(middleware::from_fn(web::no_nul_in_uri))
+        .layer(middleware::from_fn(web::short_uri_only))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             web::error_chrome,
         ))
         .layer(middleware::from_fn(web::same_origin_only))
         .layer(middleware::from_fn(web::no_store_when_signed_in))
-        .layer(middleware::from_fn(web::no_nul_in_uri))
-        .layer(middleware::from_fn(web::short_uri_only))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use plan_portal::Settings;
+use plan_portal::accounts::model::UserRole;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -283,6 +284,16 @@ async fn an_overlong_address_gets_the_portal_414_page() {
     assert_eq!(resp.status(), 414);
     assert_security_headers(&resp);
     assert!(resp.text().await.expect("body").contains("网址过长"));
+    // Signed in, the refusal still shows who is signed in.
+    app.create_user("li", UserRole::Leader, None).await;
+    app.login("li").await;
+    let page = app.get(&format!("/search?q={query}")).await;
+    assert_eq!(page.status(), 414);
+    let page = page.text().await.expect("body");
+    assert!(
+        page.contains("网址过长") && page.contains(r#"action="/logout""#),
+        "{page}"
+    );
     // Just under the limit is read as usual.
     let fits = "a".repeat(plan_portal::web::MAX_URI_BYTES - "/search?q=".len());
     assert_eq!(app.get(&format!("/search?q={fits}")).await.status(), 200);
