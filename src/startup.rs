@@ -14,7 +14,7 @@ use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Pr
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::audit::Actor;
-use crate::{accounts, admin, audit, db, plan, reports, search, seed, units, web};
+use crate::{db, reports, seed, web};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -188,22 +188,7 @@ impl Application {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(accounts::routes())
-        .merge(admin::routes().route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            admin::write_rate,
-        )))
-        .merge(audit::routes())
-        .merge(crate::dashboard::routes())
-        .merge(crate::evaluation::routes())
-        .merge(crate::supervision::routes())
-        .merge(plan::routes())
-        .merge(reports::routes())
-        .merge(units::routes())
-        .merge(search::routes())
-        .merge(web::routes())
-        .merge(crate::ops::routes())
+    crate::routes::table(&state)
         .route_layer(middleware::from_fn(crate::ops::tag_route))
         .method_not_allowed_fallback(web::method_not_allowed)
         .fallback(web::not_found)

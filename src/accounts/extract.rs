@@ -8,7 +8,6 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 
-use super::model::UserRole;
 use super::session::{self, COOKIE, SessionUser};
 use crate::AppState;
 use crate::error::AppError;
@@ -66,16 +65,8 @@ fn allowed_before_password_change(path: &str) -> bool {
 }
 
 impl SessionUser {
-    /// 403 unless the account has one of `roles`.
-    pub fn require(&self, roles: &[UserRole]) -> Result<(), AppError> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
-    /// 403 unless `token` is this session's form token.
+    /// 403 unless `token` is this session's form token: for multipart forms, whose token
+    /// arrives among the file's parts; URL-encoded forms use [`crate::policy::SignedForm`].
     pub fn check_csrf(&self, token: &str) -> Result<(), AppError> {
         if constant_time_eq(self.csrf_token.as_bytes(), token.as_bytes()) {
             Ok(())

@@ -3,7 +3,7 @@
 pub mod extract;
 pub mod model;
 pub mod ops;
-mod own;
+pub(crate) mod own;
 pub mod password;
 #[cfg(test)]
 mod props;
@@ -14,11 +14,10 @@ pub mod throttle;
 use askama::Template;
 use axum::extract::State;
 
+use crate::policy::SignedOnly;
 use crate::web::extract::Query;
-use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 
 use crate::web::extract::Form;
 use axum_extra::extract::CookieJar;
@@ -34,17 +33,6 @@ use crate::web::Chrome;
 
 /// The login form's own anti-forgery token, before any session exists (double-submit).
 const LOGIN_COOKIE: &str = "pp_login";
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_form).post(login))
-        .route("/logout", post(logout))
-        .route("/account", get(own::account_page))
-        .route(
-            "/account/password",
-            get(own::password_form).post(own::change_password),
-        )
-}
 
 impl SessionUser {
     pub fn actor(&self, client: &Client) -> Actor {
@@ -67,7 +55,7 @@ struct LoginPage {
 }
 
 #[derive(Deserialize)]
-struct NextParam {
+pub(crate) struct NextParam {
     next: Option<String>,
 }
 
@@ -80,7 +68,7 @@ fn login_cookie(state: &AppState, token: String) -> Cookie<'static> {
         .build()
 }
 
-async fn login_form(
+pub(crate) async fn login_form(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     jar: CookieJar,
@@ -100,7 +88,7 @@ async fn login_form(
 }
 
 #[derive(Deserialize)]
-struct LoginForm {
+pub(crate) struct LoginForm {
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -111,7 +99,7 @@ struct LoginForm {
     token: String,
 }
 
-async fn login(
+pub(crate) async fn login(
     State(state): State<AppState>,
     client: Client,
     jar: CookieJar,
@@ -249,20 +237,13 @@ async fn audit_login(
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn logout(
+pub(crate) async fn logout(
     State(state): State<AppState>,
     client: Client,
     RequireUser(user): RequireUser,
     jar: CookieJar,
-    Form(form): Form<CsrfForm>,
+    _signed: SignedOnly,
 ) -> Result<Response, AppError> {
-    user.check_csrf(&form.csrf)?;
     session::end(&state.pool, &user).await?;
     audit::record(
         &state.pool,

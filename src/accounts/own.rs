@@ -14,8 +14,9 @@ use super::{queries, session, throttle};
 use crate::AppState;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, render};
+use crate::policy::SignedForm;
 use crate::web::Chrome;
-use crate::web::extract::{Form, Query};
+use crate::web::extract::Query;
 
 #[derive(Template)]
 #[template(path = "accounts/account.html")]
@@ -26,11 +27,11 @@ struct AccountPage {
 }
 
 #[derive(Deserialize)]
-pub(super) struct AccountQuery {
+pub(crate) struct AccountQuery {
     changed: Option<String>,
 }
 
-pub(super) async fn account_page(
+pub(crate) async fn account_page(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
     Query(q): Query<AccountQuery>,
@@ -62,7 +63,7 @@ impl PasswordPage {
     }
 }
 
-pub(super) async fn password_form(RequireUser(user): RequireUser) -> Result<Response, AppError> {
+pub(crate) async fn password_form(RequireUser(user): RequireUser) -> Result<Response, AppError> {
     let page = PasswordPage {
         forced: user.must_change_password,
         chrome: Chrome::new(Some(user)),
@@ -72,9 +73,7 @@ pub(super) async fn password_form(RequireUser(user): RequireUser) -> Result<Resp
 }
 
 #[derive(Deserialize)]
-pub(super) struct PasswordForm {
-    #[serde(default)]
-    csrf: String,
+pub(crate) struct PasswordForm {
     #[serde(default)]
     current: String,
     #[serde(default)]
@@ -83,14 +82,13 @@ pub(super) struct PasswordForm {
     confirm: String,
 }
 
-pub(super) async fn change_password(
+pub(crate) async fn change_password(
     State(state): State<AppState>,
     client: Client,
     RequireUser(user): RequireUser,
     jar: CookieJar,
-    Form(form): Form<PasswordForm>,
+    SignedForm(form): SignedForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    user.check_csrf(&form.csrf)?;
     let actor = user.actor(&client);
     let verdict = throttle::reserve(
         &state.pool,

@@ -3,30 +3,21 @@
 //! admin's, so a seed reload leaves them alone; the seed's own ones are changed in the seed.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
-use crate::accounts::model::UserRole;
+use crate::accounts::extract::Client;
 use crate::accounts::session::SessionUser;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, render};
 use crate::plan::model::{ItemKind, Role};
 use crate::plan::queries as plan_queries;
+use crate::policy::{AdminOnly, SignedForm};
 use crate::web::Chrome;
-use crate::web::extract::{Form, Path, Query};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/assignments", get(list))
-        .route("/admin/assignments/{item}", get(item_page).post(add))
-        .route("/admin/assignments/{item}/remove", post(remove))
-}
+use crate::web::extract::{Path, Query};
 
 struct ItemLine {
     id: i64,
@@ -54,11 +45,10 @@ struct ListPage {
     items: Vec<ItemLine>,
 }
 
-async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
     let plan = plan_queries::default_plan(&state.pool)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -124,9 +114,7 @@ impl ItemPage {
 }
 
 #[derive(Deserialize, Default, Clone)]
-struct AddForm {
-    #[serde(default)]
-    csrf: String,
+pub(crate) struct AddForm {
     #[serde(default)]
     party: String,
     #[serde(default)]
@@ -242,17 +230,16 @@ async fn page(
 }
 
 #[derive(Deserialize)]
-struct Done {
+pub(crate) struct Done {
     done: Option<String>,
 }
 
-async fn item_page(
+pub(crate) async fn item_page(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
     Path(raw): Path<String>,
     Query(q): Query<Done>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
     let item = item(&state, &raw).await?;
     let mut p = page(&state, user, item, AddForm::default()).await?;
     p.notice = q.done.as_deref().map(|d| match d {
@@ -276,15 +263,13 @@ async fn refuse(
     Ok((status, render(&p)?).into_response())
 }
 
-async fn add(
+pub(crate) async fn add(
     State(state): State<AppState>,
     client: Client,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
     Path(raw): Path<String>,
-    Form(form): Form<AddForm>,
+    SignedForm(form): SignedForm<AddForm>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
-    user.check_csrf(&form.csrf)?;
     let item = item(&state, &raw).await?;
     let role = Role::parse(&form.role);
     let party = match form.party.split_once(':') {
@@ -363,15 +348,13 @@ async fn add(
     Ok(Redirect::to(&format!("/admin/assignments/{}?done=add", item.id)).into_response())
 }
 
-async fn remove(
+pub(crate) async fn remove(
     State(state): State<AppState>,
     client: Client,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
     Path(raw): Path<String>,
-    Form(form): Form<AddForm>,
+    SignedForm(form): SignedForm<AddForm>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
-    user.check_csrf(&form.csrf)?;
     let item = item(&state, &raw).await?;
     let id: i64 = form.assignment.parse().unwrap_or(-1);
     let mut tx = state.pool.begin().await?;

@@ -4,23 +4,17 @@
 use std::collections::HashSet;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
-use crate::accounts::model::UserRole;
+use crate::accounts::extract::Client;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, render};
+use crate::policy::{AdminOnly, SignedForm};
 use crate::web::Chrome;
-use crate::web::extract::{Form, Path};
-
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/admin/groups/{id}", get(edit).post(save))
-}
+use crate::web::extract::Path;
 
 struct Choice {
     id: i64,
@@ -107,12 +101,11 @@ fn parse_id(s: &str) -> Result<i64, AppError> {
     s.parse().map_err(|_| AppError::NotFound)
 }
 
-async fn edit(
+pub(crate) async fn edit(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
     let id = parse_id(&id)?;
     let current: HashSet<i64> = members(&state, id)
         .await?
@@ -122,14 +115,13 @@ async fn edit(
     Ok(render(&page(&state, user, id, &current).await?)?.into_response())
 }
 
-async fn save(
+pub(crate) async fn save(
     State(state): State<AppState>,
     client: Client,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    SignedForm(pairs): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
     // `unit` repeats once per ticked box, which a struct cannot take.
     let field = |k: &str| {
         pairs
@@ -138,7 +130,6 @@ async fn save(
             .map(|(_, v)| v.as_str())
             .unwrap_or_default()
     };
-    user.check_csrf(field("csrf"))?;
     let id = parse_id(&id)?;
     let g = group(&state, id).await?;
     let wanted: HashSet<i64> = pairs

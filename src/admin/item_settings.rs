@@ -2,24 +2,18 @@
 //! indicator, what the document left open: its baseline value and whether it is binding.
 //! The form carries the values it was shown; a save against changed values is refused.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
-use crate::accounts::model::UserRole;
+use crate::accounts::extract::Client;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, error_page};
-use crate::web::extract::{Form, Path};
-
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/admin/assignments/{item}/settings", post(save))
-}
+use crate::policy::{AdminOnly, SignedForm};
+use crate::web::extract::Path;
 
 /// The settings as shown on the page.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -90,9 +84,7 @@ impl Lifecycle {
 }
 
 #[derive(Deserialize, Default)]
-struct SettingsForm {
-    #[serde(default)]
-    csrf: String,
+pub(crate) struct SettingsForm {
     #[serde(default)]
     lifecycle: String,
     #[serde(default)]
@@ -163,15 +155,13 @@ pub fn fingerprint(s: &Settings) -> String {
     [s.lifecycle.as_str(), &s.weight, &s.baseline, &s.binding].join("|")
 }
 
-async fn save(
+pub(crate) async fn save(
     State(state): State<AppState>,
     client: Client,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
     Path(raw): Path<String>,
-    Form(form): Form<SettingsForm>,
+    SignedForm(form): SignedForm<SettingsForm>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
-    user.check_csrf(&form.csrf)?;
     let item = super::assignments::item(&state, &raw).await?;
     let id = item.id;
     let typed = Settings {

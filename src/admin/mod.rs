@@ -1,46 +1,31 @@
 //! Administration: accounts (list, create, edit, reset password) and seed files. Admins only.
 
-mod assignments;
-mod groups;
-mod item_settings;
-mod seeds;
-mod unit_list;
+pub(crate) mod assignments;
+pub(crate) mod groups;
+pub(crate) mod item_settings;
+pub(crate) mod seeds;
+pub(crate) mod unit_list;
 mod unit_queries;
-mod units;
+pub(crate) mod units;
 
 use askama::Template;
 use axum::extract::State;
 
+use crate::policy::{AdminOnly, SignedForm, SignedOnly};
 use crate::web::extract::Path;
-use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 
-use crate::web::extract::Form;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::extract::Client;
 use crate::accounts::model::{UserRole, Username};
 use crate::accounts::ops::{self, NewUser, OpError, UserEdit};
 use crate::accounts::queries::{self, UserRow};
 use crate::accounts::session::SessionUser;
 use crate::error::{AppError, render};
 use crate::web::Chrome;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .merge(seeds::routes())
-        .merge(groups::routes())
-        .merge(units::routes())
-        .merge(assignments::routes())
-        .merge(item_settings::routes())
-        .route("/admin/users", get(list).post(create))
-        .route("/admin/users/new", get(new_form))
-        .route("/admin/users/{id}", get(edit_form).post(update))
-        .route("/admin/users/{id}/reset-password", post(reset_password))
-}
 
 /// Admin writes are rate-limited per account (see `audit::rate::ADMIN_WRITES`).
 pub async fn write_rate(
@@ -76,10 +61,6 @@ pub async fn write_rate(
     next.run(req).await
 }
 
-fn admin_only(user: &SessionUser) -> Result<(), AppError> {
-    user.require(&[UserRole::Admin])
-}
-
 #[derive(Template)]
 #[template(path = "admin/users.html")]
 struct ListPage {
@@ -87,11 +68,10 @@ struct ListPage {
     users: Vec<UserRow>,
 }
 
-async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
 ) -> Result<Response, AppError> {
-    admin_only(&user)?;
     let users = queries::all(&state.pool).await?;
     Ok(render(&ListPage {
         chrome: Chrome::new(Some(user)),
@@ -102,9 +82,7 @@ async fn list(
 
 /// The account form's fields as typed, kept when the form comes back with errors.
 #[derive(Deserialize, Default, Clone)]
-struct UserForm {
-    #[serde(default)]
-    csrf: String,
+pub(crate) struct UserForm {
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -166,11 +144,10 @@ async fn form_page(
     })
 }
 
-async fn new_form(
+pub(crate) async fn new_form(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
 ) -> Result<Response, AppError> {
-    admin_only(&user)?;
     let form = UserForm {
         role: "reporter".into(),
         ..Default::default()
@@ -214,14 +191,12 @@ struct PasswordShown {
     created: bool,
 }
 
-async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     client: Client,
-    RequireUser(user): RequireUser,
-    Form(form): Form<UserForm>,
+    AdminOnly(user): AdminOnly,
+    SignedForm(form): SignedForm<UserForm>,
 ) -> Result<Response, AppError> {
-    admin_only(&user)?;
-    user.check_csrf(&form.csrf)?;
     let mut errors = Vec::new();
     let username = Username::parse(&form.username)
         .map_err(|m| errors.push(("username", m.to_string())))
@@ -266,7 +241,6 @@ fn parse_id(s: &str) -> Result<i64, AppError> {
 
 fn form_of(row: &UserRow) -> UserForm {
     UserForm {
-        csrf: String::new(),
         username: row.username.clone(),
         display_name: row.display_name.clone(),
         role: row.role.slug().into(),
@@ -276,12 +250,11 @@ fn form_of(row: &UserRow) -> UserForm {
     }
 }
 
-async fn edit_form(
+pub(crate) async fn edit_form(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    admin_only(&user)?;
     let id = parse_id(&id)?;
     let row = queries::by_id(&state.pool, id)
         .await?
@@ -292,15 +265,13 @@ async fn edit_form(
     )
 }
 
-async fn update(
+pub(crate) async fn update(
     State(state): State<AppState>,
     client: Client,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
     Path(id): Path<String>,
-    Form(form): Form<UserForm>,
+    SignedForm(form): SignedForm<UserForm>,
 ) -> Result<Response, AppError> {
-    admin_only(&user)?;
-    user.check_csrf(&form.csrf)?;
     let id = parse_id(&id)?;
     let mut errors = Vec::new();
     let (role, unit_id) = role_and_unit(&form, &mut errors);
@@ -347,21 +318,13 @@ async fn update(
     }
 }
 
-#[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn reset_password(
+pub(crate) async fn reset_password(
     State(state): State<AppState>,
     client: Client,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    _signed: SignedOnly,
 ) -> Result<Response, AppError> {
-    admin_only(&user)?;
-    user.check_csrf(&form.csrf)?;
     let id = parse_id(&id)?;
     let password =
         ops::reset_password(&state.pool, &state.hasher, &user.actor(&client), id).await?;

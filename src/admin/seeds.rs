@@ -2,38 +2,23 @@
 //! changes as `plan-portal seed load`, then an explicit confirmation.
 
 use askama::Template;
-use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
-use crate::accounts::model::UserRole;
+use crate::accounts::extract::Client;
 use crate::accounts::password::hex;
 use crate::error::{AppError, render};
+use crate::policy::{AdminOnly, SignedForm};
 use crate::seed::{self, LoadError, SeedIssue};
 use crate::web::Chrome;
-use crate::web::extract::{Form, lf_line_breaks};
+use crate::web::extract::lf_line_breaks;
 
 /// Seed files are text; the Jincheng plan is under 100 KB.
-const MAX_SEED_BYTES: usize = 2 * 1024 * 1024;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/seeds", get(form))
-        .route(
-            "/admin/seeds/preview",
-            post(preview).layer(DefaultBodyLimit::max(MAX_SEED_BYTES + 64 * 1024)),
-        )
-        .route(
-            "/admin/seeds/apply",
-            post(apply).layer(DefaultBodyLimit::max(3 * MAX_SEED_BYTES)),
-        )
-}
+pub(crate) const MAX_SEED_BYTES: usize = 2 * 1024 * 1024;
 
 #[derive(Template)]
 #[template(path = "admin/seeds.html")]
@@ -71,8 +56,7 @@ impl SeedPage {
     }
 }
 
-async fn form(RequireUser(user): RequireUser) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
+pub(crate) async fn form(AdminOnly(user): AdminOnly) -> Result<Response, AppError> {
     Ok(render(&SeedPage::new(Chrome::new(Some(user))))?.into_response())
 }
 
@@ -85,12 +69,11 @@ fn changes_digest(changes: &[String]) -> String {
 }
 
 /// Checks the uploaded file and shows what loading it would change; nothing is written.
-async fn preview(
+pub(crate) async fn preview(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
     let mut csrf = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = multipart.next_field().await? {
@@ -154,9 +137,7 @@ fn load_error(e: &LoadError) -> String {
 }
 
 #[derive(Deserialize)]
-struct ApplyForm {
-    #[serde(default)]
-    csrf: String,
+pub(crate) struct ApplyForm {
     #[serde(default)]
     file_name: String,
     #[serde(default)]
@@ -169,14 +150,12 @@ struct ApplyForm {
 }
 
 /// Loads the previewed text for real, in one transaction, audited under the admin's name.
-async fn apply(
+pub(crate) async fn apply(
     State(state): State<AppState>,
     client: Client,
-    RequireUser(user): RequireUser,
-    Form(form): Form<ApplyForm>,
+    AdminOnly(user): AdminOnly,
+    SignedForm(form): SignedForm<ApplyForm>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
-    user.check_csrf(&form.csrf)?;
     if digest(&form.text) != form.digest {
         return Err(AppError::BadRequest(
             "确认的内容与预览的内容不一致，请重新上传。".into(),

@@ -6,10 +6,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::accounts::extract::RequireUser;
-use crate::accounts::model::UserRole;
 use crate::error::{AppError, render};
 use crate::plan::model::UnitKind;
+use crate::policy::AdminOnly;
 use crate::web::Chrome;
 use crate::web::extract::Query;
 
@@ -34,19 +33,18 @@ struct ListPage {
 }
 
 #[derive(Deserialize, Default)]
-pub(super) struct ListQuery {
+pub(crate) struct ListQuery {
     #[serde(default)]
     jurisdiction: String,
 }
 
 /// One jurisdiction's units at a time (the default plan's unless another is chosen): a
 /// province may hold hundreds of cities.
-pub(super) async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
     let chosen: Option<i64> = q.jurisdiction.parse().ok();
     let units = sqlx::query_as!(
         UnitLine,

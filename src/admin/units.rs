@@ -3,38 +3,27 @@
 //! searches that use the old name still find it.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
-use crate::accounts::model::UserRole;
+use crate::accounts::extract::Client;
 use crate::accounts::session::SessionUser;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, render};
 use crate::plan::model::UnitKind;
+use crate::policy::{AdminOnly, SignedForm};
 use crate::web::Chrome;
-use crate::web::extract::{Form, Path, Query};
+use crate::web::extract::{Path, Query};
 
 use super::unit_queries::{self as db, Stored};
 
 const TAKEN_MEANWHILE: &str = "该名称刚刚已被他人使用，请换一个名称";
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/units", get(super::unit_list::list).post(create))
-        .route("/admin/units/new", get(new_form))
-        .route("/admin/units/{id}", get(edit_form).post(update))
-}
-
 #[derive(Deserialize, Default, Clone)]
-struct UnitForm {
-    #[serde(default)]
-    csrf: String,
+pub(crate) struct UnitForm {
     #[serde(default)]
     jurisdiction_id: String,
     #[serde(default)]
@@ -96,7 +85,6 @@ fn form_of(s: &Stored) -> UnitForm {
         full_name: s.full_name.clone().unwrap_or_default(),
         kind: s.kind.slug().into(),
         version: s.version.to_string(),
-        ..UnitForm::default()
     }
 }
 
@@ -143,11 +131,10 @@ async fn refuse(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
-async fn new_form(
+pub(crate) async fn new_form(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
     let form = UnitForm {
         kind: UnitKind::Department.slug().into(),
         ..UnitForm::default()
@@ -155,14 +142,12 @@ async fn new_form(
     Ok(render(&form_page(&state, user, None, form, Vec::new()).await?)?.into_response())
 }
 
-async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     client: Client,
-    RequireUser(user): RequireUser,
-    Form(form): Form<UnitForm>,
+    AdminOnly(user): AdminOnly,
+    SignedForm(form): SignedForm<UnitForm>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
-    user.check_csrf(&form.csrf)?;
     let jurisdiction = db::jurisdiction(&state.pool, form.jurisdiction_id.trim()).await?;
     let (unit, jurisdiction_id) = match (check(&form), jurisdiction) {
         (Ok(unit), Some(j)) => (unit, j),
@@ -209,7 +194,7 @@ async fn create(
 }
 
 #[derive(Deserialize)]
-struct Saved {
+pub(crate) struct Saved {
     saved: Option<String>,
 }
 
@@ -217,13 +202,12 @@ fn parse_id(s: &str) -> Result<i64, AppError> {
     s.parse().map_err(|_| AppError::NotFound)
 }
 
-async fn edit_form(
+pub(crate) async fn edit_form(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
     Path(id): Path<String>,
     Query(q): Query<Saved>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
     let id = parse_id(&id)?;
     let s = db::stored(&state.pool, id)
         .await?
@@ -233,15 +217,13 @@ async fn edit_form(
     Ok(render(&page)?.into_response())
 }
 
-async fn update(
+pub(crate) async fn update(
     State(state): State<AppState>,
     client: Client,
-    RequireUser(user): RequireUser,
+    AdminOnly(user): AdminOnly,
     Path(id): Path<String>,
-    Form(mut form): Form<UnitForm>,
+    SignedForm(mut form): SignedForm<UnitForm>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Admin])?;
-    user.check_csrf(&form.csrf)?;
     let id = parse_id(&id)?;
     let before = db::stored(&state.pool, id)
         .await?

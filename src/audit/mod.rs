@@ -1,13 +1,11 @@
 //! The append-only audit log: who did what, when, from where, with before and after. The
 //! database refuses to change or delete an entry; admins and supervisors browse it.
 
-mod page;
+pub(crate) mod page;
 pub mod rate;
 
 use serde_json::Value;
 use sqlx::PgExecutor;
-
-pub use page::routes;
 
 /// Who acted: an account, or the command line / the portal itself.
 #[derive(Debug, Clone)]

@@ -1,28 +1,21 @@
 //! Browsing the audit log, filtered by who, what, which object and when.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 
+use crate::policy::AuditReader;
 use crate::web::extract::Query;
 use axum::response::Html;
-use axum::routing::get;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use serde::Deserialize;
 use sqlx::{Postgres, QueryBuilder};
 
 use crate::AppState;
-use crate::accounts::extract::RequireUser;
-use crate::accounts::model::UserRole;
 use crate::error::{AppError, render};
 use crate::web::Chrome;
 
 const PAGE_SIZE: i64 = 100;
-
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/admin/audit", get(browse))
-}
 
 #[derive(Deserialize, Default)]
 pub struct Filters {
@@ -98,12 +91,11 @@ fn pretty(v: &Option<serde_json::Value>) -> String {
         .unwrap_or_default()
 }
 
-async fn browse(
+pub(crate) async fn browse(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    AuditReader(user): AuditReader,
     Query(f): Query<Filters>,
 ) -> Result<Html<String>, AppError> {
-    user.require(&[UserRole::Admin, UserRole::Supervisor])?;
     // Bounded, so that the offset below cannot overflow.
     let page = f.page.unwrap_or(1).clamp(1, 1_000_000);
     let (from, to, error) = match (day_start(&f.from), day_start(&f.to)) {

@@ -11,19 +11,16 @@ mod page;
 pub mod params;
 pub mod rollup;
 pub mod rules;
-mod rules_page;
+pub(crate) mod rules_page;
 pub mod verdict;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 
 use crate::AppState;
-use crate::accounts::extract::RequireUser;
-use crate::accounts::model::UserRole;
 use crate::error::{AppError, render};
+use crate::policy::DashboardReader;
 use crate::reports::today;
 use crate::web::Chrome;
 use crate::web::extract::{Path, Query};
@@ -38,22 +35,10 @@ pub use indicators::{
     milestone_rows as milestone_table,
 };
 
-/// Who reads dashboards: the bureau, leaders, admins.
-pub const READERS: [UserRole; 3] = [UserRole::Supervisor, UserRole::Leader, UserRole::Admin];
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/dashboard", get(default_dashboard))
-        .route("/plans/{plan}/dashboard", get(dashboard))
-        .route("/plans/{plan}/dashboard/items", get(items))
-        .merge(rules_page::routes())
-}
-
-async fn default_dashboard(
+pub(crate) async fn default_dashboard(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    DashboardReader(_user): DashboardReader,
 ) -> Result<Response, AppError> {
-    user.require(&READERS)?;
     let plan = crate::plan::queries::default_plan(&state.pool)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -141,13 +126,12 @@ struct DashboardPage {
     rendered: std::sync::Arc<cache::Rendered>,
 }
 
-async fn dashboard(
+pub(crate) async fn dashboard(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    DashboardReader(user): DashboardReader,
     Path(plan): Path<String>,
     Query(mut params): Query<Params>,
 ) -> Result<Response, AppError> {
-    user.require(&READERS)?;
     let (plan_id, version) = cache::version(&state.pool, &plan)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -256,13 +240,12 @@ fn report_label(r: &str) -> &'static str {
     }
 }
 
-async fn items(
+pub(crate) async fn items(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    DashboardReader(user): DashboardReader,
     Path(plan): Path<String>,
     Query(mut params): Query<Params>,
 ) -> Result<Response, AppError> {
-    user.require(&READERS)?;
     let facts = load(&state, &plan).await?;
     let round = params.round(&facts, today()).ok_or(AppError::NotFound)?;
     params.round = round.id.to_string();

@@ -2,11 +2,9 @@
 //! bureau changes the numbers here (version-checked, audited).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -14,20 +12,14 @@ use super::facts;
 use super::rules::Rules;
 use crate::AppState;
 use crate::accounts::extract::{Client, RequireUser};
-use crate::accounts::model::UserRole;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, render};
+use crate::policy::{RulesKeeper, SignedForm, allows};
 use crate::web::Chrome;
-use crate::web::extract::{Form, Path, Query};
-
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/plans/{plan}/rules", get(show).post(save))
-}
+use crate::web::extract::{Path, Query};
 
 #[derive(Deserialize, Default, Clone)]
-struct RulesForm {
-    #[serde(default)]
-    csrf: String,
+pub(crate) struct RulesForm {
     #[serde(default)]
     lag_points: String,
     #[serde(default)]
@@ -48,7 +40,6 @@ impl RulesForm {
             on_path_percent: r.on_path_percent.normalize().to_string(),
             share_basis: if r.by_weight { "weight" } else { "count" }.into(),
             version: r.version.to_string(),
-            ..RulesForm::default()
         }
     }
 }
@@ -75,7 +66,7 @@ impl RulesPage {
 }
 
 #[derive(Deserialize)]
-struct Saved {
+pub(crate) struct Saved {
     saved: Option<String>,
 }
 
@@ -90,7 +81,7 @@ async fn page(
     let rules = facts::rules(&state.pool, plan.id).await?;
     let (start, end) = super::rules::task_window(plan.issue_date, plan.end_year);
     Ok(RulesPage {
-        can_edit: matches!(user.role, UserRole::Supervisor | UserRole::Admin),
+        can_edit: allows::<RulesKeeper>(user.role),
         chrome: Chrome::new(Some(user)),
         plan_key: plan.key,
         plan_title: plan.title,
@@ -103,7 +94,7 @@ async fn page(
     })
 }
 
-async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
     Path(plan): Path<String>,
@@ -129,15 +120,13 @@ fn number(
     }
 }
 
-async fn save(
+pub(crate) async fn save(
     State(state): State<AppState>,
     client: Client,
-    RequireUser(user): RequireUser,
+    RulesKeeper(user): RulesKeeper,
     Path(plan): Path<String>,
-    Form(form): Form<RulesForm>,
+    SignedForm(form): SignedForm<RulesForm>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Supervisor, UserRole::Admin])?;
-    user.check_csrf(&form.csrf)?;
     let info = facts::plan_by_key(&state.pool, &plan)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -7,9 +7,8 @@ use serde::Deserialize;
 
 use super::{EvaluationRow, stored};
 use crate::AppState;
-use crate::accounts::extract::RequireUser;
-use crate::dashboard::READERS;
 use crate::error::{AppError, render};
+use crate::policy::DashboardReader;
 use crate::web::Chrome;
 use crate::web::extract::{Path, Query};
 
@@ -52,11 +51,10 @@ struct ComparePage {
 
 pub async fn compare(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    DashboardReader(user): DashboardReader,
     Path(key): Path<String>,
     Query(p): Query<Pick>,
 ) -> Result<Response, AppError> {
-    user.require(&READERS)?;
     let a = stored(&state, &key, &p.a).await?;
     let b = stored(&state, &key, &p.b).await?;
     let counts = a

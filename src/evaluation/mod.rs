@@ -3,46 +3,34 @@
 //! live ledger export.
 
 mod asof;
-mod compare;
+pub(crate) mod compare;
 pub mod export;
 pub mod frozen;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use chrono::Datelike;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
-use crate::accounts::model::UserRole;
+use crate::accounts::extract::Client;
 use crate::accounts::session::SessionUser;
 use crate::audit::{self, Entry};
-use crate::dashboard::READERS;
 use crate::dashboard::facts::{self, PlanInfo};
 use crate::dashboard::params::Params;
 use crate::dashboard::rollup::Snapshot;
 use crate::error::{AppError, render};
+use crate::policy::{DashboardReader, SignedForm, SupervisorOnly, allows};
 use crate::reports::{shanghai, today};
 use crate::web::Chrome;
-use crate::web::extract::{Form, Path, Query};
+use crate::web::extract::{Path, Query};
 use frozen::{Frozen, Inputs};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/plans/{plan}/evaluations", get(list).post(create))
-        .route("/plans/{plan}/evaluations/compare", get(compare::compare))
-        .route("/plans/{plan}/evaluations/{id}", get(show))
-        .route("/plans/{plan}/evaluations/{id}/{format}", get(export_file))
-        .route("/plans/{plan}/ledger.xlsx", get(ledger))
-}
 
 async fn plan(state: &AppState, key: &str) -> Result<PlanInfo, AppError> {
     facts::plan_by_key(&state.pool, key)
@@ -104,9 +92,7 @@ async fn evaluations(state: &AppState, plan_id: i64) -> sqlx::Result<Vec<Evaluat
 }
 
 #[derive(Deserialize, Default, Clone)]
-struct NewForm {
-    #[serde(default)]
-    csrf: String,
+pub(crate) struct NewForm {
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -142,7 +128,7 @@ async fn list_page(
 ) -> Result<ListPage, AppError> {
     let plan = plan(state, key).await?;
     Ok(ListPage {
-        can_create: user.role == UserRole::Supervisor,
+        can_create: allows::<SupervisorOnly>(user.role),
         chrome: Chrome::new(Some(user)),
         rows: evaluations(state, plan.id).await?,
         plan_key: plan.key,
@@ -152,12 +138,11 @@ async fn list_page(
     })
 }
 
-async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    DashboardReader(user): DashboardReader,
     Path(key): Path<String>,
 ) -> Result<Response, AppError> {
-    user.require(&READERS)?;
     let form = NewForm {
         kind: "mid_term".into(),
         cutoff: today().to_string(),
@@ -166,15 +151,13 @@ async fn list(
     Ok(render(&list_page(&state, user, &key, form, Vec::new()).await?)?.into_response())
 }
 
-async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     client: Client,
-    RequireUser(user): RequireUser,
+    SupervisorOnly(user): SupervisorOnly,
     Path(key): Path<String>,
-    Form(form): Form<NewForm>,
+    SignedForm(form): SignedForm<NewForm>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Supervisor])?;
-    user.check_csrf(&form.csrf)?;
     crate::audit::rate::check(
         &state.pool,
         &user.actor(&client),
@@ -284,12 +267,11 @@ struct ReportPage {
     f: Frozen,
 }
 
-async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    DashboardReader(user): DashboardReader,
     Path((key, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    user.require(&READERS)?;
     let s = stored(&state, &key, &id).await?;
     Ok(render(&ReportPage {
         chrome: Chrome::new(Some(user)),
@@ -301,12 +283,11 @@ async fn show(
 }
 
 /// The evaluation as a file: `xlsx` (every table and the ledger) or `docx` (the report).
-async fn export_file(
+pub(crate) async fn export_file(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    DashboardReader(_user): DashboardReader,
     Path((key, id, format)): Path<(String, String, String)>,
 ) -> Result<Response, AppError> {
-    user.require(&READERS)?;
     let s = stored(&state, &key, &id).await?;
     let (bytes, mime) = match format.as_str() {
         "xlsx" => (
@@ -325,13 +306,12 @@ async fn export_file(
 }
 
 /// The live 台账 as of the dashboard's round: every item × unit with its latest report.
-async fn ledger(
+pub(crate) async fn ledger(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    DashboardReader(_user): DashboardReader,
     Path(key): Path<String>,
     Query(params): Query<Params>,
 ) -> Result<Response, AppError> {
-    user.require(&READERS)?;
     let info = plan(&state, &key).await?;
     let facts = facts::load(&state.pool, info).await?;
     let round = params.round(&facts, today()).ok_or(AppError::NotFound)?;

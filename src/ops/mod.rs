@@ -8,12 +8,10 @@ pub mod outage;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use axum::Router;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use tracing::Instrument;
 
 use crate::AppState;
@@ -22,10 +20,6 @@ pub use metrics::Metrics;
 pub use outage::Outage;
 
 pub const REQUEST_ID: &str = "x-request-id";
-
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/metrics", get(scrape))
-}
 
 /// An id for this request: the load balancer's, when it sent a plain one, else a new one.
 fn request_id(headers: &HeaderMap) -> String {
@@ -108,7 +102,7 @@ fn same_secret(given: &str, expected: &str) -> bool {
 /// Prometheus' scrape. With a token configured it must come as `Authorization: Bearer …`;
 /// without one, only clients on this machine may read it, and not through a proxy: a reverse
 /// proxy on the same host would otherwise make every visitor look local.
-async fn scrape(
+pub(crate) async fn scrape(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,

@@ -5,12 +5,10 @@ pub mod queries;
 pub mod views;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 
 use crate::web::extract::Path;
 use axum::response::Html;
-use axum::routing::get;
 
 use self::model::ItemKind;
 use self::queries::{ItemRow, MilestoneRow, PlanRow};
@@ -20,14 +18,6 @@ use crate::accounts::extract::MaybeUser;
 use crate::accounts::session::SessionUser;
 use crate::error::{AppError, render};
 use crate::web::Chrome;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(default_overview))
-        .route("/plans", get(plan_list))
-        .route("/plans/{plan_key}", get(overview))
-        .route("/plans/{plan_key}/items/{item_key}", get(item_page))
-}
 
 /// The overview's sections, in the document's order.
 #[derive(Template)]
@@ -45,7 +35,7 @@ struct OverviewPage {
     task_count: usize,
 }
 
-async fn default_overview(
+pub(crate) async fn default_overview(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
 ) -> Result<Html<String>, AppError> {
@@ -55,7 +45,7 @@ async fn default_overview(
     overview_of(&state, plan, user).await
 }
 
-async fn overview(
+pub(crate) async fn overview(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     Path(plan_key): Path<String>,
@@ -103,7 +93,7 @@ struct PlanListPage {
     plans: Vec<PlanRow>,
 }
 
-async fn plan_list(
+pub(crate) async fn plan_list(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
 ) -> Result<Html<String>, AppError> {
@@ -136,7 +126,7 @@ struct ItemPage {
     next: Option<Crumb>,
 }
 
-async fn item_page(
+pub(crate) async fn item_page(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     Path((plan_key, item_key)): Path<(String, String)>,

@@ -13,10 +13,9 @@ use crate::accounts::extract::{Client, RequireUser};
 use crate::accounts::model::UserRole;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, render};
+use crate::policy::{DashboardReader, SignedForm, SupervisorOnly, allows};
 use crate::web::Chrome;
-use crate::web::extract::{Form, Path, Query};
-
-pub(super) const READERS: [UserRole; 3] = [UserRole::Supervisor, UserRole::Leader, UserRole::Admin];
+use crate::web::extract::{Path, Query};
 
 pub struct BoardLine {
     pub label: String,
@@ -73,8 +72,10 @@ pub async fn board(
         UserRole::Reporter | UserRole::Approver => Some(user.unit_id.ok_or(AppError::Forbidden)?),
         _ => q.unit,
     };
-    if unit_filter != user.unit_id || user.unit_id.is_none() {
-        user.require(&READERS)?;
+    if (unit_filter != user.unit_id || user.unit_id.is_none())
+        && !allows::<DashboardReader>(user.role)
+    {
+        return Err(AppError::Forbidden);
     }
     let duties = queries::duties(&state.pool, &[round.id], unit_filter).await?;
     let late_after = round.due_on;
@@ -131,7 +132,7 @@ pub async fn board(
         .collect();
     let default_message = format!("请于 {} 前报送“{}”的进展情况。", round.due_on, round.title);
     render(&BoardPage {
-        can_remind: user.role == UserRole::Supervisor,
+        can_remind: allows::<SupervisorOnly>(user.role),
         chrome: Chrome::new(Some(user)),
         lines,
         counts,
@@ -146,8 +147,6 @@ pub async fn board(
 #[derive(Deserialize)]
 pub struct RemindForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     unit_id: String,
     #[serde(default)]
     message: String,
@@ -157,12 +156,10 @@ pub struct RemindForm {
 pub async fn remind(
     State(state): State<AppState>,
     client: Client,
-    RequireUser(user): RequireUser,
+    SupervisorOnly(user): SupervisorOnly,
     Path(round): Path<String>,
-    Form(form): Form<RemindForm>,
+    SignedForm(form): SignedForm<RemindForm>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Supervisor])?;
-    user.check_csrf(&form.csrf)?;
     let round = queries::round(&state.pool, round_id(&round)?)
         .await?
         .ok_or(AppError::NotFound)?;

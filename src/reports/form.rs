@@ -12,8 +12,6 @@ use super::workflow::Draft;
 #[derive(Deserialize, Default, Clone)]
 pub struct ReportForm {
     #[serde(default)]
-    pub csrf: String,
-    #[serde(default)]
     pub version: String,
     #[serde(default)]
     pub action: String,

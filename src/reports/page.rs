@@ -12,47 +12,12 @@ use super::workflow::FlowError;
 use super::{shanghai, today};
 use crate::AppState;
 use crate::accounts::extract::RequireUser;
-use crate::accounts::model::UserRole;
 use crate::accounts::session::SessionUser;
 use crate::error::{AppError, render};
 use crate::plan::model::Role;
+use crate::policy::{ReportCaps, report_caps};
 use crate::web::Chrome;
 use crate::web::extract::{Path, Query};
-
-/// What the signed-in account may do with one unit's reports.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Caps {
-    pub read: bool,
-    pub edit: bool,
-    pub approve: bool,
-    pub review: bool,
-}
-
-pub fn caps(user: &SessionUser, unit_id: i64) -> Caps {
-    let own = user.unit_id == Some(unit_id);
-    match user.role {
-        UserRole::Reporter if own => Caps {
-            read: true,
-            edit: true,
-            ..Caps::default()
-        },
-        UserRole::Approver if own => Caps {
-            read: true,
-            approve: true,
-            ..Caps::default()
-        },
-        UserRole::Supervisor => Caps {
-            read: true,
-            review: true,
-            ..Caps::default()
-        },
-        UserRole::Leader | UserRole::Admin => Caps {
-            read: true,
-            ..Caps::default()
-        },
-        _ => Caps::default(),
-    }
-}
 
 pub(super) struct VersionView {
     version: i32,
@@ -96,7 +61,7 @@ pub(super) struct ReportPage {
     pub(super) unit_name: String,
     pub(super) role: Role,
     pub(super) report: Option<ReportRow>,
-    pub(super) caps: Caps,
+    pub(super) caps: ReportCaps,
     pub(super) form: ReportForm,
     pub(super) statuses: Vec<(&'static str, &'static str)>,
     pub(super) milestones: Vec<MilestoneCount>,
@@ -152,7 +117,7 @@ pub(super) struct Loaded {
     pub(super) item: ItemBrief,
     pub(super) unit_name: String,
     pub(super) role: Role,
-    pub(super) caps: Caps,
+    pub(super) caps: ReportCaps,
     pub(super) report: Option<ReportRow>,
     pub(super) milestones: Vec<MilestoneCount>,
     pub(super) versions: Vec<VersionView>,
@@ -227,7 +192,7 @@ pub(super) async fn load(
     let role = queries::duty_role(pool, round.id, item.id, unit_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut caps = caps(user, unit_id);
+    let mut caps = report_caps(user, unit_id);
     caps.read = caps.read || leads_the_item(pool, user, round.id, item.id).await?;
     if !caps.read {
         return Err(AppError::Forbidden);

@@ -10,7 +10,8 @@ use super::workflow::{self, FlowError, ReportKey, Review};
 use crate::AppState;
 use crate::accounts::extract::{Client, RequireUser};
 use crate::error::{AppError, render};
-use crate::web::extract::{Form, Path};
+use crate::policy::SignedForm;
+use crate::web::extract::Path;
 
 /// The unit's approver or the bureau's supervisor acts on a submitted report.
 pub async fn review(
@@ -18,9 +19,8 @@ pub async fn review(
     client: Client,
     RequireUser(user): RequireUser,
     Path(path): Path<ReportPath>,
-    Form(form): Form<ReportForm>,
+    SignedForm(form): SignedForm<ReportForm>,
 ) -> Result<Response, AppError> {
-    user.check_csrf(&form.csrf)?;
     let (round_id, unit_id) = ids(&path)?;
     let loaded = load(&state, &user, round_id, &path.1, unit_id).await?;
     let action =

@@ -9,23 +9,20 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 
-use super::board::READERS;
 use super::queries::{self, RoundRow};
 use super::today;
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
-use crate::accounts::model::UserRole;
+use crate::accounts::extract::Client;
 use crate::accounts::session::SessionUser;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, render};
 use crate::plan::queries as plan_queries;
+use crate::policy::{DashboardReader, SignedForm, SupervisorOnly, allows};
 use crate::web::Chrome;
-use crate::web::extract::Form;
 
 /// The form as typed. `part` and `unit` repeat once per ticked box.
 #[derive(Default, Clone)]
 pub struct RoundForm {
-    csrf: String,
     title: String,
     scope: String,
     period_start: String,
@@ -46,7 +43,6 @@ impl RoundForm {
                 .unwrap_or_default()
         };
         RoundForm {
-            csrf: field("csrf"),
             title: field("title"),
             scope: field("scope"),
             period_start: field("period_start"),
@@ -180,7 +176,7 @@ async fn rounds_page(
     .fetch_all(pool)
     .await?;
     Ok(RoundsPage {
-        can_create: user.role == UserRole::Supervisor,
+        can_create: allows::<SupervisorOnly>(user.role),
         chrome: Chrome::new(Some(user)),
         plan_title: plan.title,
         rounds,
@@ -194,9 +190,8 @@ async fn rounds_page(
 
 pub async fn rounds(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    DashboardReader(user): DashboardReader,
 ) -> Result<Html<String>, AppError> {
-    user.require(&READERS)?;
     render(&rounds_page(&state, user, RoundForm::default(), Vec::new()).await?)
 }
 
@@ -276,12 +271,10 @@ fn check(
 pub async fn create_round(
     State(state): State<AppState>,
     client: Client,
-    RequireUser(user): RequireUser,
-    Form(pairs): Form<Vec<(String, String)>>,
+    SupervisorOnly(user): SupervisorOnly,
+    SignedForm(pairs): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Supervisor])?;
     let form = RoundForm::from_pairs(&pairs);
-    user.check_csrf(&form.csrf)?;
     let actor = user.actor(&client);
     crate::audit::rate::check(&state.pool, &actor, &crate::audit::rate::ROUNDS).await?;
     let plan = plan_queries::default_plan(&state.pool)

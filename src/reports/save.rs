@@ -11,7 +11,8 @@ use super::workflow::{self, FlowError, ReportKey};
 use crate::AppState;
 use crate::accounts::extract::{Client, RequireUser};
 use crate::error::{AppError, render};
-use crate::web::extract::{Form, Path};
+use crate::policy::SignedForm;
+use crate::web::extract::Path;
 
 /// The unit saves or submits its report.
 pub async fn save(
@@ -19,9 +20,8 @@ pub async fn save(
     client: Client,
     RequireUser(user): RequireUser,
     Path(path): Path<ReportPath>,
-    Form(form): Form<ReportForm>,
+    SignedForm(form): SignedForm<ReportForm>,
 ) -> Result<Response, AppError> {
-    user.check_csrf(&form.csrf)?;
     let (round_id, unit_id) = ids(&path)?;
     let loaded = load(&state, &user, round_id, &path.1, unit_id).await?;
     if !loaded.caps.edit {

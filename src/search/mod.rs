@@ -1,12 +1,10 @@
 //! Search across item titles, texts, 责任单位 lines and unit names, by Chinese substring.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 
 use crate::web::extract::Query;
 use axum::response::Html;
-use axum::routing::get;
 use serde::Deserialize;
 use sqlx::PgPool;
 
@@ -21,12 +19,8 @@ const MAX_QUERY_CHARS: usize = 100;
 const MAX_RESULTS: i64 = 200;
 const CONTEXT_CHARS: usize = 40;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/search", get(search))
-}
-
 #[derive(Deserialize)]
-struct SearchParams {
+pub(crate) struct SearchParams {
     #[serde(default)]
     q: String,
 }
@@ -127,7 +121,7 @@ pub fn snippet(text: &str, needle: &str) -> Option<Snippet> {
     })
 }
 
-async fn search(
+pub(crate) async fn search(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     Query(params): Query<SearchParams>,

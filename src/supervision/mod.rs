@@ -4,30 +4,20 @@
 pub mod sweep;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
-use crate::accounts::model::UserRole;
+use crate::accounts::extract::Client;
 use crate::audit::{self, Entry};
-use crate::dashboard::READERS;
 use crate::error::{AppError, render};
+use crate::policy::{DashboardReader, RulesKeeper, SignedForm, SignedOnly, UnitStaff, allows};
 use crate::reports::{report_href, shanghai, today};
 use crate::web::Chrome;
-use crate::web::extract::{Form, Path, Query};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/plans/{plan}/supervision", get(ledger))
-        .route("/plans/{plan}/supervision/sweep", post(sweep_now))
-        .route("/supervision/{id}/answer", post(answer))
-}
+use crate::web::extract::{Path, Query};
 
 pub struct FlagRow {
     pub id: i64,
@@ -97,7 +87,7 @@ pub async fn flags(
 }
 
 #[derive(Deserialize, Default)]
-struct LedgerQuery {
+pub(crate) struct LedgerQuery {
     #[serde(default)]
     level: String,
     #[serde(default)]
@@ -119,13 +109,12 @@ struct LedgerPage {
     can_sweep: bool,
 }
 
-async fn ledger(
+pub(crate) async fn ledger(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    DashboardReader(user): DashboardReader,
     Path(key): Path<String>,
     Query(q): Query<LedgerQuery>,
 ) -> Result<Response, AppError> {
-    user.require(&READERS)?;
     let plan = crate::dashboard::facts::plan_by_key(&state.pool, &key)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -160,7 +149,7 @@ async fn ledger(
     .map(|m| (shanghai(m.sent_at), m.title, m.name, m.message, m.sent_name))
     .collect();
     Ok(render(&LedgerPage {
-        can_sweep: SWEEPERS.contains(&user.role),
+        can_sweep: allows::<RulesKeeper>(user.role),
         swept_at,
         chrome: Chrome::new(Some(user)),
         plan_key: plan.key,
@@ -174,47 +163,32 @@ async fn ledger(
     .into_response())
 }
 
-/// Who may ask for the flags to be brought up to date at once.
-const SWEEPERS: [UserRole; 2] = [UserRole::Supervisor, UserRole::Admin];
-
-#[derive(Deserialize, Default)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// 立即核查: brings the plan's flags up to date now, then shows the ledger.
-async fn sweep_now(
+pub(crate) async fn sweep_now(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    RulesKeeper(_user): RulesKeeper,
     Path(key): Path<String>,
-    Form(form): Form<CsrfForm>,
+    _signed: SignedOnly,
 ) -> Result<Response, AppError> {
-    user.require(&SWEEPERS)?;
-    user.check_csrf(&form.csrf)?;
     let swept = sweep::sweep(&state.pool, &key, today()).await?;
     tracing::info!(plan = %key, raised = swept.raised, cleared = swept.cleared, "sweep asked for");
     Ok(Redirect::to(&format!("/plans/{key}/supervision")).into_response())
 }
 
 #[derive(Deserialize, Default)]
-struct AnswerForm {
-    #[serde(default)]
-    csrf: String,
+pub(crate) struct AnswerForm {
     #[serde(default)]
     answer: String,
 }
 
 /// The unit explains a flag (情况说明). Once given, an answer stands: a second one is refused.
-async fn answer(
+pub(crate) async fn answer(
     State(state): State<AppState>,
     client: Client,
-    RequireUser(user): RequireUser,
+    UnitStaff(user): UnitStaff,
     Path(id): Path<String>,
-    Form(form): Form<AnswerForm>,
+    SignedForm(form): SignedForm<AnswerForm>,
 ) -> Result<Response, AppError> {
-    user.require(&[UserRole::Reporter, UserRole::Approver])?;
-    user.check_csrf(&form.csrf)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let unit = sqlx::query_scalar!("SELECT unit_id FROM supervision_flags WHERE id = $1", id)
         .fetch_optional(&state.pool)

@@ -3,12 +3,10 @@
 pub mod queries;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 
 use crate::web::extract::Path;
 use axum::response::Html;
-use axum::routing::get;
 
 use self::queries::{DutyRow, GroupRow, GroupSummary, NamedLink, UnitRow, UnitSummary};
 use crate::AppState;
@@ -18,13 +16,6 @@ use crate::plan::model::Role;
 use crate::plan::views::item_href;
 use crate::web::Chrome;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/units", get(index))
-        .route("/units/{id}", get(unit_page))
-        .route("/groups/{id}", get(group_page))
-}
-
 #[derive(Template)]
 #[template(path = "units/index.html")]
 struct IndexPage {
@@ -33,7 +24,7 @@ struct IndexPage {
     groups: Vec<GroupSummary>,
 }
 
-async fn index(
+pub(crate) async fn index(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
 ) -> Result<Html<String>, AppError> {
@@ -112,7 +103,7 @@ fn plan_count(rows: &[DutyRow]) -> usize {
     keys.len()
 }
 
-async fn unit_page(
+pub(crate) async fn unit_page(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     Path(id): Path<String>,
@@ -148,7 +139,7 @@ struct GroupPage {
     show_via: bool,
 }
 
-async fn group_page(
+pub(crate) async fn group_page(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     Path(id): Path<String>,

@@ -67,6 +67,21 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        FormPairs::from_request(req, state)
+            .await?
+            .decode()
+            .map(Form)
+    }
+}
+
+/// A form body read and checked, as name–value pairs with LF line breaks, before it is decoded
+/// into its type: [`Form`] decodes it at once, [`crate::policy::SignedForm`] after the token.
+pub struct FormPairs(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequest<S> for FormPairs {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|e| {
@@ -76,8 +91,8 @@ where
                     AppError::BodyIncomplete
                 }
             })?;
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| AppError::BadRequest("表单内容无法识别，请返回后重新提交。".into()))?;
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| unreadable())?;
         let bad = pairs
             .iter()
             .flat_map(|(k, v)| k.chars().chain(v.chars()))
@@ -87,21 +102,33 @@ where
                 "输入内容中含有不允许的控制字符。".into(),
             ));
         }
-        let unknown = || AppError::BadRequest("表单内容无法识别，请返回后重新提交。".into());
-        if !pairs.iter().any(|(_, v)| v.contains('\r')) {
-            return serde_urlencoded::from_bytes(&bytes)
-                .map(Form)
-                .map_err(|_| unknown());
-        }
-        let pairs: Vec<(String, String)> = pairs
-            .into_iter()
-            .map(|(k, v)| (k, lf_line_breaks(v)))
-            .collect();
-        let encoded = serde_urlencoded::to_string(&pairs).map_err(|_| unknown())?;
-        serde_urlencoded::from_str(&encoded)
-            .map(Form)
-            .map_err(|_| unknown())
+        Ok(FormPairs(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k, lf_line_breaks(v)))
+                .collect(),
+        ))
     }
+}
+
+impl FormPairs {
+    /// The first value of field `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The fields as `T`; a field that is missing or of the wrong shape answers 400.
+    pub fn decode<T: DeserializeOwned>(self) -> Result<T, AppError> {
+        let encoded = serde_urlencoded::to_string(&self.0).map_err(|_| unreadable())?;
+        serde_urlencoded::from_str(&encoded).map_err(|_| unreadable())
+    }
+}
+
+fn unreadable() -> AppError {
+    AppError::BadRequest("表单内容无法识别，请返回后重新提交。".into())
 }
 
 #[cfg(test)]

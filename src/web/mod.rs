@@ -12,16 +12,15 @@ pub use caching::no_store_when_signed_in;
 pub use origin::{MAX_URI_BYTES, no_nul_in_uri, same_origin_only, short_uri_only};
 pub use rejections::{error_chrome, friendly_rejections};
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 
 use crate::AppState;
-use crate::accounts::model::UserRole;
 use crate::accounts::session::SessionUser;
 use crate::error::error_page;
+use crate::policy::{AdminOnly, AuditReader, DashboardReader, allows};
 
 /// The message a form's `field` came back with, if any: problems are (field, message) pairs.
 pub fn field_error<'a>(errors: &'a [(&'static str, String)], field: &str) -> Option<&'a str> {
@@ -85,36 +84,29 @@ impl Chrome {
     pub fn is_admin(&self) -> bool {
         self.user
             .as_ref()
-            .is_some_and(|u| u.role == UserRole::Admin)
+            .is_some_and(|u| allows::<AdminOnly>(u.role))
     }
 
     /// The bureau, leaders and admins read the dashboards.
     pub fn reads_dashboards(&self) -> bool {
         self.user
             .as_ref()
-            .is_some_and(|u| crate::dashboard::READERS.contains(&u.role))
+            .is_some_and(|u| allows::<DashboardReader>(u.role))
     }
 
     /// Admins and supervisors read the audit log.
     pub fn can_audit(&self) -> bool {
         self.user
             .as_ref()
-            .is_some_and(|u| matches!(u.role, UserRole::Admin | UserRole::Supervisor))
+            .is_some_and(|u| allows::<AuditReader>(u.role))
     }
 }
 
 const STYLESHEET: &str = include_str!("../../static/style.css");
 const FAVICON: &str = include_str!("../../static/favicon.svg");
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/static/style.css", get(stylesheet))
-        .route("/static/favicon.svg", get(favicon))
-}
-
 /// The page icon (linked from every page, so browsers do not ask for a missing /favicon.ico).
-async fn favicon() -> Response {
+pub(crate) async fn favicon() -> Response {
     (
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
@@ -125,7 +117,7 @@ async fn favicon() -> Response {
         .into_response()
 }
 
-async fn stylesheet() -> Response {
+pub(crate) async fn stylesheet() -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
@@ -137,7 +129,7 @@ async fn stylesheet() -> Response {
 }
 
 /// 200 when the database answers, 503 when it does not; the body says which.
-async fn healthz(State(state): State<AppState>) -> Response {
+pub(crate) async fn healthz(State(state): State<AppState>) -> Response {
     let db_up = crate::ops::outage::database_answers(&state.pool).await;
     let status = if db_up {
         StatusCode::OK

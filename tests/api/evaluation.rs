@@ -105,7 +105,7 @@ async fn an_evaluation_is_frozen_and_later_reports_do_not_move_it() {
     let round = open_round(&app).await;
     accepted(&app, round, ProgressStatus::Completed, "职责清单已印发").await;
     let (sup, csrf) = supervisor(&app).await;
-    let today = chrono::Utc::now().date_naive();
+    let today = plan_portal::reports::today();
     let yesterday = (today - chrono::Duration::days(2)).to_string();
     // A cut-off before the acceptance sees no report.
     let early = evaluate(&app, &sup, &csrf, "截至前天", &yesterday).await;
@@ -192,7 +192,7 @@ async fn exports_read_back_and_only_readers_may_have_them() {
         &sup,
         &csrf,
         "中期评估",
-        &chrono::Utc::now().date_naive().to_string(),
+        &plan_portal::reports::today().to_string(),
     )
     .await;
     let base = format!("{}{url}", app.address);

@@ -200,7 +200,7 @@ async fn rounds_and_admin_writes_are_rate_limited() {
     let c = crate::fixtures::cast(&app).await;
     did(&app, "sup", "round.create", 20).await;
     let csrf = app.csrf(&c.sup).await;
-    let today = chrono::Utc::now().date_naive();
+    let today = plan_portal::reports::today();
     let (opens, due) = (
         today.to_string(),
         (today + chrono::Duration::days(5)).to_string(),

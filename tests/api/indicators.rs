@@ -154,7 +154,7 @@ async fn an_ad_hoc_round_asks_only_the_chosen_items_of_the_chosen_units() {
     let c = cast(&app).await;
     let csrf = app.csrf(&c.sup).await;
     let gp = app.unit_id("高平市人民政府").await.to_string();
-    let today = chrono::Utc::now().date_naive();
+    let today = plan_portal::reports::today();
     let (opens, due) = (
         (today - chrono::Duration::days(1)).to_string(),
         (today + chrono::Duration::days(5)).to_string(),

@@ -262,7 +262,7 @@ async fn two_rounds_created_at_once_get_different_keys() {
     .execute(&mut *other)
     .await
     .expect("other round");
-    let today = chrono::Utc::now().date_naive();
+    let today = plan_portal::reports::today();
     let form: Vec<(String, String)> = [
         ("csrf", csrf),
         ("title", "中期评估数据征集".to_string()),

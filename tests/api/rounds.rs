@@ -30,7 +30,7 @@ async fn supervisors_see_the_board_create_rounds_and_send_reminders() {
         select(&doc, "#title")[0].value().attr("value"),
         Some("中期评估数据征集")
     );
-    let today = chrono::Utc::now().date_naive();
+    let today = plan_portal::reports::today();
     let (opens, due) = (
         (today - chrono::Duration::days(1)).to_string(),
         (today + chrono::Duration::days(5)).to_string(),

@@ -12,10 +12,11 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::page::{caps, leads_the_item};
+use super::page::leads_the_item;
 use crate::AppState;
 use crate::accounts::extract::RequireUser;
 use crate::error::AppError;
+use crate::policy::report_caps;
 use crate::web::extract::Path;
 
 pub use kinds::{ACCEPT_ATTR, ACCEPTED};
@@ -107,7 +108,7 @@ pub async fn download(
         .await?
         .ok_or(AppError::NotFound)?;
     // Whoever may read the report may read its files: the same rule as the report page.
-    if !caps(&user, file.unit_id).read
+    if !report_caps(&user, file.unit_id).read
         && !leads_the_item(&state.pool, &user, file.round_id, file.item_id).await?
     {
         return Err(AppError::Forbidden);

@@ -16,7 +16,7 @@ use crate::accounts::session::SessionUser;
 use crate::audit::{self, Entry};
 use crate::error::AppError;
 use crate::error::render;
-use crate::reports::page::{self, caps};
+use crate::reports::page;
 use crate::reports::{queries, report_href};
 use crate::web::extract::Path;
 
@@ -72,7 +72,7 @@ async fn add_file(
     let item = queries::item_in_plan(&state.pool, round.plan_id, &path.1)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !caps(user, unit_id).edit {
+    if !crate::policy::report_caps(user, unit_id).edit {
         return Err(AppError::Forbidden);
     }
     let quota = state.settings.evidence_quota;
