@@ -12,6 +12,9 @@ use chrono_tz::Asia::Shanghai;
 use serde::Deserialize;
 use sqlx::{Postgres, QueryBuilder};
 
+use super::changes::{self, Mode, Shown};
+use super::labels;
+use super::objects::{Names, ObjectView};
 use crate::AppState;
 use crate::accounts::extract::RequireUser;
 use crate::accounts::model::UserRole;
@@ -59,10 +62,11 @@ struct EntryView {
     at: String,
     actor: String,
     ip: String,
+    /// The stored code, kept in sight: it is what the filter and the rate limits match.
     action: String,
-    object: String,
-    before: String,
-    after: String,
+    action_label: Option<&'static str>,
+    object: ObjectView,
+    shown: Shown,
     detail: String,
 }
 
@@ -76,6 +80,8 @@ struct LogPage {
     more: bool,
     query: String,
     error: Option<String>,
+    /// For the 操作 filter's suggestions.
+    actions: &'static [(&'static str, &'static str)],
 }
 
 /// A date typed in the filter, as the start of that day in China Standard Time.
@@ -90,12 +96,6 @@ fn day_start(s: &str) -> Result<Option<DateTime<Utc>>, String> {
         .single()
         .ok_or_else(|| format!("日期「{s}」无效"))?;
     Ok(Some(local.with_timezone(&Utc)))
-}
-
-fn pretty(v: &Option<serde_json::Value>) -> String {
-    v.as_ref()
-        .and_then(|v| serde_json::to_string_pretty(v).ok())
-        .unwrap_or_default()
 }
 
 async fn browse(
@@ -126,7 +126,11 @@ async fn browse(
         q.push(" AND actor_name ILIKE ").push_bind(like(&f.actor));
     }
     if !f.action.trim().is_empty() {
-        q.push(" AND action ILIKE ").push_bind(like(&f.action));
+        // A code or part of one, or the Chinese name of an action.
+        q.push(" AND (action ILIKE ").push_bind(like(&f.action));
+        q.push(" OR action = ANY(")
+            .push_bind(labels::actions_named(&f.action))
+            .push("))");
     }
     if !f.object.trim().is_empty() {
         q.push(" AND (object_id ILIKE ").push_bind(like(&f.object));
@@ -145,6 +149,12 @@ async fn browse(
     let mut rows: Vec<Row> = q.build_query_as().fetch_all(&state.pool).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
+    let objects: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|r| Some((r.object_type.clone()?, r.object_id.clone()?)))
+        .collect();
+    let admin = user.role == UserRole::Admin;
+    let names = Names::find(&state.pool, &objects, admin).await?;
     let entries = rows
         .into_iter()
         .map(|r| EntryView {
@@ -156,18 +166,13 @@ async fn browse(
                 .to_string(),
             actor: r.actor_name,
             ip: r.ip.unwrap_or_default(),
+            action_label: labels::action(&r.action),
+            shown: changes::show(&r.action, r.before, r.after),
             action: r.action,
-            object: [
-                r.object_type.unwrap_or_default(),
-                r.object_id.unwrap_or_default(),
-            ]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" "),
-            before: pretty(&r.before),
-            after: pretty(&r.after),
+            object: names.view(
+                r.object_type.as_deref().unwrap_or_default(),
+                r.object_id.as_deref().unwrap_or_default(),
+            ),
             detail: r.detail.unwrap_or_default(),
         })
         .collect();
@@ -187,5 +192,6 @@ async fn browse(
         more,
         query,
         error,
+        actions: labels::ACTIONS,
     })
 }
