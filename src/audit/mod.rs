@@ -1,6 +1,9 @@
 //! The append-only audit log: who did what, when, from where, with before and after. The
 //! database refuses to change or delete an entry; admins and supervisors browse it.
 
+mod changes;
+mod labels;
+mod objects;
 pub(crate) mod page;
 pub mod rate;
 

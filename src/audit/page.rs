@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::State;
 
-use crate::policy::AuditReader;
+use crate::policy::{AdminOnly, AuditReader, allows};
 use crate::web::extract::Query;
 use axum::response::Html;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -11,6 +11,9 @@ use chrono_tz::Asia::Shanghai;
 use serde::Deserialize;
 use sqlx::{Postgres, QueryBuilder};
 
+use super::changes::{self, Mode, Shown};
+use super::labels;
+use super::objects::{Names, ObjectView};
 use crate::AppState;
 use crate::error::{AppError, render};
 use crate::web::Chrome;
@@ -52,10 +55,11 @@ struct EntryView {
     at: String,
     actor: String,
     ip: String,
+    /// The stored code, kept in sight: it is what the filter and the rate limits match.
     action: String,
-    object: String,
-    before: String,
-    after: String,
+    action_label: Option<&'static str>,
+    object: ObjectView,
+    shown: Shown,
     detail: String,
 }
 
@@ -69,6 +73,8 @@ struct LogPage {
     more: bool,
     query: String,
     error: Option<String>,
+    /// For the 操作 filter's suggestions.
+    actions: &'static [(&'static str, &'static str)],
 }
 
 /// A date typed in the filter, as the start of that day in China Standard Time.
@@ -83,12 +89,6 @@ fn day_start(s: &str) -> Result<Option<DateTime<Utc>>, String> {
         .single()
         .ok_or_else(|| format!("日期「{s}」无效"))?;
     Ok(Some(local.with_timezone(&Utc)))
-}
-
-fn pretty(v: &Option<serde_json::Value>) -> String {
-    v.as_ref()
-        .and_then(|v| serde_json::to_string_pretty(v).ok())
-        .unwrap_or_default()
 }
 
 pub(crate) async fn browse(
@@ -118,7 +118,11 @@ pub(crate) async fn browse(
         q.push(" AND actor_name ILIKE ").push_bind(like(&f.actor));
     }
     if !f.action.trim().is_empty() {
-        q.push(" AND action ILIKE ").push_bind(like(&f.action));
+        // A code or part of one, or the Chinese name of an action.
+        q.push(" AND (action ILIKE ").push_bind(like(&f.action));
+        q.push(" OR action = ANY(")
+            .push_bind(labels::actions_named(&f.action))
+            .push("))");
     }
     if !f.object.trim().is_empty() {
         q.push(" AND (object_id ILIKE ").push_bind(like(&f.object));
@@ -137,6 +141,12 @@ pub(crate) async fn browse(
     let mut rows: Vec<Row> = q.build_query_as().fetch_all(&state.pool).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
+    let objects: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|r| Some((r.object_type.clone()?, r.object_id.clone()?)))
+        .collect();
+    let admin = allows::<AdminOnly>(user.role);
+    let names = Names::find(&state.pool, &objects, admin).await?;
     let entries = rows
         .into_iter()
         .map(|r| EntryView {
@@ -148,18 +158,13 @@ pub(crate) async fn browse(
                 .to_string(),
             actor: r.actor_name,
             ip: r.ip.unwrap_or_default(),
+            action_label: labels::action(&r.action),
+            shown: changes::show(&r.action, r.before, r.after),
             action: r.action,
-            object: [
-                r.object_type.unwrap_or_default(),
-                r.object_id.unwrap_or_default(),
-            ]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" "),
-            before: pretty(&r.before),
-            after: pretty(&r.after),
+            object: names.view(
+                r.object_type.as_deref().unwrap_or_default(),
+                r.object_id.as_deref().unwrap_or_default(),
+            ),
             detail: r.detail.unwrap_or_default(),
         })
         .collect();
@@ -179,5 +184,6 @@ pub(crate) async fn browse(
         more,
         query,
         error,
+        actions: labels::ACTIONS,
     })
 }

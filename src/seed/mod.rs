@@ -4,6 +4,7 @@
 mod bodies;
 mod items;
 mod load;
+mod problem;
 #[cfg(test)]
 mod props;
 mod raw;
@@ -21,6 +22,7 @@ use rust_decimal::Decimal;
 use crate::plan::model::{Comparator, IndicatorTarget, ItemKind, Role, UnitKind};
 
 pub use load::{Change, LoadError, load};
+pub use problem::Problem;
 
 /// The Jincheng plan, built into the binary so that a fresh portal shows it at once.
 pub const BUNDLED_NAME: &str = "seeds/jincheng-2023-33.toml";
@@ -122,7 +124,7 @@ pub enum ItemTarget {
 pub struct SeedIssue {
     pub line: usize,
     pub field: String,
-    pub message: String,
+    pub problem: Problem,
 }
 
 /// A refused seed file: every problem found, each with its line and field.
@@ -141,7 +143,7 @@ impl fmt::Display for SeedError {
             write!(
                 f,
                 "{}:{}: {}: {}",
-                self.file, issue.line, issue.field, issue.message
+                self.file, issue.line, issue.field, issue.problem
             )?;
         }
         Ok(())
@@ -168,7 +170,7 @@ pub fn parse_file(path: &Path) -> Result<PlanSeed, SeedError> {
             issues: vec![SeedIssue {
                 line: 0,
                 field: "file".into(),
-                message: format!("cannot be read: {e}"),
+                problem: Problem::Unreadable(e.to_string()),
             }],
         }),
     }

@@ -11,7 +11,8 @@ fn check_refusal(text: &str, e: &SeedError) {
     let lines = text.lines().count() + 1;
     for issue in &e.issues {
         assert!(!issue.field.is_empty(), "{issue:?}");
-        assert!(!issue.message.trim().is_empty(), "{issue:?}");
+        assert!(!issue.problem.to_string().trim().is_empty(), "{issue:?}");
+        assert!(!issue.problem.zh().trim().is_empty(), "{issue:?}");
         assert!(issue.line <= lines, "{issue:?} beyond {lines} lines");
     }
     assert!(e.to_string().starts_with("fuzz.toml:"));

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use toml::Spanned;
 
 use super::raw::{RawGroup, RawItem, RawSeed, RawUnit, S};
-use super::{GroupSeed, Party, PlanMeta, PlanSeed, SeedIssue, UnitSeed};
+use super::{GroupSeed, Party, PlanMeta, PlanSeed, Problem, SeedIssue, UnitSeed};
 use crate::plan::model::{ItemKind, UnitKind};
 
 pub fn parse(text: &str) -> Result<PlanSeed, Vec<SeedIssue>> {
@@ -18,7 +18,7 @@ pub fn parse(text: &str) -> Result<PlanSeed, Vec<SeedIssue>> {
             return Err(vec![SeedIssue {
                 line: i + 1,
                 field: key_on_line(line).unwrap_or_else(|| "syntax".into()),
-                message: "the NUL character is not allowed".into(),
+                problem: Problem::Nul,
             }]);
         }
     }
@@ -34,7 +34,7 @@ pub fn parse(text: &str) -> Result<PlanSeed, Vec<SeedIssue>> {
             field: field_in_message(&message)
                 .or(on_line)
                 .unwrap_or_else(|| "syntax".into()),
-            message,
+            problem: Problem::Toml(message),
         }]
     })?;
     let mut v = Validator {
@@ -95,23 +95,18 @@ pub(super) struct Validator {
 const KEY_MAX: usize = 63;
 
 impl Validator {
-    pub(super) fn issue<T>(
-        &mut self,
-        at: &Spanned<T>,
-        field: impl Into<String>,
-        message: impl Into<String>,
-    ) {
+    pub(super) fn issue<T>(&mut self, at: &Spanned<T>, field: impl Into<String>, problem: Problem) {
         self.issues.push(SeedIssue {
             line: self.lines.line(at.span().start),
             field: field.into(),
-            message: message.into(),
+            problem,
         });
     }
 
     pub(super) fn text(&mut self, s: &S<String>, field: &str) -> String {
         let value = s.get_ref().trim();
         if value.is_empty() {
-            self.issue(s, field, "must not be empty");
+            self.issue(s, field, Problem::Empty);
         }
         value.to_string()
     }
@@ -126,7 +121,10 @@ impl Validator {
             self.issue(
                 s,
                 field,
-                format!("「{k}」 is not a key: use lower-case letters, digits and '-' (at most {KEY_MAX})"),
+                Problem::NotAKey {
+                    key: k.clone(),
+                    max: KEY_MAX,
+                },
             );
         }
         k.clone()
@@ -136,7 +134,7 @@ impl Validator {
         match i32::try_from(*s.get_ref()) {
             Ok(y) if (1949..=2200).contains(&y) => y,
             _ => {
-                self.issue(s, field, format!("{} is not a plausible year", s.get_ref()));
+                self.issue(s, field, Problem::NotAYear(*s.get_ref()));
                 0
             }
         }
@@ -188,20 +186,12 @@ impl Validator {
             _ => None,
         };
         if issue_date.is_none() {
-            self.issue(
-                &p.issue_date,
-                "plan.issue_date",
-                "must be a date such as 2023-05-12",
-            );
+            self.issue(&p.issue_date, "plan.issue_date", Problem::NotADate);
         }
         let start_year = self.year(&p.start_year, "plan.start_year");
         let end_year = self.year(&p.end_year, "plan.end_year");
         if end_year < start_year {
-            self.issue(
-                &p.end_year,
-                "plan.end_year",
-                "must not be before start_year",
-            );
+            self.issue(&p.end_year, "plan.end_year", Problem::EndBeforeStart);
         }
         PlanMeta {
             key: self.key(&p.key, "plan.key"),
@@ -224,10 +214,7 @@ impl Validator {
             self.issue(
                 &r.kind,
                 "units.kind",
-                format!(
-                    "「{}」 is not a unit kind (department, party_department, vertical_agency, coordination_body, county, zone)",
-                    r.kind.get_ref()
-                ),
+                Problem::NotAUnitKind(r.kind.get_ref().clone()),
             );
         }
         UnitSeed {
@@ -252,11 +239,7 @@ impl Validator {
         let mut add = |v: &mut Self, s: &S<String>, field: &str, party: Party| {
             let key = s.get_ref().trim().to_string();
             if names.insert(key.clone(), party).is_some() {
-                v.issue(
-                    s,
-                    field,
-                    format!("「{key}」 is already the name or alias of another unit or group"),
-                );
+                v.issue(s, field, Problem::NameTaken(key.clone()));
             }
         };
         for u in units {
@@ -286,19 +269,19 @@ impl Validator {
                 .filter_map(|m| match names.get(m.get_ref().trim()) {
                     Some(Party::Unit(u)) => {
                         if !seen.insert(u.clone()) {
-                            self.issue(m, "groups.members", format!("「{u}」 is listed twice"));
+                            self.issue(m, "groups.members", Problem::ListedTwice(u.clone()));
                         }
                         Some(u.clone())
                     }
                     Some(Party::Group(_)) => {
-                        self.issue(m, "groups.members", "a group cannot be a member of a group");
+                        self.issue(m, "groups.members", Problem::GroupInGroup);
                         None
                     }
                     None => {
                         self.issue(
                             m,
                             "groups.members",
-                            format!("unknown unit 「{}」", m.get_ref()),
+                            Problem::UnknownUnit(m.get_ref().clone()),
                         );
                         None
                     }

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::raw::{RawItem, S};
 use super::validate::Validator;
-use super::{AssignmentSeed, ItemSeed, MilestoneSeed, Party};
+use super::{AssignmentSeed, ItemSeed, MilestoneSeed, Party, Problem};
 use crate::plan::model::{ItemKind, Role};
 
 /// Item numbers stay far below the loader's parking offset.
@@ -26,7 +26,7 @@ impl Validator {
         let f = |name: &str| format!("{path}.{name}");
         let key = self.key(&r.key, &f("key"));
         if keys.insert(key.clone(), ()).is_some() {
-            self.issue(&r.key, f("key"), format!("duplicate key 「{key}」"));
+            self.issue(&r.key, f("key"), Problem::DuplicateKey(key.clone()));
         }
         let number = match i32::try_from(*r.number.get_ref()) {
             Ok(n) if (1..=MAX_NUMBER).contains(&n) => n,
@@ -34,7 +34,7 @@ impl Validator {
                 self.issue(
                     &r.number,
                     f("number"),
-                    format!("must be a whole number from 1 to {MAX_NUMBER}"),
+                    Problem::NumberRange { max: MAX_NUMBER },
                 );
                 1
             }
@@ -48,7 +48,7 @@ impl Validator {
             self.issue(
                 &r.number,
                 f("number"),
-                format!("duplicate number {number} among {}", kind.label()),
+                Problem::DuplicateNumber { number, kind },
             );
         }
         if kind == ItemKind::Category {
@@ -59,7 +59,7 @@ impl Validator {
         let body = match &r.text {
             Some(t) => self.text(t, &f("text")),
             None if needs_text => {
-                self.issue(&r.title, f("text"), "missing field `text`");
+                self.issue(&r.title, f("text"), Problem::MissingField("text"));
                 String::new()
             }
             None => String::new(),
@@ -71,23 +71,19 @@ impl Validator {
                         self.issue(
                             c,
                             f("category"),
-                            format!("unknown category 「{}」", c.get_ref()),
+                            Problem::UnknownCategory(c.get_ref().clone()),
                         );
                     }
                     Some(c.get_ref().clone())
                 }
                 None => {
-                    self.issue(&r.key, f("category"), "missing field `category`");
+                    self.issue(&r.key, f("category"), Problem::MissingField("category"));
                     None
                 }
             },
             _ => {
                 if let Some(c) = &r.category {
-                    self.issue(
-                        c,
-                        f("category"),
-                        format!("not allowed for {}", kind.label()),
-                    );
+                    self.issue(c, f("category"), Problem::NotAllowedFor(kind));
                 }
                 parent
             }
@@ -122,7 +118,7 @@ impl Validator {
                 ));
             }
         } else if let Some(a) = r.areas.first() {
-            self.issue(a, f("areas"), "only a column has areas");
+            self.issue(a, f("areas"), Problem::OnlyColumnsHaveAreas);
         }
         out
     }
@@ -144,7 +140,7 @@ impl Validator {
                 self.issue(
                     t,
                     format!("{path}.units_text"),
-                    format!("not allowed for {}", kind.label()),
+                    Problem::NotAllowedFor(kind),
                 );
             }
             for (_, list, field) in lists {
@@ -152,7 +148,7 @@ impl Validator {
                     self.issue(
                         first,
                         format!("{path}.{field}"),
-                        format!("not allowed for {}", kind.label()),
+                        Problem::NotAllowedFor(kind),
                     );
                 }
             }
@@ -164,7 +160,7 @@ impl Validator {
                 self.issue(
                     &r.key,
                     format!("{path}.units_text"),
-                    "missing field `units_text`",
+                    Problem::MissingField("units_text"),
                 );
                 None
             }
@@ -174,16 +170,10 @@ impl Validator {
             for name in list.iter().flatten() {
                 let field = format!("{path}.{field}");
                 match names.get(name.get_ref().trim()) {
-                    None => self.issue(
-                        name,
-                        field,
-                        format!("unknown unit or group 「{}」", name.get_ref()),
-                    ),
-                    Some(party) if assignments.iter().any(|a| &a.party == party) => self.issue(
-                        name,
-                        field,
-                        format!("「{}」 is named twice for this item", name.get_ref()),
-                    ),
+                    None => self.issue(name, field, Problem::UnknownParty(name.get_ref().clone())),
+                    Some(party) if assignments.iter().any(|a| &a.party == party) => {
+                        self.issue(name, field, Problem::NamedTwice(name.get_ref().clone()))
+                    }
                     Some(party) => assignments.push(AssignmentSeed {
                         party: party.clone(),
                         role,
@@ -192,11 +182,7 @@ impl Validator {
             }
         }
         if assignments.is_empty() && units_text.is_some() {
-            self.issue(
-                &r.key,
-                format!("{path}.responsible"),
-                "no unit is named in lead, responsible or supporting",
-            );
+            self.issue(&r.key, format!("{path}.responsible"), Problem::NoUnitNamed);
         }
         (units_text, assignments)
     }
@@ -213,22 +199,22 @@ impl Validator {
             let f = |name: &str| format!("{path}.milestones[{i}].{name}");
             let key = self.key(&m.key, &f("key"));
             if keys.insert(key.clone(), ()).is_some() {
-                self.issue(&m.key, f("key"), format!("duplicate key 「{key}」"));
+                self.issue(&m.key, f("key"), Problem::DuplicateKey(key.clone()));
             }
             let target = match (&m.target, &m.unit) {
                 (Some(t), Some(u)) => match i32::try_from(*t.get_ref()) {
                     Ok(n) if n > 0 => Some((n, self.text(u, &f("unit")))),
                     _ => {
-                        self.issue(t, f("target"), "must be a positive whole number");
+                        self.issue(t, f("target"), Problem::NotPositive);
                         None
                     }
                 },
                 (Some(t), None) => {
-                    self.issue(t, f("unit"), "a counted target needs its `unit` (个, 条 …)");
+                    self.issue(t, f("unit"), Problem::CountWithoutUnit);
                     None
                 }
                 (None, Some(u)) => {
-                    self.issue(u, f("target"), "`unit` given without a `target` count");
+                    self.issue(u, f("target"), Problem::UnitWithoutCount);
                     None
                 }
                 (None, None) => None,
@@ -247,14 +233,9 @@ impl Validator {
 
     /// Fields another kind of item takes are refused rather than ignored.
     fn foreign_fields(&mut self, r: &RawItem, kind: ItemKind, path: &str) {
-        let label = kind.label();
         let refuse = |v: &mut Self, at: Option<&S<String>>, field: &str| {
             if let Some(at) = at {
-                v.issue(
-                    at,
-                    format!("{path}.{field}"),
-                    format!("not allowed for {label}"),
-                );
+                v.issue(at, format!("{path}.{field}"), Problem::NotAllowedFor(kind));
             }
         };
         if kind != ItemKind::Column {
@@ -267,18 +248,14 @@ impl Validator {
             refuse(self, r.metric.as_ref(), "metric");
             refuse(self, r.comparator.as_ref(), "comparator");
             if let Some(v) = &r.value {
-                self.issue(
-                    v,
-                    format!("{path}.value"),
-                    format!("not allowed for {label}"),
-                );
+                self.issue(v, format!("{path}.value"), Problem::NotAllowedFor(kind));
             }
         }
         if kind == ItemKind::Indicator && r.measure_unit.is_none() {
             self.issue(
                 &r.key,
                 format!("{path}.measure_unit"),
-                "missing field `measure_unit`",
+                Problem::MissingField("measure_unit"),
             );
         }
     }
@@ -322,10 +299,7 @@ impl Validator {
                     self.issue(
                         after,
                         format!("{key}.after"),
-                        format!(
-                            "「{}」 is not a task of the column's category",
-                            after.get_ref()
-                        ),
+                        Problem::NotATaskOfCategory(after.get_ref().clone()),
                     );
                     items.extend(block);
                 }

@@ -1,8 +1,8 @@
 //! Checks of indicator and sub-target targets.
 
-use super::ItemTarget;
 use super::raw::{RawItem, RawTarget, S};
 use super::validate::Validator;
+use super::{ItemTarget, Problem};
 use crate::plan::model::{Aggregation, Comparator, IndicatorTarget, ItemKind, Percent};
 
 impl Validator {
@@ -11,7 +11,7 @@ impl Validator {
         match kind {
             ItemKind::Indicator => {
                 let Some(t) = &r.target else {
-                    self.issue(&r.key, f("target"), "missing table `target`");
+                    self.issue(&r.key, f("target"), Problem::MissingTable("target"));
                     return None;
                 };
                 let measure_unit = r
@@ -29,11 +29,7 @@ impl Validator {
                 let (Some(metric), Some(cmp), Some(value), Some(unit)) =
                     (&r.metric, &r.comparator, &r.value, &r.measure_unit)
                 else {
-                    self.issue(
-                        &r.key,
-                        f("metric"),
-                        "a sub-target needs `metric`, `comparator`, `value` and `measure_unit`",
-                    );
+                    self.issue(&r.key, f("metric"), Problem::SubtargetIncomplete);
                     return None;
                 };
                 let comparator = self.comparator(cmp, &f("comparator"))?;
@@ -46,7 +42,7 @@ impl Validator {
             }
             _ => {
                 if let Some(t) = &r.target {
-                    self.issue(t, f("target"), format!("not allowed for {}", kind.label()));
+                    self.issue(t, f("target"), Problem::NotAllowedFor(kind));
                 }
                 None
             }
@@ -56,11 +52,7 @@ impl Validator {
     fn comparator(&mut self, s: &S<String>, field: &str) -> Option<Comparator> {
         let c = Comparator::parse(s.get_ref().trim());
         if c.is_none() {
-            self.issue(
-                s,
-                field,
-                format!("「{}」 is not one of <, <=, >, >=", s.get_ref()),
-            );
+            self.issue(s, field, Problem::NotAComparator(s.get_ref().clone()));
         }
         c
     }
@@ -70,15 +62,11 @@ impl Validator {
         match t.rule.get_ref().as_str() {
             "relative_decrease" => {
                 let (Some(percent), Some(label)) = (&t.percent, &t.baseline_label) else {
-                    self.issue(
-                        &t.rule,
-                        f("percent"),
-                        "relative_decrease needs `percent` and `baseline_label`",
-                    );
+                    self.issue(&t.rule, f("percent"), Problem::RelativeDecreaseIncomplete);
                     return None;
                 };
                 let Some(p) = Percent::new(percent.get_ref().0) else {
-                    self.issue(percent, f("percent"), "must be more than 0 and at most 100");
+                    self.issue(percent, f("percent"), Problem::PercentRange);
                     return None;
                 };
                 Some(IndicatorTarget::RelativeDecrease {
@@ -90,7 +78,7 @@ impl Validator {
                         .map(|y| self.year(y, &f("baseline_year"))),
                     baseline_value: match &t.baseline_value {
                         Some(v) if v.get_ref().0.is_sign_negative() => {
-                            self.issue(v, f("baseline_value"), "must not be negative");
+                            self.issue(v, f("baseline_value"), Problem::Negative);
                             None
                         }
                         v => v.as_ref().map(|v| v.get_ref().0),
@@ -100,16 +88,12 @@ impl Validator {
             "absolute_bound" => {
                 let (Some(cmp), Some(value), Some(agg)) = (&t.comparator, &t.value, &t.aggregation)
                 else {
-                    self.issue(
-                        &t.rule,
-                        f("comparator"),
-                        "absolute_bound needs `comparator`, `value` and `aggregation`",
-                    );
+                    self.issue(&t.rule, f("comparator"), Problem::AbsoluteBoundIncomplete);
                     return None;
                 };
                 let comparator = self.comparator(cmp, &f("comparator"))?;
                 let Some(aggregation) = Aggregation::parse(agg.get_ref()) else {
-                    self.issue(agg, f("aggregation"), "must be end_year or annual_average");
+                    self.issue(agg, f("aggregation"), Problem::NotAnAggregation);
                     return None;
                 };
                 Some(IndicatorTarget::AbsoluteBound {
@@ -119,11 +103,7 @@ impl Validator {
                 })
             }
             other => {
-                self.issue(
-                    &t.rule,
-                    f("rule"),
-                    format!("「{other}」 is not relative_decrease or absolute_bound"),
-                );
+                self.issue(&t.rule, f("rule"), Problem::NotARule(other.to_string()));
                 None
             }
         }

@@ -4,7 +4,7 @@ use plan_portal::accounts::model::UserRole;
 
 use crate::helpers::{select, spawn_app, texts};
 
-async fn preview_seed(
+pub(crate) async fn preview_seed(
     app: &crate::helpers::TestApp,
     client: &reqwest::Client,
     csrf: &str,

@@ -3,9 +3,11 @@
 
 use std::process::Command;
 
+use plan_portal::accounts::model::UserRole;
 use plan_portal::seed;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::admin_plans::preview_seed;
+use crate::helpers::{TestApp, select, spawn_app, text_of};
 use crate::seed_load::snapshot;
 
 /// 1-based line of the first occurrence of `needle` at or after line `from`.
@@ -207,4 +209,68 @@ async fn a_valid_file_loads_through_the_cli_and_a_dry_run_writes_nothing() {
         .await
         .expect("title");
     assert_eq!(title, "推进产业结构调整升级");
+}
+
+/// The problem rows of the admin page after uploading `text`: (line, field, problem).
+async fn browser_issues(app: &TestApp, csrf: &str, text: &str) -> Vec<[String; 3]> {
+    let resp = preview_seed(app, &app.client, csrf, text).await;
+    assert_eq!(resp.status(), 422, "refused");
+    let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
+    select(&doc, "section.form-error tbody tr")
+        .iter()
+        .map(|tr| {
+            let cell = |label: &str| {
+                let sel = scraper::Selector::parse(&format!("td[data-label='{label}']"))
+                    .expect("selector");
+                tr.select(&sel).map(|e| text_of(&e)).collect::<String>()
+            };
+            assert_eq!(cell("文件"), "edited.toml");
+            [cell("行"), cell("字段"), cell("问题")]
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_admin_page_tells_each_problem_in_chinese_at_its_line_and_field() {
+    let app = spawn_app().await;
+    app.create_user("seeder", UserRole::Admin, None).await;
+    app.login("seeder").await;
+    let csrf = app.csrf(&app.client).await;
+    let before = snapshot(&app).await;
+    for (what, text, line, field) in cases() {
+        let issues = browser_issues(&app, &csrf, &text).await;
+        let at = format!("第 {line} 行");
+        let found = issues
+            .iter()
+            .find(|[l, f, _]| *l == at && f.starts_with(field))
+            .unwrap_or_else(|| panic!("{what}: no row at {at}, {field} in {issues:?}"));
+        let problem = &found[2];
+        assert!(
+            problem
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{what}: in Chinese: {problem}"
+        );
+        let expected = match what {
+            "unknown unit" => Some("未知单位或单位组「市司法厅」"),
+            "duplicate number" => Some("重点任务中序号 1 重复"),
+            "duplicate key" => Some("键「task-2」重复"),
+            "number too large" => Some("应为 1 至 9999 之间的整数"),
+            "NUL character" => Some("不允许出现 NUL 空字符"),
+            "field of another kind" => Some("重点任务不允许填写此字段"),
+            "negative baseline" => Some("不能为负数"),
+            "missing field" => Some("缺少必填字段 title"),
+            _ => None,
+        };
+        if let Some(expected) = expected {
+            assert_eq!(problem, expected, "{what}");
+        }
+        assert_eq!(snapshot(&app).await, before, "{what}: nothing written");
+    }
+    // The command line keeps its English for the same file.
+    let (_, stderr, _) = cli_load(&app, &cases()[1].1);
+    assert!(
+        stderr.contains("unknown unit or group 「市司法厅」"),
+        "{stderr}"
+    );
 }
