@@ -211,6 +211,14 @@ async fn admins_assign_indicators_and_seed_reloads_keep_those_assignments() {
     let yjj = app.unit_id("市应急局").await;
     let party = format!("u:{yjj}");
     let path = format!("/admin/assignments/{item}");
+    // The page's title is plain text: no form or markup inside `<title>`.
+    let page = app.page_as(&adm, &path).await;
+    let title = texts(&page, "title");
+    assert_eq!(title.len(), 1);
+    assert!(
+        title[0].starts_with("分工 · ") && !title[0].contains('<'),
+        "{title:?}"
+    );
     let add = [
         ("csrf", csrf.as_str()),
         ("party", party.as_str()),
