@@ -24,6 +24,7 @@ mod hardening;
 mod helpers;
 mod html;
 mod indicators;
+mod odd_requests;
 mod operations;
 mod pages;
 mod permissions;
