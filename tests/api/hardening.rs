@@ -7,13 +7,7 @@ use plan_portal::Settings;
 use plan_portal::accounts::model::UserRole;
 
 use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&app.pool)
-        .await
-        .expect("count")
-}
+use crate::seed_load::count;
 
 /// With one check slot and no patience, a crowd of logins at once: those that find the slot
 /// taken get 503 with Retry-After and a Chinese message, and are not counted as failures.

@@ -4,14 +4,8 @@
 
 use plan_portal::accounts::model::UserRole;
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app};
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&app.pool)
-        .await
-        .expect("count")
-}
+use crate::helpers::{PASSWORD, spawn_app};
+use crate::seed_load::count;
 
 /// Every page drawn for someone signed in, and every download, is `no-store`; the shared
 /// stylesheet is not.
