@@ -25,16 +25,9 @@ DATA_DIR=${BENCH_DATA_DIR:-$WORK/pg}
 RUN="$WORK/run-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$RUN"
 
-say() { printf '\n== %s\n' "$*" >&2; }
-die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
-
-# ---------------------------------------------------------------- tools
-if ! command -v wrk >/dev/null; then
-    say "installing wrk"
-    SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk >/dev/null
-fi
-for t in curl cargo; do command -v "$t" >/dev/null || die "$t is needed"; done
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+need_tools
 
 say "building (release)"
 (cd "$ROOT" && cargo build --release --quiet)
@@ -70,28 +63,10 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
-BASE=
-for _ in $(seq 1 600); do
-    BASE=$(sed -n 's#.*listening on \(http://[0-9.:]*\).*#\1#p' "$RUN/serve.log" | sed -n 1p)
-    [ -n "$BASE" ] && break
-    kill -0 "$SERVER" 2>/dev/null || { cat "$RUN/serve.log" >&2; die "the server stopped"; }
-    sleep 0.1
-done
-[ -n "$BASE" ] || die "the server did not start; see $RUN/serve.log"
+wait_for_server "$RUN/serve.log" "$SERVER"
 echo "serving at $BASE (log: $RUN/serve.log)" >&2
 
 # ---------------------------------------------------------------- sessions
-# login USER JAR: signs in through the form; prints the session cookie header value.
-login() {
-    local user=$1 jar=$2 token code
-    token=$(curl -sS -c "$jar" -b "$jar" "$BASE/login" |
-        sed -n 's/.*name="token" value="\([^"]*\)".*/\1/p' | sed -n 1p)
-    code=$(curl -sS -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
-        --data-urlencode "username=$user" --data-urlencode "password=$PASSWORD" \
-        --data-urlencode "token=$token" --data-urlencode "next=/" "$BASE/login")
-    [ "$code" = 303 ] || die "login of $user answered $code (is the password $PASSWORD?)"
-    awk '$6 == "pp_session" { print "pp_session=" $7 }' "$jar" | tail -1
-}
 # csrf JAR: the form token, from the logout form every page carries.
 csrf() {
     curl -sS -b "$2" "$BASE$1" |

@@ -21,7 +21,13 @@ pub struct AppState {
     pub pool: PgPool,
     pub settings: Arc<Settings>,
     /// Computed dashboards, checked against the plan's data version on every use.
-    pub dashboards: Arc<crate::dashboard::cache::Cache>,
+    pub dashboards: Arc<crate::web::body_cache::Cache>,
+    /// Rendered public pages (plan, items, units), checked against the catalog version.
+    pub pages: Arc<crate::web::body_cache::Cache>,
+    /// Search results, apart from the pages so that odd searches never push those out.
+    pub searches: Arc<crate::web::body_cache::Cache>,
+    /// Each unit's duties in its open rounds, checked against the plans' data versions.
+    pub duties: Arc<crate::web::body_cache::Cache<Vec<crate::reports::queries::DutyRow>>>,
     /// Request counts and latencies for `/metrics`.
     pub metrics: Arc<crate::ops::Metrics>,
     /// Whether the database was last seen unreachable.
@@ -152,6 +158,9 @@ impl Application {
             pool,
             settings: Arc::new(settings),
             dashboards: Arc::default(),
+            pages: Arc::default(),
+            searches: Arc::default(),
+            duties: Arc::default(),
             metrics: Arc::default(),
             outage: Arc::default(),
         };

@@ -2,7 +2,6 @@
 //! county; indicators against their targets; the period grid and trends; the list behind
 //! every figure; and the rules that compute them.
 
-pub mod cache;
 mod charts;
 mod drill;
 pub mod facts;
@@ -22,8 +21,9 @@ use crate::AppState;
 use crate::error::{AppError, render};
 use crate::policy::DashboardReader;
 use crate::reports::today;
-use crate::web::Chrome;
+use crate::web::body_cache as cache;
 use crate::web::extract::{Path, Query};
+use crate::web::{CachedPage, Chrome};
 use charts::Chart;
 use facts::Facts;
 use params::{Params, View};
@@ -119,13 +119,6 @@ struct Tab {
     current: bool,
 }
 
-#[derive(Template)]
-#[template(path = "dashboard/dashboard.html")]
-struct DashboardPage {
-    chrome: Chrome,
-    rendered: std::sync::Arc<cache::Rendered>,
-}
-
 pub(crate) async fn dashboard(
     State(state): State<AppState>,
     DashboardReader(user): DashboardReader,
@@ -205,11 +198,7 @@ pub(crate) async fn dashboard(
             r
         }
     };
-    let page = DashboardPage {
-        chrome: Chrome::new(Some(user)),
-        rendered,
-    };
-    Ok(render(&page)?.into_response())
+    Ok(render(&CachedPage::new(Some(user), rendered))?.into_response())
 }
 
 #[derive(Template)]

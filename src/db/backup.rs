@@ -126,11 +126,15 @@ fn list(bindir: Option<&Path>, file: &Path) -> Result<(), BackupError> {
 const PREAMBLE: &str =
     "\\set ON_ERROR_STOP on\nBEGIN;\nDROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n";
 
-/// And after: portal instances still running keep computed dashboards keyed by the plan's
-/// data version, so every version moves past anything they have seen. Every session in the
+/// And after: portal instances still running keep computed dashboards and public pages keyed by
+/// the plan's data version and the catalog version, so every version moves past anything they
+/// have seen. Every session in the
 /// backup ends (one that had ended since must not come back), which the audit log records.
 const EPILOGUE: &str = "DO $$ BEGIN IF to_regclass('public.plan_data_versions') IS NOT NULL THEN \
     UPDATE public.plan_data_versions SET version = version + (extract(epoch FROM clock_timestamp()) * 1000)::bigint; \
+    END IF; \
+    IF to_regclass('public.catalog_version') IS NOT NULL THEN \
+    UPDATE public.catalog_version SET version = version + (extract(epoch FROM clock_timestamp()) * 1000)::bigint; \
     END IF; \
     IF to_regclass('public.sessions') IS NOT NULL THEN DELETE FROM public.sessions; END IF; \
     IF to_regclass('public.audit_log') IS NOT NULL THEN \

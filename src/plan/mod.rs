@@ -17,13 +17,13 @@ use crate::AppState;
 use crate::accounts::extract::MaybeUser;
 use crate::accounts::session::SessionUser;
 use crate::error::{AppError, render};
-use crate::web::Chrome;
+use crate::web::body_cache::{Rendered, catalog_version};
+use crate::web::{CachedPage, Chrome};
 
 /// The overview's sections, in the document's order.
 #[derive(Template)]
 #[template(path = "plan/overview.html")]
-struct OverviewPage {
-    chrome: Chrome,
+struct OverviewBody {
     plan: PlanRow,
     plan_count: usize,
     indicators: Vec<ItemCard>,
@@ -56,11 +56,22 @@ pub(crate) async fn overview(
     overview_of(&state, plan, user).await
 }
 
+/// The overview is the same for every reader: kept until the catalog version moves on.
 async fn overview_of(
     state: &AppState,
     plan: PlanRow,
     user: Option<SessionUser>,
 ) -> Result<Html<String>, AppError> {
+    let version = catalog_version(&state.pool).await?;
+    let key = format!("overview|{}", plan.id);
+    let rendered = state
+        .pages
+        .get_or_compute(key, version, || overview_body(state, plan))
+        .await?;
+    render(&CachedPage::new(user, rendered))
+}
+
+async fn overview_body(state: &AppState, plan: PlanRow) -> Result<Rendered, AppError> {
     let pool = &state.pool;
     let items = queries::items_of(pool, plan.id).await?;
     let parties = queries::parties_of_plan(pool, plan.id).await?;
@@ -71,8 +82,7 @@ async fn overview_of(
     let of = |kind: ItemKind| -> Vec<ItemCard> {
         cards.iter().filter(|c| c.kind == kind).cloned().collect()
     };
-    let page = OverviewPage {
-        chrome: Chrome::new(user),
+    let body = OverviewBody {
         task_count: items.iter().filter(|i| i.kind == ItemKind::Task).count(),
         indicators: of(ItemKind::Indicator),
         subtargets: of(ItemKind::Subtarget),
@@ -80,10 +90,13 @@ async fn overview_of(
         categories: of(ItemKind::Category),
         projects: of(ItemKind::Project),
         requirements: of(ItemKind::Requirement),
-        plan,
         plan_count,
+        plan,
     };
-    render(&page)
+    Ok(Rendered {
+        title: body.plan.title.clone(),
+        body: body.render()?,
+    })
 }
 
 #[derive(Template)]
@@ -111,8 +124,7 @@ struct Crumb {
 
 #[derive(Template)]
 #[template(path = "plan/item.html")]
-struct ItemPage {
-    chrome: Chrome,
+struct ItemBody {
     plan: PlanRow,
     item: ItemRow,
     label: String,
@@ -126,13 +138,25 @@ struct ItemPage {
     next: Option<Crumb>,
 }
 
+/// An item's page is the same for every reader: kept until the catalog version moves on. Only
+/// items that exist are kept, so odd addresses cannot fill the cache.
 pub(crate) async fn item_page(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     Path((plan_key, item_key)): Path<(String, String)>,
 ) -> Result<Html<String>, AppError> {
+    let version = catalog_version(&state.pool).await?;
+    let key = format!("item|{plan_key}|{item_key}");
+    let rendered = state
+        .pages
+        .get_or_compute(key, version, || item_body(&state, &plan_key, &item_key))
+        .await?;
+    render(&CachedPage::new(user, rendered))
+}
+
+async fn item_body(state: &AppState, plan_key: &str, item_key: &str) -> Result<Rendered, AppError> {
     let pool = &state.pool;
-    let plan = queries::plan_by_key(pool, &plan_key)
+    let plan = queries::plan_by_key(pool, plan_key)
         .await?
         .ok_or(AppError::NotFound)?;
     let items = queries::items_of(pool, plan.id).await?;
@@ -188,8 +212,7 @@ pub(crate) async fn item_page(
         &Default::default(),
     );
 
-    let page = ItemPage {
-        chrome: Chrome::new(user),
+    let body = ItemBody {
         label: item.kind.number_label(item.number),
         target: targets
             .get(&item.id)
@@ -208,5 +231,8 @@ pub(crate) async fn item_page(
         item,
         plan,
     };
-    render(&page)
+    Ok(Rendered {
+        title: format!("{} {} · {}", body.label, body.item.title, body.plan.title),
+        body: body.render()?,
+    })
 }

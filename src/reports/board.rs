@@ -77,7 +77,10 @@ pub async fn board(
     {
         return Err(AppError::Forbidden);
     }
-    let duties = queries::duties(&state.pool, &[round.id], unit_filter).await?;
+    let duties = match unit_filter {
+        Some(unit) => queries::unit_duties(&state, &[&round], unit).await?,
+        None => std::sync::Arc::new(queries::duties(&state.pool, &[round.id], None).await?),
+    };
     let late_after = round.due_on;
     let today = today();
     let slug = |s: Option<ReportState>| s.map(ReportState::slug).unwrap_or("missing");

@@ -181,6 +181,29 @@ pub async fn duties(
     .await
 }
 
+/// A unit's `duties` in `rounds`, kept until a plan of those rounds changes: the to-do page and
+/// a unit's board read them on every view, and working them out from the assignments is most
+/// of those pages' time. Every instance checks the plans' data version first (a cache, not state).
+pub async fn unit_duties(
+    state: &crate::AppState,
+    rounds: &[&RoundRow],
+    unit_id: i64,
+) -> Result<std::sync::Arc<Vec<DutyRow>>, crate::error::AppError> {
+    let mut plan_ids: Vec<i64> = rounds.iter().map(|r| r.plan_id).collect();
+    plan_ids.sort_unstable();
+    plan_ids.dedup();
+    let round_ids: Vec<i64> = rounds.iter().map(|r| r.id).collect();
+    // Rounds never move between plans, so the rounds fix the plans the version sums over.
+    let version = crate::web::body_cache::plans_version(&state.pool, &plan_ids).await?;
+    let key = format!("{unit_id}|{round_ids:?}");
+    state
+        .duties
+        .get_or_compute(key, version, || async {
+            Ok(duties(&state.pool, &round_ids, Some(unit_id)).await?)
+        })
+        .await
+}
+
 /// The unit's role for the item in the round, if it must report on it there at all.
 pub async fn duty_role(
     pool: &PgPool,

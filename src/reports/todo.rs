@@ -110,13 +110,22 @@ pub async fn todo(
             .into_iter()
             .map(|r: ReminderRow| (shanghai(r.sent_at), r.round_title, r.message, r.sent_name))
             .collect();
-        page.flags = crate::supervision::flags(pool, None, Some(unit_id), "", false)
+        let filter = crate::supervision::FlagFilter {
+            plan_id: None,
+            unit_id: Some(unit_id),
+            level: "",
+            open_only: false,
+            limit: 500,
+            offset: 0,
+        };
+        page.flags = crate::supervision::flags(pool, filter)
             .await?
             .into_iter()
             .filter(|f| f.cleared_at.is_none() || f.answer.is_none())
             .take(50)
             .collect();
-        let duties = queries::duties(pool, &round_ids, Some(unit_id)).await?;
+        let duties =
+            queries::unit_duties(&state, &rounds.iter().collect::<Vec<_>>(), unit_id).await?;
         for r in &rounds {
             let mine: Vec<&DutyRow> = duties.iter().filter(|d| d.round_id == r.id).collect();
             let missing = mine.iter().filter(|d| pending(d.state)).count();

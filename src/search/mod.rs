@@ -13,16 +13,24 @@ use crate::accounts::extract::MaybeUser;
 use crate::error::{AppError, render};
 use crate::plan::model::ItemKind;
 use crate::plan::views::item_href;
-use crate::web::Chrome;
+use crate::units::queries::JurisdictionChoice;
+use crate::web::CachedPage;
+use crate::web::body_cache::{Rendered, catalog_version};
 
 const MAX_QUERY_CHARS: usize = 100;
-const MAX_RESULTS: i64 = 200;
+/// Hits of each kind on one page.
+const PAGE_SIZE: i64 = 50;
 const CONTEXT_CHARS: usize = 40;
 
 #[derive(Deserialize)]
 pub(crate) struct SearchParams {
     #[serde(default)]
     q: String,
+    /// Where to search: a jurisdiction's id, `all`, or (absent or odd) the newest plan's.
+    #[serde(default)]
+    j: String,
+    #[serde(default)]
+    page: String,
 }
 
 /// A stretch of text around a match, split so the template can mark the match.
@@ -50,14 +58,27 @@ struct BodyHit {
 
 #[derive(Template)]
 #[template(path = "search/results.html")]
-struct SearchPage {
-    chrome: Chrome,
+struct SearchBody {
     q: String,
     message: Option<String>,
     items: Vec<ItemHit>,
     bodies: Vec<BodyHit>,
-    /// More matched than are shown.
-    truncated: bool,
+    item_total: i64,
+    body_total: i64,
+    /// Jurisdictions to search in (only offered when there are several), and the one chosen:
+    /// `None` is all of them.
+    scopes: Vec<JurisdictionChoice>,
+    scope: Option<i64>,
+    page: i64,
+    pages: i64,
+    /// `q` and `j` for the pager's links, encoded.
+    query: String,
+}
+
+impl SearchBody {
+    fn chosen(&self, c: &JurisdictionChoice) -> bool {
+        self.scope == Some(c.id)
+    }
 }
 
 /// Full-width ASCII forms (（，：Ａ１) as their half-width letters, the ideographic space as
@@ -121,51 +142,123 @@ pub fn snippet(text: &str, needle: &str) -> Option<Snippet> {
     })
 }
 
+/// Results are the same for every reader: kept, apart from the pages, until the catalog
+/// version moves on.
 pub(crate) async fn search(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     Query(params): Query<SearchParams>,
 ) -> Result<Html<String>, AppError> {
     let q: String = params.q.trim().chars().take(MAX_QUERY_CHARS).collect();
-    let mut page = SearchPage {
-        chrome: Chrome::new(user),
-        message: None,
-        items: Vec::new(),
-        bodies: Vec::new(),
-        truncated: false,
-        q: q.clone(),
+    let cut = params.q.trim().chars().count() > MAX_QUERY_CHARS;
+    let scope = match params.j.trim() {
+        "all" => Scope::All,
+        j => j.parse().map_or(Scope::Default, Scope::One),
     };
-    if q.is_empty() {
-        return render(&page);
-    }
-    if params.q.trim().chars().count() > MAX_QUERY_CHARS {
-        page.message = Some(format!("搜索词过长，只按前 {MAX_QUERY_CHARS} 个字搜索。"));
-    }
-    let pattern = like_pattern(&fold(&q));
-    page.items = item_hits(&state.pool, &pattern, &q).await?;
-    page.bodies = body_hits(&state.pool, &pattern).await?;
-    page.truncated =
-        page.items.len() as i64 > MAX_RESULTS || page.bodies.len() as i64 > MAX_RESULTS;
-    page.items.truncate(MAX_RESULTS as usize);
-    page.bodies.truncate(MAX_RESULTS as usize);
+    let page: i64 = params
+        .page
+        .trim()
+        .parse()
+        .ok()
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let version = catalog_version(&state.pool).await?;
+    let key = format!("{scope:?}|{page}|{cut}|{q}");
+    let rendered = state
+        .searches
+        .get_or_compute(key, version, || results(&state.pool, &q, cut, scope, page))
+        .await?;
+    let mut page = CachedPage::new(user, rendered);
+    page.q = q;
     render(&page)
 }
 
-async fn item_hits(pool: &PgPool, pattern: &str, q: &str) -> Result<Vec<ItemHit>, AppError> {
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    Default,
+    All,
+    One(i64),
+}
+
+async fn results(
+    pool: &PgPool,
+    q: &str,
+    cut: bool,
+    scope: Scope,
+    page: i64,
+) -> Result<Rendered, AppError> {
+    let scopes = crate::units::queries::jurisdictions(pool).await?;
+    let scope = match scope {
+        Scope::All => None,
+        Scope::One(id) if scopes.iter().any(|c| c.id == id) => Some(id),
+        Scope::One(_) => return Err(AppError::NotFound),
+        Scope::Default => scopes.first().map(|c| c.id),
+    };
+    let title = if q.is_empty() {
+        "搜索".to_string()
+    } else {
+        format!("搜索：{q}")
+    };
+    let mut body = SearchBody {
+        message: cut.then(|| format!("搜索词过长，只按前 {MAX_QUERY_CHARS} 个字搜索。")),
+        items: Vec::new(),
+        bodies: Vec::new(),
+        item_total: 0,
+        body_total: 0,
+        query: format!(
+            "q={}&j={}",
+            crate::accounts::extract::encode(q),
+            scope.map_or("all".to_string(), |id| id.to_string())
+        ),
+        scopes: if scopes.len() > 1 { scopes } else { Vec::new() },
+        scope,
+        page,
+        pages: 1,
+        q: q.to_string(),
+    };
+    if !q.is_empty() {
+        let pattern = like_pattern(&fold(q));
+        let offset = (page - 1) * PAGE_SIZE;
+        (body.items, body.item_total) = item_hits(pool, &pattern, q, scope, offset).await?;
+        (body.bodies, body.body_total) = body_hits(pool, &pattern, scope, offset).await?;
+        let most = body.item_total.max(body.body_total);
+        body.pages = ((most + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+        if page > body.pages {
+            return Err(AppError::NotFound);
+        }
+    }
+    Ok(Rendered {
+        title,
+        body: body.render()?,
+    })
+}
+
+/// One page of the items that match, and how many match in all.
+async fn item_hits(
+    pool: &PgPool,
+    pattern: &str,
+    q: &str,
+    scope: Option<i64>,
+    offset: i64,
+) -> Result<(Vec<ItemHit>, i64), AppError> {
     let rows = sqlx::query!(
         r#"SELECT p.key AS plan_key, p.title AS plan_title, i.key, i.kind AS "kind: ItemKind",
-                  i.number, i.title, i.body, i.units_text
+                  i.number, i.title, i.body, i.units_text, count(*) OVER () AS "total!"
            FROM items i JOIN plans p ON p.id = i.plan_id
-           WHERE normalize(i.title, NFKC) ILIKE $1 OR normalize(i.body, NFKC) ILIKE $1
-              OR normalize(i.units_text, NFKC) ILIKE $1
+           WHERE ($2::bigint IS NULL OR p.jurisdiction_id = $2)
+             AND (normalize(i.title, NFKC) ILIKE $1 OR normalize(i.body, NFKC) ILIKE $1
+                  OR normalize(i.units_text, NFKC) ILIKE $1)
            ORDER BY p.issue_date DESC, p.id, i.position
-           LIMIT $2"#,
+           LIMIT $3 OFFSET $4"#,
         pattern,
-        MAX_RESULTS + 1
+        scope,
+        PAGE_SIZE,
+        offset
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
+    let total = rows.first().map_or(0, |r| r.total);
+    let hits = rows
         .into_iter()
         .map(|r| {
             let snip =
@@ -179,26 +272,38 @@ async fn item_hits(pool: &PgPool, pattern: &str, q: &str) -> Result<Vec<ItemHit>
                 snippet: snip,
             }
         })
-        .collect())
+        .collect();
+    Ok((hits, total))
 }
 
-async fn body_hits(pool: &PgPool, pattern: &str) -> Result<Vec<BodyHit>, AppError> {
+/// One page of the units and collective names that match, and how many match in all.
+async fn body_hits(
+    pool: &PgPool,
+    pattern: &str,
+    scope: Option<i64>,
+    offset: i64,
+) -> Result<(Vec<BodyHit>, i64), AppError> {
     let rows = sqlx::query!(
         r#"SELECT s.unit_id, s.group_id, COALESCE(u.name, g.name) AS "name!",
-                  min(s.spelling) AS "spelling!", bool_or(s.spelling = COALESCE(u.name, g.name)) AS "by_name!"
+                  min(s.spelling) AS "spelling!", bool_or(s.spelling = COALESCE(u.name, g.name)) AS "by_name!",
+                  count(*) OVER () AS "total!"
            FROM name_spellings s
            LEFT JOIN units u ON u.id = s.unit_id
            LEFT JOIN unit_groups g ON g.id = s.group_id
-           WHERE normalize(s.spelling, NFKC) ILIKE $1 OR normalize(u.full_name, NFKC) ILIKE $1
+           WHERE ($2::bigint IS NULL OR s.jurisdiction_id = $2)
+             AND (normalize(s.spelling, NFKC) ILIKE $1 OR normalize(u.full_name, NFKC) ILIKE $1)
            GROUP BY s.unit_id, s.group_id, u.name, g.name
            ORDER BY s.group_id NULLS FIRST, s.unit_id
-           LIMIT $2"#,
+           LIMIT $3 OFFSET $4"#,
         pattern,
-        MAX_RESULTS + 1
+        scope,
+        PAGE_SIZE,
+        offset
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
+    let total = rows.first().map_or(0, |r| r.total);
+    let hits = rows
         .into_iter()
         .map(|r| BodyHit {
             href: match (r.unit_id, r.group_id) {
@@ -209,7 +314,8 @@ async fn body_hits(pool: &PgPool, pattern: &str) -> Result<Vec<BodyHit>, AppErro
             matched: (!r.by_name).then_some(r.spelling),
             name: r.name,
         })
-        .collect())
+        .collect();
+    Ok((hits, total))
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! The 督办 ledger: every flag raised on a unit's duty (blue, yellow, red), the unit's answer
 //! and the recovery, beside the reminders the bureau sent; kept after the item is done.
 
+mod ledger;
 pub mod sweep;
 
-use askama::Template;
+pub(crate) use ledger::ledger;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,11 +15,10 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::accounts::extract::Client;
 use crate::audit::{self, Entry};
-use crate::error::{AppError, render};
-use crate::policy::{DashboardReader, RulesKeeper, SignedForm, SignedOnly, UnitStaff, allows};
+use crate::error::AppError;
+use crate::policy::{RulesKeeper, SignedForm, SignedOnly, UnitStaff};
 use crate::reports::{report_href, shanghai, today};
-use crate::web::Chrome;
-use crate::web::extract::{Path, Query};
+use crate::web::extract::Path;
 
 pub struct FlagRow {
     pub id: i64,
@@ -57,14 +58,18 @@ impl FlagRow {
     }
 }
 
+/// Which flags: of a plan or of a unit, of a level (`""`: any), only open ones, which page.
+pub struct FlagFilter<'a> {
+    pub plan_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub level: &'a str,
+    pub open_only: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
 /// Flags of a plan, or of one unit, the latest raised or cleared first.
-pub async fn flags(
-    pool: &sqlx::PgPool,
-    plan_id: Option<i64>,
-    unit_id: Option<i64>,
-    level: &str,
-    open_only: bool,
-) -> sqlx::Result<Vec<FlagRow>> {
+pub async fn flags(pool: &sqlx::PgPool, f: FlagFilter<'_>) -> sqlx::Result<Vec<FlagRow>> {
     sqlx::query_as!(
         FlagRow,
         r#"SELECT f.id, f.round_id, r.title AS round_title, i.key AS item_key, i.title AS item_title,
@@ -76,91 +81,16 @@ pub async fn flags(
            JOIN units u ON u.id = f.unit_id
            WHERE ($1::bigint IS NULL OR r.plan_id = $1) AND ($2::bigint IS NULL OR f.unit_id = $2)
              AND ($3 = '' OR f.level::text = $3) AND (NOT $4 OR f.cleared_at IS NULL)
-           ORDER BY COALESCE(f.cleared_at, f.raised_at) DESC, f.id DESC LIMIT 500"#,
-        plan_id,
-        unit_id,
-        level,
-        open_only
+           ORDER BY COALESCE(f.cleared_at, f.raised_at) DESC, f.id DESC LIMIT $5 OFFSET $6"#,
+        f.plan_id,
+        f.unit_id,
+        f.level,
+        f.open_only,
+        f.limit,
+        f.offset
     )
     .fetch_all(pool)
     .await
-}
-
-#[derive(Deserialize, Default)]
-pub(crate) struct LedgerQuery {
-    #[serde(default)]
-    level: String,
-    #[serde(default)]
-    open: String,
-}
-
-#[derive(Template)]
-#[template(path = "supervision/ledger.html")]
-struct LedgerPage {
-    chrome: Chrome,
-    plan_key: String,
-    plan_title: String,
-    rows: Vec<FlagRow>,
-    level: String,
-    open: bool,
-    counts: Vec<(&'static str, &'static str, i64)>,
-    reminders: Vec<(String, String, String, String, String)>,
-    swept_at: Option<String>,
-    can_sweep: bool,
-}
-
-pub(crate) async fn ledger(
-    State(state): State<AppState>,
-    DashboardReader(user): DashboardReader,
-    Path(key): Path<String>,
-    Query(q): Query<LedgerQuery>,
-) -> Result<Response, AppError> {
-    let plan = crate::dashboard::facts::plan_by_key(&state.pool, &key)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    // Only reads: the flags are brought up to date by the background sweep, or by a
-    // supervisor's 立即核查 (a page view that wrote deadlocked under a Monday-morning crowd).
-    let swept_at = sweep::last_swept(&state.pool, plan.id).await?.map(shanghai);
-    let level = match q.level.as_str() {
-        l @ ("blue" | "yellow" | "red") => l.to_string(),
-        _ => String::new(),
-    };
-    let open = q.open == "1";
-    let rows = flags(&state.pool, Some(plan.id), None, &level, open).await?;
-    let count = |l: &str| {
-        rows.iter()
-            .filter(|r| r.level == l && r.cleared_at.is_none())
-            .count() as i64
-    };
-    let counts = vec![
-        ("red", "红色", count("red")),
-        ("yellow", "黄色", count("yellow")),
-        ("blue", "蓝色", count("blue")),
-    ];
-    let reminders = sqlx::query!(
-        r#"SELECT m.sent_at, r.title, u.name, m.message, m.sent_name
-           FROM reminders m JOIN reporting_rounds r ON r.id = m.round_id JOIN units u ON u.id = m.unit_id
-           WHERE r.plan_id = $1 ORDER BY m.sent_at DESC LIMIT 200"#,
-        plan.id
-    )
-    .fetch_all(&state.pool)
-    .await?
-    .into_iter()
-    .map(|m| (shanghai(m.sent_at), m.title, m.name, m.message, m.sent_name))
-    .collect();
-    Ok(render(&LedgerPage {
-        can_sweep: allows::<RulesKeeper>(user.role),
-        swept_at,
-        chrome: Chrome::new(Some(user)),
-        plan_key: plan.key,
-        plan_title: plan.title,
-        rows,
-        level,
-        open,
-        counts,
-        reminders,
-    })?
-    .into_response())
 }
 
 /// 立即核查: brings the plan's flags up to date now, then shows the ledger.

@@ -8,32 +8,92 @@ use axum::extract::State;
 use crate::web::extract::Path;
 use axum::response::Html;
 
-use self::queries::{DutyRow, GroupRow, GroupSummary, NamedLink, UnitRow, UnitSummary};
+use self::queries::{
+    DutyRow, GroupRow, GroupSummary, JurisdictionChoice, NamedLink, UnitRow, UnitSummary,
+};
 use crate::AppState;
 use crate::accounts::extract::MaybeUser;
 use crate::error::{AppError, render};
 use crate::plan::model::Role;
 use crate::plan::views::item_href;
-use crate::web::Chrome;
+use crate::web::body_cache::{Rendered, catalog_version};
+use crate::web::extract::Query;
+use crate::web::{CachedPage, Chrome};
+use serde::Deserialize;
+use sqlx::PgPool;
 
+/// Units on one page of `/units`: a city's units fit on one.
+const PAGE_SIZE: i64 = 100;
+
+#[derive(Deserialize, Default)]
+pub(crate) struct IndexQuery {
+    /// The jurisdiction's id; the newest plan's when absent or odd.
+    #[serde(default)]
+    j: String,
+    #[serde(default)]
+    page: String,
+}
+
+/// One jurisdiction's units and collective names, a page at a time: at national scale every
+/// unit on one page would be megabytes.
 #[derive(Template)]
 #[template(path = "units/index.html")]
-struct IndexPage {
-    chrome: Chrome,
+struct IndexBody {
+    jurisdictions: Vec<JurisdictionChoice>,
+    current: JurisdictionChoice,
     units: Vec<UnitSummary>,
     groups: Vec<GroupSummary>,
+    page: i64,
+    pages: i64,
 }
 
 pub(crate) async fn index(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
+    Query(q): Query<IndexQuery>,
 ) -> Result<Html<String>, AppError> {
-    let units = queries::unit_summaries(&state.pool).await?;
-    let groups = queries::group_summaries(&state.pool).await?;
-    render(&IndexPage {
-        chrome: Chrome::new(user),
+    let version = catalog_version(&state.pool).await?;
+    let j: Option<i64> = q.j.trim().parse().ok();
+    let page: i64 = q.page.trim().parse().ok().filter(|p| *p >= 1).unwrap_or(1);
+    let key = format!("units|{j:?}|{page}");
+    let rendered = state
+        .pages
+        .get_or_compute(key, version, || index_body(&state.pool, j, page))
+        .await?;
+    render(&CachedPage::new(user, rendered))
+}
+
+/// A jurisdiction or page that does not exist is not found (and so never kept).
+async fn index_body(pool: &PgPool, j: Option<i64>, page: i64) -> Result<Rendered, AppError> {
+    let jurisdictions = queries::jurisdictions(pool).await?;
+    let current = match j {
+        Some(id) => jurisdictions.iter().find(|c| c.id == id),
+        None => jurisdictions.first(),
+    };
+    let current = current.cloned().ok_or(AppError::NotFound)?;
+    let pages = ((current.unit_count + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    if page > pages {
+        return Err(AppError::NotFound);
+    }
+    let units =
+        queries::unit_summaries(pool, current.id, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let groups = queries::group_summaries(pool, current.id).await?;
+    let title = if jurisdictions.len() > 1 {
+        format!("责任单位 · {}", current.name)
+    } else {
+        "责任单位".to_string()
+    };
+    let body = IndexBody {
+        jurisdictions,
+        current,
         units,
         groups,
+        page,
+        pages,
+    };
+    Ok(Rendered {
+        title,
+        body: body.render()?,
     })
 }
 
@@ -79,8 +139,7 @@ fn sections(rows: Vec<DutyRow>) -> Vec<DutySection> {
 
 #[derive(Template)]
 #[template(path = "units/unit.html")]
-struct UnitPage {
-    chrome: Chrome,
+struct UnitBody {
     unit: UnitRow,
     aliases: Vec<String>,
     groups: Vec<NamedLink>,
@@ -103,17 +162,25 @@ fn plan_count(rows: &[DutyRow]) -> usize {
     keys.len()
 }
 
+/// A unit's page is the same for every reader: kept until the catalog version moves on.
 pub(crate) async fn unit_page(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     Path(id): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let id = parse_id(&id)?;
-    let pool = &state.pool;
+    let version = catalog_version(&state.pool).await?;
+    let rendered = state
+        .pages
+        .get_or_compute(format!("unit|{id}"), version, || unit_body(&state.pool, id))
+        .await?;
+    render(&CachedPage::new(user, rendered))
+}
+
+async fn unit_body(pool: &PgPool, id: i64) -> Result<Rendered, AppError> {
     let unit = queries::unit(pool, id).await?.ok_or(AppError::NotFound)?;
     let rows = queries::duties_of_unit(pool, id).await?;
-    let page = UnitPage {
-        chrome: Chrome::new(user),
+    let body = UnitBody {
         aliases: queries::aliases(pool, Some(id), None).await?,
         groups: queries::groups_of_unit(pool, id).await?,
         total: rows.len(),
@@ -122,7 +189,10 @@ pub(crate) async fn unit_page(
         show_via: true,
         unit,
     };
-    render(&page)
+    Ok(Rendered {
+        title: body.unit.name.clone(),
+        body: body.render()?,
+    })
 }
 
 #[derive(Template)]

@@ -64,7 +64,35 @@ pub struct NamedLink {
     pub name: String,
 }
 
-pub async fn unit_summaries(pool: &PgPool) -> sqlx::Result<Vec<UnitSummary>> {
+/// A jurisdiction (行政区域) with units: `/units` lists one at a time.
+#[derive(Debug, Clone)]
+pub struct JurisdictionChoice {
+    pub id: i64,
+    pub name: String,
+    pub unit_count: i64,
+}
+
+/// Jurisdictions that have units, the one of the newest plan first, then by name.
+pub async fn jurisdictions(pool: &PgPool) -> sqlx::Result<Vec<JurisdictionChoice>> {
+    sqlx::query_as!(
+        JurisdictionChoice,
+        r#"SELECT j.id, j.name, count(u.id) AS "unit_count!"
+           FROM jurisdictions j JOIN units u ON u.jurisdiction_id = j.id
+           GROUP BY j.id
+           ORDER BY j.id = (SELECT jurisdiction_id FROM plans ORDER BY issue_date DESC, id DESC LIMIT 1)
+                    IS TRUE DESC, j.name, j.id"#
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// One page of a jurisdiction's units, with what each answers for.
+pub async fn unit_summaries(
+    pool: &PgPool,
+    jurisdiction_id: i64,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<UnitSummary>> {
     sqlx::query_as!(
         UnitSummary,
         r#"SELECT u.id, u.name, u.full_name, u.kind AS "kind: UnitKind", j.name AS jurisdiction,
@@ -80,21 +108,32 @@ pub async fn unit_summaries(pool: &PgPool) -> sqlx::Result<Vec<UnitSummary>> {
                SELECT a.role, true FROM assignments a
                JOIN unit_group_members m ON m.group_id = a.group_id WHERE m.unit_id = u.id
            ) d ON true
+           WHERE u.jurisdiction_id = $1
            GROUP BY u.id, j.name
-           ORDER BY j.name, u.id"#
+           ORDER BY u.id
+           LIMIT $2 OFFSET $3"#,
+        jurisdiction_id,
+        limit,
+        offset
     )
     .fetch_all(pool)
     .await
 }
 
-pub async fn group_summaries(pool: &PgPool) -> sqlx::Result<Vec<GroupSummary>> {
+/// A jurisdiction's collective names (集体名称).
+pub async fn group_summaries(
+    pool: &PgPool,
+    jurisdiction_id: i64,
+) -> sqlx::Result<Vec<GroupSummary>> {
     sqlx::query_as!(
         GroupSummary,
         r#"SELECT g.id, g.name, j.name AS jurisdiction, g.members_known,
                   (SELECT count(*) FROM unit_group_members m WHERE m.group_id = g.id) AS "member_count!",
                   (SELECT count(*) FROM assignments a WHERE a.group_id = g.id) AS "assignment_count!"
            FROM unit_groups g JOIN jurisdictions j ON j.id = g.jurisdiction_id
-           ORDER BY j.name, g.id"#
+           WHERE g.jurisdiction_id = $1
+           ORDER BY g.id"#,
+        jurisdiction_id
     )
     .fetch_all(pool)
     .await

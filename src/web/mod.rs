@@ -1,6 +1,7 @@
 //! Shared pages and assets: the page chrome, the stylesheet, the health check, the 404 page,
 //! and the same-origin check on every state-changing request.
 
+pub mod body_cache;
 mod caching;
 mod conn;
 pub mod extract;
@@ -62,6 +63,27 @@ pub fn attachment(
         data.into(),
     )
         .into_response()
+}
+
+/// A page whose body was rendered once and kept (see [`body_cache`]); the layout around it is
+/// rendered on each request, since it names the signed-in user.
+#[derive(askama::Template)]
+#[template(path = "cached_page.html")]
+pub struct CachedPage {
+    pub chrome: Chrome,
+    pub rendered: std::sync::Arc<body_cache::Rendered>,
+    /// What the search box shows.
+    pub q: String,
+}
+
+impl CachedPage {
+    pub fn new(user: Option<SessionUser>, rendered: std::sync::Arc<body_cache::Rendered>) -> Self {
+        CachedPage {
+            chrome: Chrome::new(user),
+            rendered,
+            q: String::new(),
+        }
+    }
 }
 
 /// What the layout needs on every page: who is signed in, and their form token.

@@ -35,7 +35,7 @@ async fn fingerprint(pool: &PgPool) -> Vec<(String, i64, String)> {
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT table_name::text FROM information_schema.tables
          WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
-           AND table_name NOT IN ('plan_data_versions', 'sessions') ORDER BY 1",
+           AND table_name NOT IN ('plan_data_versions', 'catalog_version', 'sessions') ORDER BY 1",
     )
     .fetch_all(pool)
     .await
@@ -163,6 +163,14 @@ async fn a_backup_restores_everything_and_a_bad_one_changes_nothing() {
         .await
         .expect("versions");
     assert!(versions_after > versions_before);
+    let catalog: i64 = sqlx::query_scalar("SELECT version FROM catalog_version")
+        .fetch_one(&app.pool)
+        .await
+        .expect("catalog version");
+    assert!(
+        catalog > 1_000_000,
+        "public pages kept before are not reused: {catalog}"
+    );
     // The portal serves the restored data, the evidence file included.
     let portal = process::serve(Store::Url(app.database_url()), &[]);
     let served = reqwest::get(format!("{}/healthz", portal.url))

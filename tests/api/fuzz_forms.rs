@@ -198,17 +198,19 @@ async fn no_form_body_makes_the_server_fail() {
             }
             ("rep", format!("{report}/evidence"), bytes, value(&mut rng))
         } else {
-            let mut text = bundled.as_bytes().to_vec();
+            // Mangled by characters, not bytes: a file that is not UTF-8 is refused before
+            // it is read, and these are meant to reach the reader's file/line/field errors.
+            let mut text: Vec<char> = bundled.chars().collect();
             for _ in 0..1 + rng.below(4) {
                 let at = rng.below(text.len());
                 let cut = rng.below(200).min(text.len() - at);
-                let insert = value(&mut rng).into_bytes();
+                let insert: Vec<char> = value(&mut rng).chars().collect();
                 text.splice(at..at + cut, insert);
             }
             (
                 "boss",
                 "/admin/seeds/preview".to_string(),
-                text,
+                text.into_iter().collect::<String>().into_bytes(),
                 "plan.toml".into(),
             )
         };

@@ -26,6 +26,7 @@ mod html;
 mod indicators;
 mod odd_requests;
 mod operations;
+mod page_cache;
 mod pages;
 mod permissions;
 mod process;

@@ -292,3 +292,75 @@ async fn flags_are_raised_cleared_kept_and_answered() {
         .expect("answered");
     assert_eq!(resp.status(), 403);
 }
+
+/// The ledger below its header is kept, yet a sweep or an answer shows at once; a plan with
+/// hundreds of flags is read a hundred at a time.
+#[tokio::test]
+async fn the_ledger_pages_and_shows_every_change_at_once() {
+    let app = spawn_app().await;
+    round(&app, "late", -1).await;
+    app.create_user("sup", UserRole::Supervisor, None).await;
+    let sup = app.new_client();
+    app.login_with(&sup, "sup", PASSWORD).await;
+    let before = app.page_as(&sup, LEDGER).await;
+    assert!(texts(&before, "p.empty").concat().contains("没有"));
+    // The sweep writes flags; the kept page must not hide them.
+    let doc = sweep_now(&app, &sup).await;
+    let flags = count(&app, "SELECT count(*) FROM supervision_flags").await;
+    assert!(flags > 100, "{flags}");
+    let rows = crate::helpers::select(&doc, "table.data tbody tr").len();
+    assert_eq!(rows, 100);
+    let red: i64 = texts(&doc, ".status-bar .flag-red strong")
+        .concat()
+        .parse()
+        .expect("a count");
+    assert_eq!(red, open_counts_all(&app).await, "counted over every page");
+    let mut seen = rows as i64;
+    let mut next = crate::helpers::select(&doc, "a[rel=next]")
+        .first()
+        .and_then(|a| a.value().attr("href").map(str::to_string));
+    while let Some(href) = next {
+        let doc = app.page_as(&sup, &format!("{LEDGER}{href}")).await;
+        seen += crate::helpers::select(&doc, "table.data tbody tr").len() as i64;
+        next = crate::helpers::select(&doc, "a[rel=next]")
+            .first()
+            .and_then(|a| a.value().attr("href").map(str::to_string));
+    }
+    assert_eq!(seen, flags, "every flag on some page");
+    let past = sup
+        .get(format!("{}{LEDGER}?page=99", app.address))
+        .send()
+        .await
+        .expect("page 99");
+    assert_eq!(past.status(), 404);
+
+    // A unit's answer shows on the kept page at once.
+    sqlx::query(
+        "UPDATE supervision_flags SET answer = '已安排专人补报。', answered_by = 'x'
+         WHERE id = (SELECT max(id) FROM supervision_flags)",
+    )
+    .execute(&app.pool)
+    .await
+    .expect("answer");
+    let doc = app
+        .page_as(&sup, &format!("{LEDGER}?level=red&open=1"))
+        .await;
+    let doc_all = app.page_as(&sup, LEDGER).await;
+    let answers = [
+        texts(&doc, "td[data-label='说明']"),
+        texts(&doc_all, "td[data-label='说明']"),
+    ]
+    .concat();
+    assert!(
+        answers.iter().any(|a| a.contains("已安排专人补报")),
+        "{answers:?}"
+    );
+}
+
+async fn open_counts_all(app: &TestApp) -> i64 {
+    count(
+        app,
+        "SELECT count(*) FROM supervision_flags WHERE level = 'red' AND cleared_at IS NULL",
+    )
+    .await
+}

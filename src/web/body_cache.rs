@@ -1,14 +1,18 @@
-//! Computed dashboards, kept per plan, round, filters and day until the plan's data version
-//! (`plan_data_versions`, bumped by triggers on everything a dashboard reads) moves on. Every
-//! instance keeps its own copy and checks the version in PostgreSQL on each request, so a
-//! change made through any instance is seen by all: this is a cache, not state.
+//! Rendered page bodies, kept until the data they were computed from moves on: dashboards by
+//! the plan's data version (`plan_data_versions`, bumped by triggers on everything a dashboard
+//! reads), public pages by the catalog version (`catalog_version`, bumped by triggers on the
+//! plan documents, units and assignments). Every instance keeps its own copy and checks the
+//! version in PostgreSQL on each request, so a change made through any instance is seen by all:
+//! this is a cache, not state.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use sqlx::PgPool;
 
-/// A rendered dashboard body and its page title.
+use crate::error::AppError;
+
+/// A rendered body and its page title.
 #[derive(Debug)]
 pub struct Rendered {
     pub title: String,
@@ -19,30 +23,42 @@ pub struct Rendered {
 /// most of them rare, and a reader trying odd filters must not push out everyone's overview.
 const MAX_ENTRIES: usize = 256;
 
-struct Entry {
+struct Entry<T> {
     version: i64,
-    rendered: Arc<Rendered>,
+    rendered: Arc<T>,
     /// The `clock` reading at the last use.
     used: u64,
 }
 
-#[derive(Default)]
-struct Entries {
-    map: HashMap<String, Entry>,
+struct Entries<T> {
+    map: HashMap<String, Entry<T>>,
     clock: u64,
 }
 
-#[derive(Default)]
-pub struct Cache {
-    entries: Mutex<Entries>,
+/// Kept values by key: rendered bodies unless said otherwise (the duty lists of
+/// `reports::queries` keep rows).
+pub struct Cache<T = Rendered> {
+    entries: Mutex<Entries<T>>,
     /// One gate per key: when a version moves on, the first request computes the dashboard and
     /// the others wait for it, instead of all computing the same page at once.
     gates: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
-impl Cache {
+impl<T> Default for Cache<T> {
+    fn default() -> Self {
+        Cache {
+            entries: Mutex::new(Entries {
+                map: HashMap::new(),
+                clock: 0,
+            }),
+            gates: Mutex::default(),
+        }
+    }
+}
+
+impl<T> Cache<T> {
     /// The entry for `key` if it was computed from data at least as new as `version`.
-    pub fn get(&self, key: &str, version: i64) -> Option<Arc<Rendered>> {
+    pub fn get(&self, key: &str, version: i64) -> Option<Arc<T>> {
         let mut entries = self.entries.lock().ok()?;
         entries.clock += 1;
         let now = entries.clock;
@@ -64,7 +80,7 @@ impl Cache {
         gates.entry(key.to_string()).or_default().clone()
     }
 
-    pub fn put(&self, key: String, version: i64, rendered: Arc<Rendered>) {
+    pub fn put(&self, key: String, version: i64, rendered: Arc<T>) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.map.len() >= MAX_ENTRIES && !entries.map.contains_key(&key) {
                 let mut uses: Vec<u64> = entries.map.values().map(|e| e.used).collect();
@@ -90,6 +106,54 @@ impl Cache {
     }
 }
 
+impl<T> Cache<T> {
+    /// The value kept under `key` for data at least as new as `version`, or else `compute`'s,
+    /// computed once however many ask for it at the same time. `version` must be read before
+    /// the data `compute` loads, so that what is kept is never older than its label.
+    pub async fn get_or_compute<F, Fut>(
+        &self,
+        key: String,
+        version: i64,
+        compute: F,
+    ) -> Result<Arc<T>, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, AppError>>,
+    {
+        if let Some(r) = self.get(&key, version) {
+            return Ok(r);
+        }
+        let gate = self.gate(&key);
+        let _held = gate.lock().await;
+        // Computed by whoever held the gate before us?
+        if let Some(r) = self.get(&key, version) {
+            return Ok(r);
+        }
+        let rendered = Arc::new(compute().await?);
+        self.put(key, version, rendered.clone());
+        Ok(rendered)
+    }
+}
+
+/// The data version of a set of plans: the sum of their versions, each of which only grows,
+/// so the sum moves whenever one of them does.
+pub async fn plans_version(pool: &PgPool, plan_ids: &[i64]) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT COALESCE(sum(version), 0)::bigint AS "v!" FROM plan_data_versions
+           WHERE plan_id = ANY($1)"#,
+        plan_ids
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// The version of what the public pages show (see the module's comment).
+pub async fn catalog_version(pool: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar!("SELECT version FROM catalog_version")
+        .fetch_one(pool)
+        .await
+}
+
 /// The plan's id and data version, by key.
 pub async fn version(pool: &PgPool, plan_key: &str) -> sqlx::Result<Option<(i64, i64)>> {
     Ok(sqlx::query!(
@@ -108,7 +172,7 @@ mod tests {
 
     #[test]
     fn an_entry_serves_only_its_version() {
-        let c = Cache::default();
+        let c: Cache = Cache::default();
         let r = Arc::new(Rendered {
             title: "t".into(),
             body: "b".into(),
@@ -134,7 +198,7 @@ mod tests {
 
     #[test]
     fn a_full_cache_keeps_what_is_used() {
-        let c = Cache::default();
+        let c: Cache = Cache::default();
         let r = || {
             Arc::new(Rendered {
                 title: "t".into(),
@@ -155,8 +219,39 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn many_asking_at_once_compute_once() {
+        let c = Arc::new(Cache::default());
+        let computed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (c, computed) = (c.clone(), computed.clone());
+            tasks.push(tokio::spawn(async move {
+                c.get_or_compute("k".into(), 1, || async move {
+                    computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    tokio::task::yield_now().await;
+                    Ok(Rendered {
+                        title: "t".into(),
+                        body: "b".into(),
+                    })
+                })
+                .await
+                .map(|r| r.body.clone())
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.ok().and_then(Result::ok).as_deref(), Some("b"));
+        }
+        assert_eq!(computed.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // A failure is not kept: the next request tries again.
+        let failed = c
+            .get_or_compute("gone".into(), 1, || async { Err(AppError::NotFound) })
+            .await;
+        assert!(failed.is_err() && c.get("gone", 1).is_none());
+    }
+
+    #[tokio::test]
     async fn one_gate_per_key() {
-        let c = Cache::default();
+        let c: Cache = Cache::default();
         let held = c.gate("k");
         let _guard = held.lock().await;
         assert!(c.gate("k").try_lock().is_err(), "the same key waits");
