@@ -32,6 +32,7 @@ mod process;
 mod races;
 mod reports;
 mod rounds;
+mod rules;
 mod search;
 mod seed_errors;
 mod seed_load;
