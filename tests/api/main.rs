@@ -19,6 +19,7 @@ mod evidence;
 mod faults;
 mod fixtures;
 mod forgery;
+mod frozen_versions;
 mod fuzz_forms;
 mod hardening;
 mod helpers;
