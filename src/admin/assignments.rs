@@ -19,6 +19,7 @@ use crate::policy::{AdminOnly, SignedForm};
 use crate::web::Chrome;
 use crate::web::extract::{Path, Query};
 
+#[derive(sqlx::FromRow)]
 struct ItemLine {
     id: i64,
     kind: ItemKind,
@@ -52,19 +53,18 @@ pub(crate) async fn list(
     let plan = plan_queries::default_plan(&state.pool)
         .await?
         .ok_or(AppError::NotFound)?;
-    let items = sqlx::query_as!(
-        ItemLine,
-        r#"SELECT i.id, i.kind AS "kind: ItemKind", i.number, i.title,
+    let items: Vec<ItemLine> = sqlx::query_as(
+        r#"SELECT i.id, i.kind, i.number, i.title,
                   (SELECT string_agg(COALESCE(u.name, g.name) || '（' ||
                           CASE a.role WHEN 'lead' THEN '牵头' WHEN 'responsible' THEN '负责' ELSE '配合' END
                           || '）', '、' ORDER BY a.role, a.position)
                    FROM assignments a LEFT JOIN units u ON u.id = a.unit_id
                    LEFT JOIN unit_groups g ON g.id = a.group_id WHERE a.item_id = i.id) AS parties
            FROM items i
-           WHERE i.plan_id = $1 AND i.kind IN ('indicator', 'subtarget', 'task', 'project')
+           WHERE i.plan_id = $1 AND reportable(i.kind)
            ORDER BY i.position"#,
-        plan.id
     )
+    .bind(plan.id)
     .fetch_all(&state.pool)
     .await?;
     Ok(render(&ListPage {
@@ -123,6 +123,7 @@ pub(crate) struct AddForm {
     assignment: String,
 }
 
+#[derive(sqlx::FromRow)]
 pub(super) struct Item {
     pub(super) id: i64,
     kind: ItemKind,
@@ -135,14 +136,12 @@ pub(super) struct Item {
 
 pub(super) async fn item(state: &AppState, raw: &str) -> Result<Item, AppError> {
     let id: i64 = raw.parse().map_err(|_| AppError::NotFound)?;
-    sqlx::query_as!(
-        Item,
-        r#"SELECT i.id, i.kind AS "kind: ItemKind", i.number, i.title, i.key, p.key AS plan_key,
-                  p.jurisdiction_id
+    sqlx::query_as::<_, Item>(
+        r#"SELECT i.id, i.kind, i.number, i.title, i.key, p.key AS plan_key, p.jurisdiction_id
            FROM items i JOIN plans p ON p.id = i.plan_id
-           WHERE i.id = $1 AND i.kind IN ('indicator', 'subtarget', 'task', 'project')"#,
-        id
+           WHERE i.id = $1 AND reportable(i.kind)"#,
     )
+    .bind(id)
     .fetch_optional(&state.pool)
     .await?
     .ok_or(AppError::NotFound)

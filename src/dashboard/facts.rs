@@ -240,51 +240,19 @@ pub async fn load(pool: &PgPool, plan: PlanInfo) -> sqlx::Result<Facts> {
     )
     .fetch_all(pool)
     .await?;
-    let scope_items = sqlx::query!(
-        r#"SELECT s.round_id, s.item_id FROM round_scope_items s
-           JOIN reporting_rounds r ON r.id = s.round_id WHERE r.plan_id = $1"#,
-        id
+    // Who must report what in each round is the `round_duties` view's rule (reportable kinds,
+    // each round's scope); read it rather than restate it.
+    let round_ids: Vec<i64> = rounds.iter().map(|r| r.id).collect();
+    let due_rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT round_id, item_id, unit_id FROM round_duties WHERE round_id = ANY($1)",
     )
+    .bind(&round_ids)
     .fetch_all(pool)
     .await?;
-    let scope_units = sqlx::query!(
-        r#"SELECT s.round_id, s.unit_id FROM round_scope_units s
-           JOIN reporting_rounds r ON r.id = s.round_id WHERE r.plan_id = $1"#,
-        id
-    )
-    .fetch_all(pool)
-    .await?;
-    let reportable: HashSet<i64> = items
-        .iter()
-        .filter(|i| {
-            matches!(
-                i.kind,
-                ItemKind::Indicator | ItemKind::Subtarget | ItemKind::Task | ItemKind::Project
-            )
-        })
-        .map(|i| i.id)
-        .collect();
-    // The same rule as the `round_duties` view: a round's scope, when it has one, narrows it.
-    let mut due: HashMap<i64, HashSet<(i64, i64)>> = HashMap::new();
-    for r in &rounds {
-        let in_items: HashSet<i64> = scope_items
-            .iter()
-            .filter(|s| s.round_id == r.id)
-            .map(|s| s.item_id)
-            .collect();
-        let in_units: HashSet<i64> = scope_units
-            .iter()
-            .filter(|s| s.round_id == r.id)
-            .map(|s| s.unit_id)
-            .collect();
-        let set = duties
-            .iter()
-            .filter(|d| reportable.contains(&d.item_id))
-            .filter(|d| in_items.is_empty() || in_items.contains(&d.item_id))
-            .filter(|d| in_units.is_empty() || in_units.contains(&d.unit_id))
-            .map(|d| (d.item_id, d.unit_id))
-            .collect();
-        due.insert(r.id, set);
+    let mut due: HashMap<i64, HashSet<(i64, i64)>> =
+        round_ids.iter().map(|id| (*id, HashSet::new())).collect();
+    for (round, item, unit) in due_rows {
+        due.entry(round).or_default().insert((item, unit));
     }
     Ok(Facts {
         due,

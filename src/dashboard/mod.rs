@@ -11,6 +11,7 @@ pub mod params;
 pub mod rollup;
 pub mod rules;
 pub(crate) mod rules_page;
+mod scorecards;
 pub mod verdict;
 
 use askama::Template;
@@ -165,7 +166,7 @@ pub(crate) async fn dashboard(
             params.place_county(&facts);
             let snap = Snapshot::new(&facts, round);
             let base = format!("/plans/{}/dashboard", facts.plan.key);
-            let board = page::build(&facts, &snap, &params, &base, today());
+            let board = page::build(&facts, &snap, &params, &base, today(), view);
             let tabs = View::ALL
                 .into_iter()
                 .map(|v| Tab {

@@ -5,12 +5,14 @@ use rust_decimal::Decimal;
 use super::charts::Chart;
 use super::facts::Facts;
 use super::indicators::{IndicatorRow, MilestoneRow, indicator_rows, milestone_rows};
-use super::params::Params;
-use super::rollup::{Filters, ItemView, Snapshot, is_county, weight};
+use super::params::{Params, View};
+use super::rollup::{Filters, ItemView, Snapshot, weight};
 use super::rules::{ItemStatus, share};
+pub use super::scorecards::{CountyRow, UnitRow};
 use crate::plan::model::{ItemKind, Role};
 
 /// A number and where it leads.
+#[derive(Default)]
 pub struct Figure {
     pub value: String,
     pub href: String,
@@ -39,18 +41,6 @@ pub struct ProjectRow {
     pub href: String,
 }
 
-pub struct UnitRow {
-    pub name: String,
-    pub county: bool,
-    pub cells: Vec<Figure>,
-}
-
-pub struct CountyRow {
-    pub label: String,
-    pub title: String,
-    pub cells: Vec<Option<(ItemStatus, String)>>,
-}
-
 pub struct GridRow {
     pub label: String,
     pub title: String,
@@ -59,6 +49,7 @@ pub struct GridRow {
     pub cells: Vec<(ItemStatus, String)>,
 }
 
+#[derive(Default)]
 pub struct Overview {
     pub total: Figure,
     pub statuses: Vec<StatusFigure>,
@@ -84,6 +75,8 @@ pub const COLUMNS: [ItemStatus; 5] = [
 /// (round title, round id, each item's status in it)
 type RoundStatuses = (String, String, Vec<(i64, ItemStatus)>);
 
+/// What the shown part of the dashboard needs; the other parts stay empty.
+#[derive(Default)]
 pub struct Board {
     pub overview: Overview,
     pub categories: Vec<CategoryRow>,
@@ -95,7 +88,7 @@ pub struct Board {
     pub milestones: Vec<MilestoneRow>,
     pub grid_heads: Vec<String>,
     pub grid: Vec<GridRow>,
-    pub trend: Chart,
+    pub trend: Option<Chart>,
 }
 
 fn weighted_share(facts: &Facts, items: &[&ItemView], status: ItemStatus) -> Decimal {
@@ -108,210 +101,234 @@ fn weighted_share(facts: &Facts, items: &[&ItemView], status: ItemStatus) -> Dec
     share(part, whole)
 }
 
+/// Builds the part of the dashboard that is shown, as of the snapshot's round.
 pub fn build(
     facts: &Facts,
     s: &Snapshot,
     p: &Params,
     base: &str,
     today: chrono::NaiveDate,
+    view: View,
 ) -> Board {
     let f: Filters = p.filters(facts);
-    let items = s.items(&Filters {
-        status: None,
-        ..f.clone()
-    });
-    let link = |changes: &[(&str, &str)]| format!("{base}/items?{}", p.query(changes));
-    let figure = |n: usize, changes: &[(&str, &str)]| Figure {
-        value: n.to_string(),
-        href: link(changes),
+    let cx = Cx {
+        facts,
+        s,
+        p,
+        base,
+        items: s.items(&Filters {
+            status: None,
+            ..f.clone()
+        }),
+        f,
     };
-    let count = |v: &[&ItemView], st: ItemStatus| v.iter().filter(|i| i.status == st).count();
-    let all: Vec<&ItemView> = items.iter().collect();
-    let lines: Vec<_> = items
-        .iter()
-        .flat_map(|i| i.lines.iter())
-        .filter(|l| l.due)
-        .collect();
-    let overview = Overview {
-        total: figure(items.len(), &[("status", "")]),
-        statuses: ItemStatus::ALL
-            .iter()
-            .map(|st| StatusFigure {
-                slug: st.slug(),
-                label: st.label(),
-                count: count(&all, *st),
-                share: weighted_share(facts, &all, *st),
-                href: link(&[("status", st.slug())]),
-            })
-            .collect(),
-        completed_share: weighted_share(facts, &all, ItemStatus::Completed),
-        lagging_share: weighted_share(facts, &all, ItemStatus::Lagging),
-        completed_href: link(&[("status", "completed")]),
-        lagging_href: link(&[("status", "lagging")]),
-        expected: s.expected,
-        due: figure(lines.len(), &[("report", "due"), ("status", "")]),
-        reported: figure(
-            lines.iter().filter(|l| s.on_time(l)).count(),
-            &[("report", "on_time"), ("status", "")],
-        ),
-        late: figure(
-            lines.iter().filter(|l| s.late(l, today)).count(),
-            &[("report", "late"), ("status", "")],
-        ),
-    };
-    let categories = facts
-        .items
-        .iter()
-        .filter(|c| c.kind == ItemKind::Category && f.category.is_none_or(|id| id == c.id))
-        .map(|c| {
-            let mine: Vec<&ItemView> = items
-                .iter()
-                .filter(|i| i.item.parent_id == Some(c.id))
-                .collect();
-            let k = c.key.as_str();
-            CategoryRow {
-                title: c.title.clone(),
-                total: figure(mine.len(), &[("category", k), ("status", "")]),
-                cells: COLUMNS
-                    .iter()
-                    .map(|st| figure(count(&mine, *st), &[("category", k), ("status", st.slug())]))
-                    .collect(),
-                completed_share: weighted_share(facts, &mine, ItemStatus::Completed),
+    match view {
+        View::Overview => {
+            let (labels, snaps) = cx.history();
+            Board {
+                overview: cx.overview(today),
+                categories: cx.categories(),
+                projects: cx.projects(),
+                milestones: milestone_rows(s),
+                trend: Some(trend(&labels, &snaps)),
+                ..Board::default()
             }
-        })
-        .collect();
-    let projects = items
-        .iter()
-        .filter(|i| i.item.kind == ItemKind::Project)
-        .map(|i| ProjectRow {
-            label: i.item.label(),
-            title: i.item.title.clone(),
-            status: i.status,
-            leads: i
-                .lines
-                .iter()
-                .filter(|l| l.role == Role::Lead || i.lines.iter().all(|x| x.role != Role::Lead))
-                .take(4)
-                .map(|l| l.unit.name.as_str())
-                .collect::<Vec<_>>()
-                .join("、"),
-            href: link(&[("item", &i.item.key), ("status", "")]),
-        })
-        .collect();
-    // Scorecards: every unit with a duty in this round.
-    let mut units: Vec<UnitRow> = Vec::new();
-    for u in &facts.units {
-        let mine: Vec<(&ItemView, &super::rollup::UnitLine)> = items
+        }
+        View::Indicators => Board {
+            indicators: indicator_rows(s),
+            ..Board::default()
+        },
+        View::Units => {
+            let (counties, county_rows) = cx.counties();
+            Board {
+                units: cx.units(today),
+                counties,
+                county_rows,
+                ..Board::default()
+            }
+        }
+        View::Periods => {
+            let (labels, snaps) = cx.history();
+            Board {
+                grid: cx.grid(&snaps),
+                grid_heads: labels,
+                ..Board::default()
+            }
+        }
+    }
+}
+
+pub(super) struct Cx<'a> {
+    pub(super) facts: &'a Facts,
+    pub(super) s: &'a Snapshot<'a>,
+    p: &'a Params,
+    base: &'a str,
+    pub(super) f: Filters,
+    /// The items under the filters but the status one, which the tables spread out.
+    pub(super) items: Vec<ItemView<'a>>,
+}
+
+fn count(v: &[&ItemView], st: ItemStatus) -> usize {
+    v.iter().filter(|i| i.status == st).count()
+}
+
+impl Cx<'_> {
+    fn link(&self, changes: &[(&str, &str)]) -> String {
+        format!("{}/items?{}", self.base, self.p.query(changes))
+    }
+
+    pub(super) fn figure(&self, n: usize, changes: &[(&str, &str)]) -> Figure {
+        Figure {
+            value: n.to_string(),
+            href: self.link(changes),
+        }
+    }
+
+    fn overview(&self, today: chrono::NaiveDate) -> Overview {
+        let (facts, s, items) = (self.facts, self.s, &self.items);
+        let all: Vec<&ItemView> = items.iter().collect();
+        let lines: Vec<_> = items
             .iter()
-            .flat_map(|i| {
-                i.lines
+            .flat_map(|i| i.lines.iter())
+            .filter(|l| l.due)
+            .collect();
+        Overview {
+            total: self.figure(items.len(), &[("status", "")]),
+            statuses: ItemStatus::ALL
+                .iter()
+                .map(|st| StatusFigure {
+                    slug: st.slug(),
+                    label: st.label(),
+                    count: count(&all, *st),
+                    share: weighted_share(facts, &all, *st),
+                    href: self.link(&[("status", st.slug())]),
+                })
+                .collect(),
+            completed_share: weighted_share(facts, &all, ItemStatus::Completed),
+            lagging_share: weighted_share(facts, &all, ItemStatus::Lagging),
+            completed_href: self.link(&[("status", "completed")]),
+            lagging_href: self.link(&[("status", "lagging")]),
+            expected: s.expected,
+            due: self.figure(lines.len(), &[("report", "due"), ("status", "")]),
+            reported: self.figure(
+                lines.iter().filter(|l| s.on_time(l)).count(),
+                &[("report", "on_time"), ("status", "")],
+            ),
+            late: self.figure(
+                lines.iter().filter(|l| s.late(l, today)).count(),
+                &[("report", "late"), ("status", "")],
+            ),
+        }
+    }
+
+    fn categories(&self) -> Vec<CategoryRow> {
+        let (facts, items, f) = (self.facts, &self.items, &self.f);
+        facts
+            .items
+            .iter()
+            .filter(|c| c.kind == ItemKind::Category && f.category.is_none_or(|id| id == c.id))
+            .map(|c| {
+                let mine: Vec<&ItemView> = items
                     .iter()
-                    .filter(|l| l.unit.id == u.id && l.due)
-                    .map(move |l| (i, l))
+                    .filter(|i| i.item.parent_id == Some(c.id))
+                    .collect();
+                let k = c.key.as_str();
+                CategoryRow {
+                    title: c.title.clone(),
+                    total: self.figure(mine.len(), &[("category", k), ("status", "")]),
+                    cells: COLUMNS
+                        .iter()
+                        .map(|st| {
+                            self.figure(
+                                count(&mine, *st),
+                                &[("category", k), ("status", st.slug())],
+                            )
+                        })
+                        .collect(),
+                    completed_share: weighted_share(facts, &mine, ItemStatus::Completed),
+                }
+            })
+            .collect()
+    }
+
+    fn projects(&self) -> Vec<ProjectRow> {
+        self.items
+            .iter()
+            .filter(|i| i.item.kind == ItemKind::Project)
+            .map(|i| ProjectRow {
+                label: i.item.label(),
+                title: i.item.title.clone(),
+                status: i.status,
+                leads: i
+                    .lines
+                    .iter()
+                    .filter(|l| {
+                        l.role == Role::Lead || i.lines.iter().all(|x| x.role != Role::Lead)
+                    })
+                    .take(4)
+                    .map(|l| l.unit.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                href: self.link(&[("item", &i.item.key), ("status", "")]),
+            })
+            .collect()
+    }
+
+    /// Every scheduled round up to this one, with each item's status in it: the period grid
+    /// and the trend.
+    fn history(&self) -> (Vec<String>, Vec<RoundStatuses>) {
+        let (facts, s, f) = (self.facts, self.s, &self.f);
+        let past: Vec<_> = facts
+            .rounds
+            .iter()
+            .filter(|r| r.scheduled && r.due_on <= s.round.due_on)
+            .collect();
+        let snaps: Vec<RoundStatuses> = past
+            .iter()
+            .map(|r| {
+                let snap = Snapshot::new(facts, r);
+                let st = snap
+                    .items(&Filters {
+                        status: None,
+                        ..f.clone()
+                    })
+                    .iter()
+                    .map(|i| (i.item.id, i.status))
+                    .collect();
+                (r.title.clone(), r.id.to_string(), st)
             })
             .collect();
-        if mine.is_empty() {
-            continue;
-        }
-        let id = u.id.to_string();
-        let n = |pred: &dyn Fn(&super::rollup::UnitLine) -> bool| {
-            mine.iter().filter(|(_, l)| pred(l)).count()
-        };
-        let cells = vec![
-            figure(
-                mine.len(),
-                &[("unit", &id), ("report", "due"), ("status", "")],
-            ),
-            figure(
-                n(&|l| s.on_time(l)),
-                &[("unit", &id), ("report", "on_time"), ("status", "")],
-            ),
-            figure(
-                n(&|l| s.late(l, today)),
-                &[("unit", &id), ("report", "late"), ("status", "")],
-            ),
-            figure(
-                n(&|l| s.line_status(l) == ItemStatus::Completed),
-                &[("unit", &id), ("report", "completed"), ("status", "")],
-            ),
-            figure(
-                n(&|l| s.line_status(l) == ItemStatus::Lagging),
-                &[("unit", &id), ("report", "lagging"), ("status", "")],
-            ),
-            figure(
-                n(&|l| l.current.is_some_and(|r| r.returned)),
-                &[("unit", &id), ("report", "returned"), ("status", "")],
-            ),
-        ];
-        units.push(UnitRow {
-            name: u.name.clone(),
-            county: is_county(u),
-            cells,
-        });
+        let labels = snaps.iter().map(|(t, _, _)| t.clone()).collect();
+        (labels, snaps)
     }
-    // Counties side by side on the items two or more of them share.
-    let county_units: Vec<_> = facts.units.iter().filter(|u| is_county(u)).collect();
-    let county_rows = items
-        .iter()
-        .filter(|i| i.lines.iter().filter(|l| is_county(l.unit)).count() >= 2)
-        .map(|i| CountyRow {
-            label: i.item.label(),
-            title: i.item.title.clone(),
-            cells: county_units
-                .iter()
-                .map(|c| {
-                    i.lines.iter().find(|l| l.unit.id == c.id).map(|l| {
-                        (
-                            s.line_status(l),
-                            crate::reports::report_href(s.round.id, &i.item.key, c.id),
-                        )
+
+    fn grid(&self, snaps: &[RoundStatuses]) -> Vec<GridRow> {
+        let (items, f) = (&self.items, &self.f);
+        items
+            .iter()
+            .filter(|i| f.status.is_none_or(|st| st == i.status))
+            .map(|i| GridRow {
+                label: i.item.label(),
+                title: i.item.title.clone(),
+                href: self.link(&[("item", &i.item.key), ("status", "")]),
+                cells: snaps
+                    .iter()
+                    .map(|(_, round, st)| {
+                        let status = st
+                            .iter()
+                            .find(|(id, _)| *id == i.item.id)
+                            .map_or(ItemStatus::NotReported, |x| x.1);
+                        let href =
+                            self.link(&[("item", &i.item.key), ("status", ""), ("round", round)]);
+                        (status, href)
                     })
-                })
-                .collect(),
-        })
-        .collect();
-    // The period grid and the trend: every scheduled round up to this one.
-    let past: Vec<_> = facts
-        .rounds
-        .iter()
-        .filter(|r| r.scheduled && r.due_on <= s.round.due_on)
-        .collect();
-    let snaps: Vec<RoundStatuses> = past
-        .iter()
-        .map(|r| {
-            let snap = Snapshot::new(facts, r);
-            let st = snap
-                .items(&Filters {
-                    status: None,
-                    ..f.clone()
-                })
-                .iter()
-                .map(|i| (i.item.id, i.status))
-                .collect();
-            (r.title.clone(), r.id.to_string(), st)
-        })
-        .collect();
-    let grid = items
-        .iter()
-        .filter(|i| f.status.is_none_or(|st| st == i.status))
-        .map(|i| GridRow {
-            label: i.item.label(),
-            title: i.item.title.clone(),
-            href: link(&[("item", &i.item.key), ("status", "")]),
-            cells: snaps
-                .iter()
-                .map(|(_, round, st)| {
-                    let status = st
-                        .iter()
-                        .find(|(id, _)| *id == i.item.id)
-                        .map_or(ItemStatus::NotReported, |x| x.1);
-                    let href = link(&[("item", &i.item.key), ("status", ""), ("round", round)]);
-                    (status, href)
-                })
-                .collect(),
-        })
-        .collect();
-    let labels: Vec<String> = snaps.iter().map(|(t, _, _)| t.clone()).collect();
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+fn trend(labels: &[String], snaps: &[RoundStatuses]) -> Chart {
     let pct = |st: ItemStatus| -> Vec<Option<f64>> {
         snaps
             .iter()
@@ -321,28 +338,15 @@ pub fn build(
             })
             .collect()
     };
-    let trend = Chart::lines(
+    Chart::lines(
         "chart-trend",
         "各期事项完成率与滞后率（%）",
-        &labels,
+        labels,
         vec![
             ("已完成（%）".into(), "s1", pct(ItemStatus::Completed)),
             ("滞后（%）".into(), "s2", pct(ItemStatus::Lagging)),
         ],
         None,
         true,
-    );
-    Board {
-        overview,
-        categories,
-        projects,
-        units,
-        counties: county_units.iter().map(|u| u.name.clone()).collect(),
-        county_rows,
-        indicators: indicator_rows(s),
-        milestones: milestone_rows(s),
-        grid_heads: labels,
-        grid,
-        trend,
-    }
+    )
 }

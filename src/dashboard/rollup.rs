@@ -22,12 +22,10 @@ pub struct Filters {
     pub item: Option<i64>,
 }
 
-/// The kinds counted as work items (事项); indicators are judged by their values instead.
+/// The kinds counted as work items (事项): the reportable ones but indicators, which are
+/// judged by their values instead.
 pub fn counted(kind: ItemKind) -> bool {
-    matches!(
-        kind,
-        ItemKind::Subtarget | ItemKind::Task | ItemKind::Project
-    )
+    kind.is_reportable() && kind != ItemKind::Indicator
 }
 
 /// One unit's line under an item.

@@ -13,8 +13,22 @@ use crate::dashboard::rollup::{Filters, ItemView, Snapshot};
 use crate::dashboard::rules::{ItemStatus, share};
 use crate::plan::model::{ItemKind, Role};
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// The layout of the stored JSON; snapshots stored before they carried one are at version 1.
+/// A change to what is stored raises it, and old snapshots must still load: every field has a
+/// default (`#[serde(default)]` on each struct), so one added later reads as empty in older
+/// snapshots; a field that is renamed or changes meaning needs a step in `Frozen::stored`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+fn version_1() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Frozen {
+    /// The layout it was stored in; none stored means version 1.
+    #[serde(default = "version_1")]
+    pub schema_version: u32,
     pub plan_key: String,
     pub plan_title: String,
     pub cutoff: NaiveDate,
@@ -32,7 +46,8 @@ pub struct Frozen {
     pub ledger: Vec<LedgerLine>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct FrozenIndicator {
     pub key: String,
     pub label: String,
@@ -47,7 +62,8 @@ pub struct FrozenIndicator {
     pub verdict_slug: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct FrozenItem {
     pub key: String,
     pub label: String,
@@ -58,13 +74,15 @@ pub struct FrozenItem {
     pub progress: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct FrozenCategory {
     pub title: String,
     pub items: Vec<FrozenItem>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct FrozenMilestone {
     pub item: String,
     pub title: String,
@@ -73,14 +91,16 @@ pub struct FrozenMilestone {
     pub due: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct FrozenProblem {
     pub item: String,
     pub unit: String,
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct FrozenScore {
     pub unit: String,
     pub assignments: usize,
@@ -91,7 +111,8 @@ pub struct FrozenScore {
 }
 
 /// One row of the 台账: an item × unit with the unit's latest report.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct LedgerLine {
     pub item: String,
     pub kind: String,
@@ -105,6 +126,22 @@ pub struct LedgerLine {
     pub progress: String,
     pub problems: String,
     pub next_steps: String,
+}
+
+impl Frozen {
+    /// A snapshot as stored, of this version or an older one.
+    pub fn stored(json: serde_json::Value) -> serde_json::Result<Frozen> {
+        let f: Frozen = serde_json::from_value(json)?;
+        if f.schema_version > SCHEMA_VERSION {
+            // Written by a newer portal (then rolled back): what this one knows still shows.
+            tracing::warn!(
+                version = f.schema_version,
+                known = SCHEMA_VERSION,
+                "evaluation snapshot is newer than this portal"
+            );
+        }
+        Ok(f)
+    }
 }
 
 /// The narrative of a report, by report id.
@@ -330,6 +367,7 @@ pub fn freeze(x: Inputs) -> Frozen {
         })
         .collect();
     Frozen {
+        schema_version: SCHEMA_VERSION,
         plan_key: facts.plan.key.clone(),
         plan_title: facts.plan.title.clone(),
         cutoff: x.cutoff,

@@ -243,7 +243,7 @@ pub async fn stored(state: &AppState, key: &str, raw: &str) -> Result<Stored, Ap
     .fetch_optional(&state.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    let frozen = serde_json::from_value(r.snapshot)
+    let frozen = Frozen::stored(r.snapshot)
         .map_err(|e| AppError::Internal(format!("evaluation snapshot: {e}")))?;
     Ok(Stored {
         row: EvaluationRow {

@@ -49,6 +49,16 @@ impl ItemKind {
         }
     }
 
+    /// Units report on items of this kind (目标指标, 分项目标, 重点任务, 重点工程); the rest of
+    /// the document is text. The database's `reportable(item_kind)` (migration 0013) says the
+    /// same, and a test checks that the two agree for every kind.
+    pub fn is_reportable(self) -> bool {
+        matches!(
+            self,
+            ItemKind::Indicator | ItemKind::Subtarget | ItemKind::Task | ItemKind::Project
+        )
+    }
+
     pub fn takes_units(self) -> bool {
         matches!(
             self,

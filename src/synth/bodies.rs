@@ -158,7 +158,7 @@ async fn assignments(tx: &mut Tx<'_>, src: &Source, at: &Target<'_>) -> sqlx::Re
         r#"INSERT INTO assignments (item_id, unit_id, role, position, source)
            SELECT i.id, u.unit_id, 'lead', 1, 'admin'
            FROM items i JOIN synth_units u ON u.ord = 0
-           WHERE i.plan_id = $1 AND i.kind IN ('indicator', 'subtarget', 'task', 'project')
+           WHERE i.plan_id = $1 AND reportable(i.kind)
              AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id)"#,
         &[at.plan_id],
         None,
@@ -172,7 +172,7 @@ async fn assignments(tx: &mut Tx<'_>, src: &Source, at: &Target<'_>) -> sqlx::Re
            FROM synth_units u
            CROSS JOIN LATERAL (
                SELECT id FROM items
-               WHERE plan_id = $1 AND kind IN ('indicator', 'subtarget', 'task', 'project')
+               WHERE plan_id = $1 AND reportable(kind)
                ORDER BY hashint8extended(id * 7919 + u.ord, $2) LIMIT $3) i
            WHERE u.ord >= $4
            ON CONFLICT DO NOTHING"#,

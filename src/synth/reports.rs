@@ -110,13 +110,13 @@ WITH rounds AS (
            COALESCE(st.value, it.value, it.baseline_value) AS target_value
     FROM (SELECT i.id AS item_id, i.kind, a.unit_id, a.role
           FROM items i JOIN assignments a ON a.item_id = i.id
-          WHERE i.plan_id = $1 AND i.kind IN ('indicator', 'subtarget', 'task', 'project')
+          WHERE i.plan_id = $1 AND reportable(i.kind)
             AND a.unit_id IS NOT NULL
           UNION ALL
           SELECT i.id, i.kind, m.unit_id, a.role
           FROM items i JOIN assignments a ON a.item_id = i.id
           JOIN unit_group_members m ON m.group_id = a.group_id
-          WHERE i.plan_id = $1 AND i.kind IN ('indicator', 'subtarget', 'task', 'project')) x
+          WHERE i.plan_id = $1 AND reportable(i.kind)) x
     LEFT JOIN indicator_targets it ON it.item_id = x.item_id
     LEFT JOIN subtarget_targets st ON st.item_id = x.item_id
     WHERE x.unit_id IS DISTINCT FROM $4

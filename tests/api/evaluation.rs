@@ -13,7 +13,7 @@ use crate::fixtures::open_round;
 use crate::helpers::{PASSWORD, TestApp, spawn_app, texts};
 
 /// The unit reports on task-1 with `status`, and the bureau accepts it.
-async fn accepted(app: &TestApp, round: i64, status: ProgressStatus, progress: &str) {
+pub(crate) async fn accepted(app: &TestApp, round: i64, status: ProgressStatus, progress: &str) {
     let key = ReportKey {
         round_id: round,
         item_id: sqlx::query_scalar("SELECT id FROM items WHERE key = 'task-1'")
@@ -56,7 +56,7 @@ async fn second_round(app: &TestApp) -> i64 {
     .expect("round")
 }
 
-async fn supervisor(app: &TestApp) -> (reqwest::Client, String) {
+pub(crate) async fn supervisor(app: &TestApp) -> (reqwest::Client, String) {
     app.create_user("sup", UserRole::Supervisor, None).await;
     let c = app.new_client();
     assert_eq!(app.login_with(&c, "sup", PASSWORD).await.status(), 303);
@@ -64,7 +64,7 @@ async fn supervisor(app: &TestApp) -> (reqwest::Client, String) {
     (c, csrf)
 }
 
-async fn evaluate(
+pub(crate) async fn evaluate(
     app: &TestApp,
     c: &reqwest::Client,
     csrf: &str,
@@ -154,7 +154,7 @@ async fn an_evaluation_is_frozen_and_later_reports_do_not_move_it() {
     );
 }
 
-fn sheet(bytes: &[u8], name: &str) -> Vec<Vec<String>> {
+pub(crate) fn sheet(bytes: &[u8], name: &str) -> Vec<Vec<String>> {
     let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("an xlsx file");
     let range = wb.worksheet_range(name).expect("sheet");
     range
@@ -163,7 +163,7 @@ fn sheet(bytes: &[u8], name: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-async fn download(c: &reqwest::Client, url: &str) -> Vec<u8> {
+pub(crate) async fn download(c: &reqwest::Client, url: &str) -> Vec<u8> {
     let resp = c.get(url).send().await.expect("answered");
     assert_eq!(resp.status(), 200, "{url}");
     assert!(
