@@ -6,8 +6,8 @@
 #   BENCH_SCALE=national bench/pages.sh   # the synth data of bench/run.sh (run that first)
 #
 # Settings (environment): BENCH_DURATION (10s), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
-# BENCH_SCALE (demo | national), BENCH_DATA_DIR, DATABASE_URL, BENCH_BIN, BENCH_STRICT (1: exit 1
-# when a page is over its limit).
+# BENCH_SCALE (demo | national), BENCH_DATA_DIR, DATABASE_URL, BENCH_BIN, BENCH_ONLY (page names,
+# e.g. "todo|report"), BENCH_STRICT (1: exit 1 when a page is over its limit).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -89,6 +89,7 @@ printf '%-10s %-48s %8s %9s %7s %6s %s\n' page path req/s p50_ms ratio limit ver
 over=0 HEALTHZ_US=
 for spec in "${PAGES[@]}"; do
     IFS='|' read -r name path who limit <<<"$spec"
+    [ "$name" = healthz ] || [[ "$name" =~ ^(${BENCH_ONLY:-.*})$ ]] || continue
     cookie=${who:+${!who}}
     headers=()
     [ -n "$cookie" ] && headers=(-H "Cookie: $cookie")

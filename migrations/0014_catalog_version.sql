@@ -59,3 +59,14 @@ BEGIN
                        'FOR EACH STATEMENT EXECUTE FUNCTION bump_ledger_by_round()', t || '_ledger_del', t);
     END LOOP;
 END $$;
+
+-- A report's page is kept by the plan's data version too, and shows the report's files.
+DO $$
+BEGIN
+    CREATE TRIGGER evidence_bump_ins AFTER INSERT ON evidence REFERENCING NEW TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_by_report();
+    CREATE TRIGGER evidence_bump_upd AFTER UPDATE ON evidence REFERENCING NEW TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_by_report();
+    CREATE TRIGGER evidence_bump_del AFTER DELETE ON evidence REFERENCING OLD TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION bump_by_report();
+END $$;

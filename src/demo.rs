@@ -113,7 +113,8 @@ async fn history(pool: &PgPool) -> anyhow::Result<()> {
             let Some(&unit_id) = queries::unit_by_name(pool, unit).await?.first() else {
                 continue;
             };
-            let duties = crate::reports::queries::duties(pool, &[round.id], Some(unit_id)).await?;
+            let duties =
+                crate::reports::queries::duties(pool, &[round.id], Some(unit_id), None).await?;
             for d in duties.iter().take(12) {
                 n += 1;
                 let key = ReportKey {

@@ -28,6 +28,10 @@ pub struct AppState {
     pub searches: Arc<crate::web::body_cache::Cache>,
     /// Each unit's duties in its open rounds, checked against the plans' data versions.
     pub duties: Arc<crate::web::body_cache::Cache<Vec<crate::reports::queries::DutyRow>>>,
+    /// What each unit's to-do page shows, checked against its plans' versions.
+    pub todos: Arc<crate::web::body_cache::Cache<crate::reports::todo::UnitWork>>,
+    /// What each report's page shows, checked against its plan's data version.
+    pub reports: Arc<crate::web::body_cache::Cache<crate::reports::page::ReportData>>,
     /// Request counts and latencies for `/metrics`.
     pub metrics: Arc<crate::ops::Metrics>,
     /// Whether the database was last seen unreachable.
@@ -161,6 +165,8 @@ impl Application {
             pages: Arc::default(),
             searches: Arc::default(),
             duties: Arc::default(),
+            todos: Arc::default(),
+            reports: Arc::default(),
             metrics: Arc::default(),
             outage: Arc::default(),
         };

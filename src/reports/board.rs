@@ -79,7 +79,7 @@ pub async fn board(
     }
     let duties = match unit_filter {
         Some(unit) => queries::unit_duties(&state, &[&round], unit).await?,
-        None => std::sync::Arc::new(queries::duties(&state.pool, &[round.id], None).await?),
+        None => std::sync::Arc::new(queries::duties(&state.pool, &[round.id], None, None).await?),
     };
     let late_after = round.due_on;
     let today = today();

@@ -19,6 +19,7 @@ use crate::policy::{ReportCaps, report_caps};
 use crate::web::Chrome;
 use crate::web::extract::{Path, Query};
 
+#[derive(Clone)]
 pub(super) struct VersionView {
     version: i32,
     action: &'static str,
@@ -143,6 +144,7 @@ impl Loaded {
 }
 
 /// A partner unit's report, listed on the lead unit's page.
+#[derive(Clone)]
 pub struct Partner {
     unit: String,
     role: &'static str,
@@ -152,6 +154,7 @@ pub struct Partner {
 }
 
 /// An attached file as listed on the page.
+#[derive(Clone)]
 pub struct EvidenceView {
     id: i64,
     filename: String,
@@ -172,6 +175,22 @@ pub(super) async fn leads_the_item(
     })
 }
 
+/// What a report's page shows whoever reads it: kept until the plan's data version moves on
+/// (the report, its versions, milestones and files all move it), so that opening a report reads
+/// one version number instead of eight tables.
+#[derive(Clone)]
+pub struct ReportData {
+    round: RoundRow,
+    item: ItemBrief,
+    unit_name: String,
+    role: Role,
+    report: Option<ReportRow>,
+    milestones: Vec<MilestoneCount>,
+    versions: Vec<VersionView>,
+    evidence: Vec<EvidenceView>,
+    partners: Vec<Partner>,
+}
+
 pub(super) async fn load(
     state: &AppState,
     user: &SessionUser,
@@ -180,6 +199,42 @@ pub(super) async fn load(
     unit_id: i64,
 ) -> Result<Loaded, AppError> {
     let pool = &state.pool;
+    let version = queries::round_plan_version(pool, round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let data = state
+        .reports
+        .get_or_compute(format!("{round_id}|{item_key}|{unit_id}"), version, || {
+            read(pool, round_id, item_key, unit_id)
+        })
+        .await?;
+    let mut caps = report_caps(user, unit_id);
+    caps.read = caps.read || leads_the_item(pool, user, round_id, data.item.id).await?;
+    if !caps.read {
+        return Err(AppError::Forbidden);
+    }
+    let d = (*data).clone();
+    Ok(Loaded {
+        round: d.round,
+        item: d.item,
+        unit_name: d.unit_name,
+        role: d.role,
+        caps,
+        report: d.report,
+        milestones: d.milestones,
+        versions: d.versions,
+        evidence: d.evidence,
+        partners: d.partners,
+        upload_note: state.settings.evidence_quota.note(),
+    })
+}
+
+async fn read(
+    pool: &sqlx::PgPool,
+    round_id: i64,
+    item_key: &str,
+    unit_id: i64,
+) -> Result<ReportData, AppError> {
     let round = queries::round(pool, round_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -192,16 +247,12 @@ pub(super) async fn load(
     let role = queries::duty_role(pool, round.id, item.id, unit_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut caps = report_caps(user, unit_id);
-    caps.read = caps.read || leads_the_item(pool, user, round.id, item.id).await?;
-    if !caps.read {
-        return Err(AppError::Forbidden);
-    }
     let partners = if role == Role::Lead {
-        queries::duties(pool, &[round.id], None)
+        // This item's duties only: a round's every duty is thousands of rows at national scale.
+        queries::duties(pool, &[round.id], None, Some(item.id))
             .await?
             .into_iter()
-            .filter(|d| d.item_id == item.id && d.unit_id != unit_id)
+            .filter(|d| d.unit_id != unit_id)
             .map(|d| Partner {
                 href: super::report_href(round.id, &item.key, d.unit_id),
                 unit: d.unit_name,
@@ -236,18 +287,16 @@ pub(super) async fn load(
         ),
         None => (Vec::new(), Vec::new()),
     };
-    Ok(Loaded {
+    Ok(ReportData {
         round,
         item,
         unit_name,
         role,
-        caps,
         report,
         milestones,
         versions,
         evidence,
         partners,
-        upload_note: state.settings.evidence_quota.note(),
     })
 }
 

@@ -150,13 +150,15 @@ pub async fn rounds_of_plan(pool: &PgPool, plan_id: i64) -> sqlx::Result<Vec<Rou
     .await
 }
 
-/// Duties in the given rounds; for one unit, or for every unit when `unit_id` is `None`.
+/// Duties in the given rounds; for one unit, or for every unit when `unit_id` is `None`; on one
+/// item, or on every item when `item_id` is `None`.
 /// The report is joined on the duty's own columns: so PostgreSQL looks it up by all three key
 /// columns at once (measured on national-scale data: the to-do list's query 31 → 13 ms).
 pub async fn duties(
     pool: &PgPool,
     round_ids: &[i64],
     unit_id: Option<i64>,
+    item_id: Option<i64>,
 ) -> sqlx::Result<Vec<DutyRow>> {
     sqlx::query_as!(
         DutyRow,
@@ -173,9 +175,11 @@ pub async fn duties(
            LEFT JOIN reports rep
              ON rep.round_id = d.round_id AND rep.item_id = d.item_id AND rep.unit_id = d.unit_id
            WHERE r.id = ANY($1) AND d.round_id = ANY($1) AND ($2::bigint IS NULL OR u.id = $2)
+             AND ($3::bigint IS NULL OR d.item_id = $3)
            ORDER BY r.due_on DESC, i.position, u.id"#,
         round_ids,
-        unit_id
+        unit_id,
+        item_id
     )
     .fetch_all(pool)
     .await
@@ -199,9 +203,37 @@ pub async fn unit_duties(
     state
         .duties
         .get_or_compute(key, version, || async {
-            Ok(duties(&state.pool, &round_ids, Some(unit_id)).await?)
+            Ok(duties(&state.pool, &round_ids, Some(unit_id), None).await?)
         })
         .await
+}
+
+/// The plans of a unit's city, and the sum of their data and ledger versions: what a unit's
+/// to-do page is kept by. The plans go into the key, so a new plan (version 0) is news too.
+pub async fn unit_plans_version(pool: &PgPool, unit_id: i64) -> sqlx::Result<(Vec<i64>, i64)> {
+    let r = sqlx::query!(
+        r#"SELECT COALESCE(array_agg(p.id ORDER BY p.id), '{}') AS "plans!",
+                  COALESCE(sum(COALESCE(v.version, 0) + COALESCE(l.version, 0)), 0)::bigint AS "version!"
+           FROM units u JOIN plans p ON p.jurisdiction_id = u.jurisdiction_id
+           LEFT JOIN plan_data_versions v ON v.plan_id = p.id
+           LEFT JOIN ledger_versions l ON l.plan_id = p.id
+           WHERE u.id = $1"#,
+        unit_id
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((r.plans, r.version))
+}
+
+/// The data version of a round's plan (see `web::body_cache`), if the round exists.
+pub async fn round_plan_version(pool: &PgPool, round_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        r#"SELECT COALESCE(v.version, 0) AS "version!" FROM reporting_rounds r
+           LEFT JOIN plan_data_versions v ON v.plan_id = r.plan_id WHERE r.id = $1"#,
+        round_id
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 /// The unit's role for the item in the round, if it must report on it there at all.
@@ -285,6 +317,7 @@ pub async fn unit_has_approver<'e>(db: impl PgExecutor<'e>, unit_id: i64) -> sql
     .await
 }
 
+#[derive(Clone)]
 pub struct ItemBrief {
     pub id: i64,
     pub key: String,

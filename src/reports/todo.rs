@@ -1,9 +1,12 @@
 //! The staff home page (待办): what is due this period, what came back, deadlines, what is
 //! overdue, in that order; for supervisors, what waits for review.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
+use chrono::NaiveDate;
 
 use super::model::ReportState;
 use super::queries::{self, DutyRow, ReminderRow, RoundRow};
@@ -80,18 +83,57 @@ fn pending(s: Option<ReportState>) -> bool {
     )
 }
 
+/// What a unit's to-do page shows, apart from the reader: kept per unit and day until a plan
+/// of its city (reports, rounds, duties) or their ledger (flags, reminders) moves on.
+pub struct UnitWork {
+    rounds: Vec<RoundRow>,
+    duties: Vec<DutyRow>,
+    flags: Vec<crate::supervision::FlagRow>,
+    reminders: Vec<ReminderRow>,
+}
+
+async fn unit_work(
+    state: &AppState,
+    unit_id: i64,
+    today: NaiveDate,
+) -> Result<Arc<UnitWork>, AppError> {
+    let pool = &state.pool;
+    let (plans, version) = queries::unit_plans_version(pool, unit_id).await?;
+    let key = format!("{unit_id}|{today}|{plans:?}");
+    state
+        .todos
+        .get_or_compute(key, version, || async move {
+            let rounds = queries::open_rounds_of_unit(pool, today, unit_id).await?;
+            let round_ids: Vec<i64> = rounds.iter().map(|r| r.id).collect();
+            let filter = crate::supervision::FlagFilter {
+                plan_id: None,
+                unit_id: Some(unit_id),
+                level: "",
+                open_only: false,
+                limit: 500,
+                offset: 0,
+            };
+            Ok(UnitWork {
+                duties: queries::duties(pool, &round_ids, Some(unit_id), None).await?,
+                flags: crate::supervision::flags(pool, filter)
+                    .await?
+                    .into_iter()
+                    .filter(|f| f.cleared_at.is_none() || f.answer.is_none())
+                    .take(50)
+                    .collect(),
+                reminders: queries::reminders(pool, unit_id).await?,
+                rounds,
+            })
+        })
+        .await
+}
+
 pub async fn todo(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
 ) -> Result<Html<String>, AppError> {
     let pool = &state.pool;
     let today = today();
-    let rounds = match user.unit_id {
-        Some(unit) => queries::open_rounds_of_unit(pool, today, unit).await?,
-        None => queries::open_rounds(pool, today).await?,
-    };
-    let round_ids: Vec<i64> = rounds.iter().map(|r| r.id).collect();
-    let find = |id: i64| rounds.iter().find(|r| r.id == id);
     let mut page = TodoPage {
         chrome: Chrome::new(None),
         reminders: Vec::new(),
@@ -105,28 +147,20 @@ pub async fn todo(
         has_unit: user.unit_id.is_some(),
     };
     if let Some(unit_id) = user.unit_id {
-        page.reminders = queries::reminders(pool, unit_id)
-            .await?
-            .into_iter()
-            .map(|r: ReminderRow| (shanghai(r.sent_at), r.round_title, r.message, r.sent_name))
+        let work = unit_work(&state, unit_id, today).await?;
+        let rounds = &work.rounds;
+        let find = |id: i64| rounds.iter().find(|r| r.id == id);
+        page.reminders = work
+            .reminders
+            .iter()
+            .map(|r| {
+                let r = r.clone();
+                (shanghai(r.sent_at), r.round_title, r.message, r.sent_name)
+            })
             .collect();
-        let filter = crate::supervision::FlagFilter {
-            plan_id: None,
-            unit_id: Some(unit_id),
-            level: "",
-            open_only: false,
-            limit: 500,
-            offset: 0,
-        };
-        page.flags = crate::supervision::flags(pool, filter)
-            .await?
-            .into_iter()
-            .filter(|f| f.cleared_at.is_none() || f.answer.is_none())
-            .take(50)
-            .collect();
-        let duties =
-            queries::unit_duties(&state, &rounds.iter().collect::<Vec<_>>(), unit_id).await?;
-        for r in &rounds {
+        page.flags = work.flags.clone();
+        let duties = &work.duties;
+        for r in rounds {
             let mine: Vec<&DutyRow> = duties.iter().filter(|d| d.round_id == r.id).collect();
             let missing = mine.iter().filter(|d| pending(d.state)).count();
             if r.due_on >= today {
@@ -163,6 +197,8 @@ pub async fn todo(
         }
     }
     if user.role == UserRole::Supervisor {
+        let rounds = queries::open_rounds(pool, today).await?;
+        let round_ids: Vec<i64> = rounds.iter().map(|r| r.id).collect();
         let counts = queries::waiting_counts(pool, &round_ids).await?;
         // The newest rounds with something to review or still open; older ones on /rounds.
         for r in rounds.iter().take(200) {

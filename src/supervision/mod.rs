@@ -20,6 +20,7 @@ use crate::policy::{RulesKeeper, SignedForm, SignedOnly, UnitStaff};
 use crate::reports::{report_href, shanghai, today};
 use crate::web::extract::Path;
 
+#[derive(Clone)]
 pub struct FlagRow {
     pub id: i64,
     pub round_id: i64,

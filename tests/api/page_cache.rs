@@ -182,3 +182,47 @@ async fn search_looks_in_one_jurisdiction_unless_asked_for_all() {
         404
     );
 }
+
+/// A unit's to-do page and its report pages are kept too; a reminder, a flag or a renamed unit
+/// shows at once.
+#[tokio::test]
+async fn a_units_to_do_and_report_pages_show_others_changes_at_once() {
+    let app = spawn_app().await;
+    let round = crate::fixtures::open_round(&app).await;
+    let c = crate::fixtures::cast(&app).await;
+    let gp = app.unit_id("高平市人民政府").await;
+    let get = |path: String| {
+        let rep = c.rep.clone();
+        let url = format!("{}{path}", app.address);
+        async move {
+            let resp = rep.get(url).send().await.expect("page");
+            assert_eq!(resp.status(), 200);
+            resp.text().await.expect("body")
+        }
+    };
+    let note = "请于本周五前补报进展（测试提醒）";
+    assert!(!get("/todo".into()).await.contains(note));
+    sqlx::query(
+        "INSERT INTO reminders (round_id, unit_id, message, sent_name) VALUES ($1, $2, $3, '督办员')",
+    )
+    .bind(round)
+    .bind(gp)
+    .bind(note)
+    .execute(&app.pool)
+    .await
+    .expect("reminder");
+    assert!(
+        get("/todo".into()).await.contains(note),
+        "the reminder shows"
+    );
+
+    let report = format!("/rounds/{round}/reports/task-1/{gp}");
+    assert!(!get(report.clone()).await.contains("高平市政府（新）"));
+    sqlx::query("UPDATE units SET name = '高平市政府（新）' WHERE id = $1")
+        .bind(gp)
+        .execute(&app.pool)
+        .await
+        .expect("rename");
+    assert!(get(report).await.contains("高平市政府（新）"));
+    assert!(get("/todo".into()).await.contains("高平市政府（新）"));
+}
