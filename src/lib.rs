@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod cli;
+pub mod clock;
 pub mod dashboard;
 pub mod db;
 pub mod demo;

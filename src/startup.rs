@@ -146,7 +146,7 @@ impl Application {
                     tick.tick().await;
                     crate::supervision::sweep::sweep_due(
                         &pool,
-                        crate::reports::today(),
+                        crate::clock::today(),
                         every_minutes,
                     )
                     .await;

@@ -125,6 +125,17 @@ async function main() {
     log(`\nNOT REACHED (${missing.length}): ${missing.join('; ')}`);
     log('  The crawl no longer finds these page kinds: fix the crawl (scripts/pages/lib/crawl.js) or the portal.');
   }
+  // A title is plain text: markup there (a form rendered into <title>) is a template bug that
+  // vnu accepts, since the element's content is text.
+  const badTitles = pages.filter((p) => {
+    const m = /<title>([\s\S]*?)<\/title>/.exec(fs.readFileSync(p.file, 'utf8'));
+    return !m || /[<>]/.test(m[1]) || m[1].length > 300;
+  });
+  if (badTitles.length) {
+    failed = true;
+    log(`\nTitles with markup or none (${badTitles.length}):`);
+    for (const p of badTitles.slice(0, 20)) log(`  ${p.kind} as ${p.role} ${p.path}`);
+  }
   if (vnuErrors.length) {
     failed = true;
     log(`\nNu HTML Checker errors (${vnuErrors.length}):`);
@@ -173,7 +184,8 @@ async function main() {
   }
 
   log(`\n[${secs()}] ${failed ? 'FAILED' : 'OK'}: ${pages.length} pages, ${seenKinds.size} page kinds, ` +
-    (opt.checks ? `${vnuErrors.length} vnu errors, ${axeFound.length} axe violations` : 'vnu and axe skipped') + `${missing.length ? `, ${missing.length} kinds not reached` : ''}. ` +
+    (opt.checks ? `${vnuErrors.length} vnu errors, ${axeFound.length} axe violations` : 'vnu and axe skipped') +
+    `, ${badTitles.length} titles with markup` + `${missing.length ? `, ${missing.length} kinds not reached` : ''}. ` +
     `Pages and summary in ${opt.out}`);
   process.exitCode = failed ? 1 : 0;
 }

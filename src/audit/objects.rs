@@ -9,7 +9,7 @@ use sqlx::{PgPool, Postgres};
 
 use super::labels;
 use crate::plan::model::ItemKind;
-use crate::reports::report_href;
+use crate::web::report_href;
 
 /// An object as the log shows it.
 pub struct ObjectView {

@@ -65,7 +65,7 @@ pub fn rows(s: &Snapshot, p: &Params, today: chrono::NaiveDate) -> Vec<ItemRow> 
                     current: l.current.map(|r| r.state.label()).unwrap_or("未填报"),
                     current_slug: l.current.map(|r| r.state.slug()).unwrap_or("missing"),
                     late: s.late(l, today),
-                    href: crate::reports::report_href(s.round.id, &i.item.key, l.unit.id),
+                    href: crate::web::report_href(s.round.id, &i.item.key, l.unit.id),
                 })
                 .collect();
             (p.report.is_empty() || !lines.is_empty()).then(|| ItemRow {

@@ -19,9 +19,9 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
+use crate::clock::today;
 use crate::error::{AppError, render};
 use crate::policy::DashboardReader;
-use crate::reports::today;
 use crate::web::body_cache as cache;
 use crate::web::extract::{Path, Query};
 use crate::web::{CachedPage, Chrome};

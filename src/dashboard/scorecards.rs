@@ -88,7 +88,7 @@ impl Cx<'_> {
                         i.lines.iter().find(|l| l.unit.id == c.id).map(|l| {
                             (
                                 s.line_status(l),
-                                crate::reports::report_href(s.round.id, &i.item.key, c.id),
+                                crate::web::report_href(s.round.id, &i.item.key, c.id),
                             )
                         })
                     })

@@ -10,9 +10,9 @@ use sqlx::PgPool;
 
 use super::{FlagFilter, FlagRow, flags, sweep};
 use crate::AppState;
+use crate::clock::shanghai;
 use crate::error::{AppError, render};
 use crate::policy::{DashboardReader, RulesKeeper, allows};
-use crate::reports::shanghai;
 use crate::web::Chrome;
 use crate::web::body_cache::Rendered;
 use crate::web::extract::{Path, Query};

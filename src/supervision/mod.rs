@@ -15,10 +15,11 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::accounts::extract::Client;
 use crate::audit::{self, Entry};
+use crate::clock::{shanghai, today};
 use crate::error::AppError;
 use crate::policy::{RulesKeeper, SignedForm, SignedOnly, UnitStaff};
-use crate::reports::{report_href, shanghai, today};
 use crate::web::extract::Path;
+use crate::web::report_href;
 
 #[derive(Clone)]
 pub struct FlagRow {

@@ -48,7 +48,7 @@ pub(super) async fn generate(
     seed: i64,
     skip_unit: Option<i64>,
 ) -> sqlx::Result<u64> {
-    let today = crate::reports::today();
+    let today = crate::clock::today();
     let words = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<String>>();
     Ok(sqlx::query(SQL)
         .bind(plan_id)

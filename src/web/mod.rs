@@ -23,6 +23,11 @@ use crate::accounts::session::SessionUser;
 use crate::error::error_page;
 use crate::policy::{AdminOnly, AuditReader, DashboardReader, allows};
 
+/// Path of a report page: the dashboards, the ledger and the audit log link to reports.
+pub fn report_href(round_id: i64, item_key: &str, unit_id: i64) -> String {
+    format!("/rounds/{round_id}/reports/{item_key}/{unit_id}")
+}
+
 /// The message a form's `field` came back with, if any: problems are (field, message) pairs.
 pub fn field_error<'a>(errors: &'a [(&'static str, String)], field: &str) -> Option<&'a str> {
     errors
