@@ -17,8 +17,9 @@ pub enum AppError {
     Forbidden,
     #[error("cross-site request refused")]
     Csrf,
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Anything else that went wrong: its cause chain is logged (`{:#}`), never shown.
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
     #[error("payload too large")]
     PayloadTooLarge,
     /// Every password-check slot is taken: try again in a few seconds.
@@ -243,7 +244,7 @@ impl From<crate::accounts::password::PasswordError> for AppError {
     fn from(e: crate::accounts::password::PasswordError) -> Self {
         match e {
             crate::accounts::password::PasswordError::Busy => AppError::Busy,
-            other => AppError::Internal(other.to_string()),
+            other => AppError::Internal(other.into()),
         }
     }
 }
@@ -262,7 +263,10 @@ impl From<axum::extract::multipart::MultipartError> for AppError {
                     .into(),
             )
         } else {
-            AppError::Internal(format!("reading a multipart body: {}", e.body_text()))
+            AppError::Internal(anyhow::anyhow!(
+                "reading a multipart body: {}",
+                e.body_text()
+            ))
         }
     }
 }
@@ -273,7 +277,7 @@ impl From<OpError> for AppError {
             OpError::Database(e) => AppError::Database(e),
             OpError::NotFound => AppError::NotFound,
             OpError::Password(e) => AppError::from(e),
-            other => AppError::Internal(other.to_string()),
+            other => AppError::Internal(other.into()),
         }
     }
 }

@@ -20,10 +20,12 @@ pub mod reports;
 pub mod routes;
 pub mod search;
 pub mod seed;
+pub mod settings;
 pub mod startup;
 pub mod supervision;
 pub mod synth;
 pub mod units;
 pub mod web;
 
-pub use startup::{AppState, Application, Settings};
+pub use settings::Settings;
+pub use startup::{AppState, Application};

@@ -11,6 +11,7 @@ pub mod queries;
 pub mod session;
 pub mod throttle;
 
+use anyhow::Context;
 use askama::Template;
 use axum::extract::State;
 
@@ -76,7 +77,7 @@ pub(crate) async fn login_form(
 ) -> Result<Response, AppError> {
     let next = safe_next(Some(q.next.as_deref().unwrap_or("/todo")));
     // A signed-in user sees the form too (to switch accounts); the header says who they are.
-    let token = password::random_hex(32).map_err(|e| AppError::Internal(e.to_string()))?;
+    let token = password::random_hex(32).context("login form token")?;
     let page = LoginPage {
         chrome: Chrome::new(user),
         username: String::new(),
@@ -108,7 +109,7 @@ pub(crate) async fn login(
     let username = form.username.trim().to_ascii_lowercase();
     let next = safe_next(Some(&form.next));
     let again = |status: StatusCode, error: &str, jar: CookieJar| -> Result<Response, AppError> {
-        let token = password::random_hex(32).map_err(|e| AppError::Internal(e.to_string()))?;
+        let token = password::random_hex(32).context("login form token")?;
         let page = LoginPage {
             chrome: Chrome::new(None),
             username: form.username.trim().to_string(),

@@ -54,12 +54,12 @@ pub(crate) async fn account_page(
 struct PasswordPage {
     chrome: Chrome,
     forced: bool,
-    errors: Vec<(&'static str, String)>,
+    errors: crate::web::FormErrors,
 }
 
 impl PasswordPage {
     fn error(&self, field: &str) -> Option<&str> {
-        crate::web::field_error(&self.errors, field)
+        self.errors.get(field)
     }
 }
 
@@ -67,7 +67,7 @@ pub(crate) async fn password_form(RequireUser(user): RequireUser) -> Result<Resp
     let page = PasswordPage {
         forced: user.must_change_password,
         chrome: Chrome::new(Some(user)),
-        errors: Vec::new(),
+        errors: crate::web::FormErrors::default(),
     };
     Ok(render(&page)?.into_response())
 }
@@ -173,7 +173,7 @@ fn form_again(
     let page = PasswordPage {
         forced: user.must_change_password,
         chrome: Chrome::new(Some(user)),
-        errors: vec![(field, message)],
+        errors: vec![(field, message)].into(),
     };
     Ok((status, render(&page)?).into_response())
 }

@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use super::model::UserRole;
 use super::password::random_hex;
 use crate::error::AppError;
-use crate::startup::Settings;
+use crate::settings::Settings;
 
 pub const COOKIE: &str = "pp_session";
 
@@ -37,7 +37,10 @@ pub async fn create(
     ip: &str,
     user_agent: &str,
 ) -> Result<Cookie<'static>, AppError> {
-    let random = |n| random_hex(n).map_err(|e| AppError::Internal(e.to_string()));
+    let random = |n| {
+        random_hex(n)
+            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("session token")))
+    };
     let token = random(32)?;
     let csrf = random(32)?;
     let idle = settings.session_idle_minutes;

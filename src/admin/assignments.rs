@@ -104,12 +104,12 @@ pub(super) struct ItemPage {
     pub(super) settings: super::item_settings::Settings,
     pub(super) was: String,
     /// Problems with the settings form, beside their fields.
-    pub(super) settings_errors: Vec<(&'static str, String)>,
+    pub(super) settings_errors: crate::web::FormErrors,
 }
 
 impl ItemPage {
     fn settings_error(&self, field: &str) -> Option<&str> {
-        crate::web::field_error(&self.settings_errors, field)
+        self.settings_errors.get(field)
     }
 }
 
@@ -154,7 +154,7 @@ pub(super) async fn settings_refused(
     item: Item,
     typed: super::item_settings::Settings,
     was: String,
-    errors: Vec<(&'static str, String)>,
+    errors: crate::web::FormErrors,
 ) -> Result<Response, AppError> {
     let mut p = page(state, user, item, AddForm::default()).await?;
     p.settings = super::item_settings::Settings {
@@ -224,7 +224,7 @@ async fn page(
         notice: None,
         was: super::item_settings::fingerprint(&settings),
         settings,
-        settings_errors: Vec::new(),
+        settings_errors: crate::web::FormErrors::default(),
     })
 }
 

@@ -101,8 +101,8 @@ pub(crate) struct SettingsForm {
 /// The checked values: lifecycle, weight, baseline, binding (None: not stated).
 type Checked = (Lifecycle, Decimal, Option<Decimal>, Option<bool>);
 
-fn check(form: &SettingsForm) -> Result<Checked, Vec<(&'static str, String)>> {
-    let mut errors = Vec::new();
+fn check(form: &SettingsForm) -> Result<Checked, crate::web::FormErrors> {
+    let mut errors = crate::web::FormErrors::default();
     let lifecycle = Lifecycle::parse(&form.lifecycle);
     if lifecycle.is_none() {
         errors.push(("lifecycle", "请从列表中选择事项状态".to_string()));

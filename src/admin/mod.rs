@@ -106,14 +106,14 @@ struct FormPage {
     form: UserForm,
     roles: Vec<(&'static str, &'static str)>,
     units: Vec<(String, String)>,
-    errors: Vec<(&'static str, String)>,
+    errors: crate::web::FormErrors,
     conflict: Option<Box<UserRow>>,
     saved: bool,
 }
 
 impl FormPage {
     fn error(&self, field: &str) -> Option<&str> {
-        crate::web::field_error(&self.errors, field)
+        self.errors.get(field)
     }
 }
 
@@ -122,7 +122,7 @@ async fn form_page(
     user: SessionUser,
     user_id: Option<i64>,
     form: UserForm,
-    errors: Vec<(&'static str, String)>,
+    errors: crate::web::FormErrors,
 ) -> Result<FormPage, AppError> {
     let units = queries::unit_choices(&state.pool)
         .await?
@@ -152,14 +152,14 @@ pub(crate) async fn new_form(
         role: "reporter".into(),
         ..Default::default()
     };
-    Ok(render(&form_page(&state, user, None, form, Vec::new()).await?)?.into_response())
+    Ok(
+        render(&form_page(&state, user, None, form, crate::web::FormErrors::default()).await?)?
+            .into_response(),
+    )
 }
 
 /// Parses the role and unit fields; problems go to `errors`.
-fn role_and_unit(
-    form: &UserForm,
-    errors: &mut Vec<(&'static str, String)>,
-) -> (UserRole, Option<i64>) {
+fn role_and_unit(form: &UserForm, errors: &mut crate::web::FormErrors) -> (UserRole, Option<i64>) {
     let role = UserRole::parse(&form.role).unwrap_or_else(|| {
         errors.push(("role", "请选择角色".into()));
         UserRole::Reporter
@@ -197,7 +197,7 @@ pub(crate) async fn create(
     AdminOnly(user): AdminOnly,
     SignedForm(form): SignedForm<UserForm>,
 ) -> Result<Response, AppError> {
-    let mut errors = Vec::new();
+    let mut errors = crate::web::FormErrors::default();
     let username = Username::parse(&form.username)
         .map_err(|m| errors.push(("username", m.to_string())))
         .ok();
@@ -259,10 +259,17 @@ pub(crate) async fn edit_form(
     let row = queries::by_id(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(
-        render(&form_page(&state, user, Some(id), form_of(&row), Vec::new()).await?)?
-            .into_response(),
-    )
+    Ok(render(
+        &form_page(
+            &state,
+            user,
+            Some(id),
+            form_of(&row),
+            crate::web::FormErrors::default(),
+        )
+        .await?,
+    )?
+    .into_response())
 }
 
 pub(crate) async fn update(
@@ -273,7 +280,7 @@ pub(crate) async fn update(
     SignedForm(form): SignedForm<UserForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let mut errors = Vec::new();
+    let mut errors = crate::web::FormErrors::default();
     let (role, unit_id) = role_and_unit(&form, &mut errors);
     let version = form
         .version
@@ -293,7 +300,14 @@ pub(crate) async fn update(
     };
     match result {
         Ok(row) => {
-            let mut page = form_page(&state, user, Some(id), form_of(&row), Vec::new()).await?;
+            let mut page = form_page(
+                &state,
+                user,
+                Some(id),
+                form_of(&row),
+                crate::web::FormErrors::default(),
+            )
+            .await?;
             page.saved = true;
             Ok(render(&page)?.into_response())
         }
@@ -303,7 +317,14 @@ pub(crate) async fn update(
             let mut form = form;
             form.version = current.version.to_string();
             form.username = current.username.clone();
-            let mut page = form_page(&state, user, Some(id), form, Vec::new()).await?;
+            let mut page = form_page(
+                &state,
+                user,
+                Some(id),
+                form,
+                crate::web::FormErrors::default(),
+            )
+            .await?;
             page.conflict = Some(current);
             Ok((StatusCode::CONFLICT, render(&page)?).into_response())
         }

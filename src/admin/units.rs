@@ -44,14 +44,14 @@ struct FormPage {
     form: UnitForm,
     jurisdictions: Vec<(String, String)>,
     kinds: Vec<(&'static str, &'static str)>,
-    errors: Vec<(&'static str, String)>,
+    errors: crate::web::FormErrors,
     conflict: Option<Stored>,
     saved: bool,
 }
 
 impl FormPage {
     fn error(&self, field: &str) -> Option<&str> {
-        crate::web::field_error(&self.errors, field)
+        self.errors.get(field)
     }
 }
 
@@ -60,7 +60,7 @@ async fn form_page(
     user: SessionUser,
     unit_id: Option<i64>,
     form: UnitForm,
-    errors: Vec<(&'static str, String)>,
+    errors: crate::web::FormErrors,
 ) -> Result<FormPage, AppError> {
     let jurisdictions = db::jurisdictions(&state.pool).await?;
     Ok(FormPage {
@@ -95,8 +95,8 @@ pub(super) struct Checked {
     pub(super) kind: UnitKind,
 }
 
-fn check(form: &UnitForm) -> Result<Checked, Vec<(&'static str, String)>> {
-    let mut errors = Vec::new();
+fn check(form: &UnitForm) -> Result<Checked, crate::web::FormErrors> {
+    let mut errors = crate::web::FormErrors::default();
     let name = form.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 60 {
         errors.push(("name", "请填写单位简称（不超过 60 字）".to_string()));
@@ -125,7 +125,7 @@ async fn refuse(
     user: SessionUser,
     unit_id: Option<i64>,
     form: UnitForm,
-    errors: Vec<(&'static str, String)>,
+    errors: crate::web::FormErrors,
 ) -> Result<Response, AppError> {
     let page = form_page(state, user, unit_id, form, errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
@@ -139,7 +139,10 @@ pub(crate) async fn new_form(
         kind: UnitKind::Department.slug().into(),
         ..UnitForm::default()
     };
-    Ok(render(&form_page(&state, user, None, form, Vec::new()).await?)?.into_response())
+    Ok(
+        render(&form_page(&state, user, None, form, crate::web::FormErrors::default()).await?)?
+            .into_response(),
+    )
 }
 
 pub(crate) async fn create(
@@ -162,7 +165,7 @@ pub(crate) async fn create(
     let mut tx = state.pool.begin().await?;
     if let Some(owner) = db::name_taken(&mut tx, jurisdiction_id, &unit.name, None).await? {
         drop(tx);
-        let errors = vec![("name", format!("该名称已用于「{owner}」"))];
+        let errors = vec![("name", format!("该名称已用于「{owner}」"))].into();
         return refuse(&state, user, None, form, errors).await;
     }
     let id = match db::insert(&mut tx, jurisdiction_id, &unit).await {
@@ -170,7 +173,7 @@ pub(crate) async fn create(
         // Another admin took the name between the check above and this insert.
         Err(e) if crate::error::is_unique_violation(&e) => {
             drop(tx);
-            let errors = vec![("name", TAKEN_MEANWHILE.into())];
+            let errors = vec![("name", TAKEN_MEANWHILE.into())].into();
             return refuse(&state, user, None, form, errors).await;
         }
         Err(e) => return Err(e.into()),
@@ -212,7 +215,14 @@ pub(crate) async fn edit_form(
     let s = db::stored(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut page = form_page(&state, user, Some(id), form_of(&s), Vec::new()).await?;
+    let mut page = form_page(
+        &state,
+        user,
+        Some(id),
+        form_of(&s),
+        crate::web::FormErrors::default(),
+    )
+    .await?;
     page.saved = q.saved.is_some();
     Ok(render(&page)?.into_response())
 }
@@ -239,7 +249,7 @@ pub(crate) async fn update(
         db::name_taken(&mut tx, before.jurisdiction_id, &unit.name, Some(id)).await?
     {
         drop(tx);
-        let errors = vec![("name", format!("该名称已用于「{owner}」"))];
+        let errors = vec![("name", format!("该名称已用于「{owner}」"))].into();
         return refuse(&state, user, Some(id), form, errors).await;
     }
     let updated = match db::rename(&mut tx, id, version, &unit).await {
@@ -247,7 +257,7 @@ pub(crate) async fn update(
         // Another admin took the name between the check above and this update.
         Err(e) if crate::error::is_unique_violation(&e) => {
             drop(tx);
-            let errors = vec![("name", TAKEN_MEANWHILE.into())];
+            let errors = vec![("name", TAKEN_MEANWHILE.into())].into();
             return refuse(&state, user, Some(id), form, errors).await;
         }
         Err(e) => return Err(e.into()),
@@ -255,7 +265,14 @@ pub(crate) async fn update(
     if !updated {
         drop(tx);
         form.version = before.version.to_string();
-        let mut page = form_page(&state, user, Some(id), form, Vec::new()).await?;
+        let mut page = form_page(
+            &state,
+            user,
+            Some(id),
+            form,
+            crate::web::FormErrors::default(),
+        )
+        .await?;
         page.conflict = Some(before);
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }

@@ -54,14 +54,14 @@ struct RulesPage {
     window: String,
     can_edit: bool,
     form: RulesForm,
-    errors: Vec<(&'static str, String)>,
+    errors: crate::web::FormErrors,
     saved: bool,
     conflict: bool,
 }
 
 impl RulesPage {
     fn error(&self, field: &str) -> Option<&str> {
-        crate::web::field_error(&self.errors, field)
+        self.errors.get(field)
     }
 }
 
@@ -88,7 +88,7 @@ async fn page(
         form: RulesForm::of(&rules),
         rules,
         window: format!("{start} 至 {end}"),
-        errors: Vec::new(),
+        errors: crate::web::FormErrors::default(),
         saved: false,
         conflict: false,
     })
@@ -105,12 +105,7 @@ pub(crate) async fn show(
     Ok(render(&p)?.into_response())
 }
 
-fn number(
-    s: &str,
-    max: i64,
-    field: &'static str,
-    errors: &mut Vec<(&'static str, String)>,
-) -> Decimal {
+fn number(s: &str, max: i64, field: &'static str, errors: &mut crate::web::FormErrors) -> Decimal {
     match s.trim().parse::<Decimal>() {
         Ok(d) if d >= Decimal::ZERO && d <= Decimal::from(max) && d.scale() <= 2 => d,
         _ => {
@@ -130,7 +125,7 @@ pub(crate) async fn save(
     let info = facts::plan_by_key(&state.pool, &plan)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut errors = Vec::new();
+    let mut errors = crate::web::FormErrors::default();
     let lag = number(&form.lag_points, 100, "lag_points", &mut errors);
     let on_path = number(&form.on_path_percent, 100, "on_path_percent", &mut errors);
     let days = form

@@ -2,6 +2,7 @@
 //! from the append-only version log (so a report accepted later, or changed since, does not
 //! leak in), and the narratives behind them.
 
+use anyhow::Context;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -72,8 +73,7 @@ pub async fn accepted_by(
     let mut achieved = Vec::new();
     let mut texts = Texts::new();
     for r in rows {
-        let c: Content = serde_json::from_value(r.content)
-            .map_err(|e| AppError::Internal(format!("report version content: {e}")))?;
+        let c: Content = serde_json::from_value(r.content).context("report version content")?;
         let at: DateTime<Utc> = r.at;
         achieved.extend(c.milestones.iter().map(|(m, n)| AchievedFact {
             report_id: r.id,

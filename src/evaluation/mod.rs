@@ -7,6 +7,7 @@ pub(crate) mod compare;
 pub mod export;
 pub mod frozen;
 
+use anyhow::Context;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -110,12 +111,12 @@ struct ListPage {
     rows: Vec<EvaluationRow>,
     can_create: bool,
     form: NewForm,
-    errors: Vec<(&'static str, String)>,
+    errors: crate::web::FormErrors,
 }
 
 impl ListPage {
     fn error(&self, field: &str) -> Option<&str> {
-        crate::web::field_error(&self.errors, field)
+        self.errors.get(field)
     }
 }
 
@@ -124,7 +125,7 @@ async fn list_page(
     user: SessionUser,
     key: &str,
     form: NewForm,
-    errors: Vec<(&'static str, String)>,
+    errors: crate::web::FormErrors,
 ) -> Result<ListPage, AppError> {
     let plan = plan(state, key).await?;
     Ok(ListPage {
@@ -148,7 +149,10 @@ pub(crate) async fn list(
         cutoff: today().to_string(),
         ..NewForm::default()
     };
-    Ok(render(&list_page(&state, user, &key, form, Vec::new()).await?)?.into_response())
+    Ok(
+        render(&list_page(&state, user, &key, form, crate::web::FormErrors::default()).await?)?
+            .into_response(),
+    )
 }
 
 pub(crate) async fn create(
@@ -165,7 +169,7 @@ pub(crate) async fn create(
     )
     .await?;
     let info = plan(&state, &key).await?;
-    let mut errors = Vec::new();
+    let mut errors = crate::web::FormErrors::default();
     let kind = match form.kind.as_str() {
         k @ ("mid_term" | "final" | "other") => k,
         _ => {
@@ -196,7 +200,7 @@ pub(crate) async fn create(
     };
     let plan_id = info.id;
     let snapshot = freeze(&state, info, cutoff).await?;
-    let json = serde_json::to_value(&snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
+    let json = serde_json::to_value(&snapshot).context("evaluation snapshot as JSON")?;
     let actor = user.actor(&client);
     let mut tx = state.pool.begin().await?;
     let id = sqlx::query_scalar!(
@@ -243,8 +247,7 @@ pub async fn stored(state: &AppState, key: &str, raw: &str) -> Result<Stored, Ap
     .fetch_optional(&state.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    let frozen = Frozen::stored(r.snapshot)
-        .map_err(|e| AppError::Internal(format!("evaluation snapshot: {e}")))?;
+    let frozen = Frozen::stored(r.snapshot).context("evaluation snapshot")?;
     Ok(Stored {
         row: EvaluationRow {
             id: r.id,
@@ -300,7 +303,7 @@ pub(crate) async fn export_file(
         ),
         _ => return Err(AppError::NotFound),
     };
-    let bytes = bytes.map_err(AppError::Internal)?;
+    let bytes = bytes.map_err(|e| AppError::Internal(anyhow::anyhow!("evaluation export: {e}")))?;
     let name = format!("{}.{format}", s.row.title);
     Ok(crate::web::attachment(&name, mime, bytes))
 }
@@ -329,7 +332,7 @@ pub(crate) async fn ledger(
         .map(|r| (r.id, r.title.clone()))
         .collect();
     let lines = frozen::ledger(&snap, &texts, &titles);
-    let bytes = export::ledger_xlsx(&lines).map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = export::ledger_xlsx(&lines).context("ledger workbook")?;
     Ok(crate::web::attachment(
         &format!("台账-{}.xlsx", round.title),
         XLSX,

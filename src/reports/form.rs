@@ -95,8 +95,8 @@ pub fn parse_draft(
     f: &ReportForm,
     milestones: &[MilestoneCount],
     value_rule: ValueRule,
-) -> Result<Draft, Vec<(&'static str, String)>> {
-    let mut errors = Vec::new();
+) -> Result<Draft, crate::web::FormErrors> {
+    let mut errors = crate::web::FormErrors::default();
     if !matches!(f.action.as_str(), "save" | "submit") {
         errors.push((
             "action",

@@ -69,7 +69,7 @@ pub(super) struct ReportPage {
     pub(super) versions: Vec<VersionView>,
     pub(super) evidence: Vec<EvidenceView>,
     pub(super) partners: Vec<Partner>,
-    pub(super) errors: Vec<(&'static str, String)>,
+    pub(super) errors: crate::web::FormErrors,
     /// A message about a refused action (conflict, wrong state).
     pub(super) alert: Option<String>,
     pub(super) notice: Option<&'static str>,
@@ -84,7 +84,7 @@ pub(super) struct ReportPage {
 
 impl ReportPage {
     fn error(&self, field: &str) -> Option<&str> {
-        crate::web::field_error(&self.errors, field)
+        self.errors.get(field)
     }
 
     fn editable(&self) -> bool {
@@ -336,7 +336,7 @@ pub(super) fn page(
         partners: l.partners,
         upload_note: l.upload_note,
         upload_error: None,
-        errors: Vec::new(),
+        errors: crate::web::FormErrors::default(),
         alert: None,
         notice: None,
         item: l.item,

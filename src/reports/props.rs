@@ -93,7 +93,7 @@ proptest! {
             }
             Err(problems) => {
                 prop_assert!(!problems.is_empty());
-                for (field, message) in problems {
+                for (field, message) in &problems {
                     prop_assert!(!field.is_empty() && !message.trim().is_empty());
                 }
             }

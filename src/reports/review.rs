@@ -14,6 +14,7 @@ use crate::policy::SignedForm;
 use crate::web::extract::Path;
 
 /// The unit's approver or the bureau's supervisor acts on a submitted report.
+#[tracing::instrument(name = "report.review", skip_all, fields(user = %user.username, round = %path.0, item = %path.1, unit = %path.2))]
 pub async fn review(
     State(state): State<AppState>,
     client: Client,

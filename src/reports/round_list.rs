@@ -92,12 +92,12 @@ struct RoundsPage {
     form: RoundForm,
     parts: Vec<Part>,
     units: Vec<UnitChoice>,
-    errors: Vec<(&'static str, String)>,
+    errors: crate::web::FormErrors,
 }
 
 impl RoundsPage {
     fn error(&self, field: &str) -> Option<&str> {
-        crate::web::field_error(&self.errors, field)
+        self.errors.get(field)
     }
 
     fn part_checked(&self, value: &str) -> bool {
@@ -113,7 +113,7 @@ async fn rounds_page(
     state: &AppState,
     user: SessionUser,
     form: RoundForm,
-    errors: Vec<(&'static str, String)>,
+    errors: crate::web::FormErrors,
 ) -> Result<RoundsPage, AppError> {
     let pool = &state.pool;
     let plan = plan_queries::default_plan(pool)
@@ -192,7 +192,15 @@ pub async fn rounds(
     State(state): State<AppState>,
     DashboardReader(user): DashboardReader,
 ) -> Result<Html<String>, AppError> {
-    render(&rounds_page(&state, user, RoundForm::default(), Vec::new()).await?)
+    render(
+        &rounds_page(
+            &state,
+            user,
+            RoundForm::default(),
+            crate::web::FormErrors::default(),
+        )
+        .await?,
+    )
 }
 
 /// A date within `years` (the plan's period and the two years after it, when the final evaluation
@@ -201,7 +209,7 @@ fn date(
     s: &str,
     field: &'static str,
     years: &std::ops::RangeInclusive<i32>,
-    errors: &mut Vec<(&'static str, String)>,
+    errors: &mut crate::web::FormErrors,
 ) -> Option<NaiveDate> {
     use chrono::Datelike;
     let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
@@ -232,8 +240,8 @@ struct NewRound {
 fn check(
     form: &RoundForm,
     years: std::ops::RangeInclusive<i32>,
-) -> Result<NewRound, Vec<(&'static str, String)>> {
-    let mut errors = Vec::new();
+) -> Result<NewRound, crate::web::FormErrors> {
+    let mut errors = crate::web::FormErrors::default();
     let title = form.title.trim().to_string();
     if title.is_empty() || title.chars().count() > 60 {
         errors.push(("title", "请填写轮次名称（不超过 60 字）".into()));

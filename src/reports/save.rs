@@ -15,6 +15,7 @@ use crate::policy::SignedForm;
 use crate::web::extract::Path;
 
 /// The unit saves or submits its report.
+#[tracing::instrument(name = "report.save", skip_all, fields(user = %user.username, round = %path.0, item = %path.1, unit = %path.2))]
 pub async fn save(
     State(state): State<AppState>,
     client: Client,

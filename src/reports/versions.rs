@@ -1,6 +1,7 @@
 //! One kept version of a report, as it was saved: reports are never edited in place, and
 //! every version stays readable by whoever may read the report.
 
+use anyhow::Context;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -77,8 +78,7 @@ pub async fn show(
     .fetch_optional(&state.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    let content: Content = serde_json::from_value(row.content)
-        .map_err(|e| AppError::Internal(format!("report version content: {e}")))?;
+    let content: Content = serde_json::from_value(row.content).context("report version content")?;
     let milestones = content
         .milestones
         .iter()

@@ -96,6 +96,7 @@ pub async fn flags(pool: &sqlx::PgPool, f: FlagFilter<'_>) -> sqlx::Result<Vec<F
 }
 
 /// 立即核查: brings the plan's flags up to date now, then shows the ledger.
+#[tracing::instrument(name = "supervision.sweep_now", skip_all, fields(plan = %key))]
 pub(crate) async fn sweep_now(
     State(state): State<AppState>,
     RulesKeeper(_user): RulesKeeper,
@@ -114,6 +115,7 @@ pub(crate) struct AnswerForm {
 }
 
 /// The unit explains a flag (情况说明). Once given, an answer stands: a second one is refused.
+#[tracing::instrument(name = "supervision.answer", skip_all, fields(user = %user.username, flag = %id))]
 pub(crate) async fn answer(
     State(state): State<AppState>,
     client: Client,

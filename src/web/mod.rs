@@ -5,11 +5,13 @@ pub mod body_cache;
 mod caching;
 mod conn;
 pub mod extract;
+mod form_errors;
 mod origin;
 mod rejections;
 pub mod serve;
 
 pub use caching::no_store_when_signed_in;
+pub use form_errors::FormErrors;
 pub use origin::{MAX_URI_BYTES, no_nul_in_uri, same_origin_only, short_uri_only};
 pub use rejections::{error_chrome, friendly_rejections};
 
@@ -26,14 +28,6 @@ use crate::policy::{AdminOnly, AuditReader, DashboardReader, allows};
 /// Path of a report page: the dashboards, the ledger and the audit log link to reports.
 pub fn report_href(round_id: i64, item_key: &str, unit_id: i64) -> String {
     format!("/rounds/{round_id}/reports/{item_key}/{unit_id}")
-}
-
-/// The message a form's `field` came back with, if any: problems are (field, message) pairs.
-pub fn field_error<'a>(errors: &'a [(&'static str, String)], field: &str) -> Option<&'a str> {
-    errors
-        .iter()
-        .find(|(f, _)| *f == field)
-        .map(|(_, m)| m.as_str())
 }
 
 /// A download, never shown inline: `filename` may be Chinese (RFC 6266 `filename*`), with

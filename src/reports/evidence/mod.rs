@@ -118,7 +118,9 @@ pub async fn download(
             evidence = id,
             "stored evidence chunks do not add up to the file"
         );
-        return Err(AppError::Internal("evidence chunks incomplete".into()));
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "evidence chunks incomplete"
+        )));
     }
     let mut resp = crate::web::attachment(
         &file.filename,

@@ -23,6 +23,7 @@ use crate::web::extract::Path;
 type ReportPath = (String, String, String);
 
 /// Adds one file to a report the signed-in reporter may still edit.
+#[tracing::instrument(name = "report.evidence_upload", skip_all, fields(user = %user.username, round = %path.0, item = %path.1, unit = %path.2))]
 pub async fn upload(
     State(state): State<AppState>,
     client: Client,

@@ -1,0 +1,90 @@
+//! Behaviour that differs between deployments, read by `cli` from flags and environment.
+//! Below the features: the session code and the evidence quota read it without reaching into
+//! `startup`, which builds the router over every feature.
+
+use std::time::Duration;
+
+use crate::web;
+
+/// Behaviour that differs between deployments.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Mark cookies `Secure` (serve over HTTPS).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (behind a trusted load balancer).
+    pub trust_proxy: bool,
+    /// A session ends after this long without a request.
+    pub session_idle_minutes: i32,
+    /// And after this long in any case.
+    pub session_absolute_hours: i32,
+    /// Bring the 督办 flags of every plan up to date at start, after data changes (checked each
+    /// minute), and at least this often; none: only when a supervisor asks (tests).
+    pub sweep_minutes: Option<u64>,
+    /// Bearer token Prometheus must send for `/metrics`; without one only loopback may read.
+    pub metrics_token: Option<String>,
+    /// Password checks at a time; `None`: as many as fit the CPUs and `password_memory_mib`.
+    pub password_checks: Option<usize>,
+    /// Memory the password checks at a time may take together, in MiB (19 MiB each).
+    pub password_memory_mib: usize,
+    /// How long a password check waits for a slot before the request gets 503.
+    pub password_wait: std::time::Duration,
+    /// Failed logins per minute, all addresses together, past which logins pause.
+    pub login_failures_per_minute: i64,
+    /// How many evidence files, and how many bytes, a report and a unit may hold.
+    pub evidence_quota: crate::reports::EvidenceQuota,
+    /// From a request head's first byte to its end.
+    pub header_read_timeout: Duration,
+    /// The longest pause while a request body is read.
+    pub body_read_timeout: Duration,
+    /// A connection with no request in a handler and no byte moving is closed after this.
+    pub idle_timeout: Duration,
+    /// Open connections at most (default: from the open-file limit).
+    pub max_connections: usize,
+    /// How long a shutdown lets requests in flight finish before cancelling them.
+    pub shutdown_grace: Duration,
+}
+
+impl Settings {
+    pub fn hasher(&self) -> crate::accounts::password::Hasher {
+        use crate::accounts::password::Hasher;
+        match self.password_checks {
+            Some(n) => Hasher::new(n, self.password_wait),
+            None => Hasher::for_machine(self.password_memory_mib, self.password_wait),
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            secure_cookies: false,
+            trust_proxy: false,
+            session_idle_minutes: 120,
+            session_absolute_hours: 12,
+            sweep_minutes: None,
+            metrics_token: None,
+            password_checks: None,
+            password_memory_mib: 128,
+            password_wait: std::time::Duration::from_secs(3),
+            login_failures_per_minute: crate::accounts::throttle::DEFAULT_PER_MINUTE,
+            evidence_quota: crate::reports::EvidenceQuota::default(),
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: web::serve::default_max_connections(),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Settings {
+    pub(crate) fn limits(&self) -> web::serve::Limits {
+        web::serve::Limits {
+            header_read_timeout: self.header_read_timeout,
+            body_read_timeout: self.body_read_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections,
+            shutdown_grace: self.shutdown_grace,
+        }
+    }
+}
