@@ -116,7 +116,7 @@ fn refusal(e: &sqlx::Error) -> Option<Refusal> {
     }
 }
 
-/// What an error page said, kept on the response so that `web::error_chrome` can render it
+/// What an error page said, kept on the response so that `web::error_pages` can render it
 /// again with the signed-in person's header (the handler that failed may not have known them).
 #[derive(Debug, Clone)]
 pub struct ErrorShown {

@@ -124,13 +124,12 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn(crate::ops::tag_route))
         .method_not_allowed_fallback(web::method_not_allowed)
         .fallback(web::not_found)
-        .layer(middleware::from_fn(web::friendly_rejections))
-        // Inside error_chrome, so a refused address still shows who is signed in.
+        // Inside error_pages, so a refused address still shows who is signed in.
         .layer(middleware::from_fn(web::no_nul_in_uri))
         .layer(middleware::from_fn(web::short_uri_only))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            web::error_chrome,
+            web::error_pages,
         ))
         .layer(middleware::from_fn(web::same_origin_only))
         .layer(middleware::from_fn(web::no_store_when_signed_in))

@@ -13,7 +13,7 @@ pub mod serve;
 pub use caching::no_store_when_signed_in;
 pub use form_errors::FormErrors;
 pub use origin::{MAX_URI_BYTES, no_nul_in_uri, same_origin_only, short_uri_only};
-pub use rejections::{error_chrome, friendly_rejections};
+pub use rejections::error_pages;
 
 use axum::Json;
 use axum::extract::State;
