@@ -4,8 +4,8 @@
 
 use sqlx::PgPool;
 
-use crate::accounts::model::{UserRole, Username};
-use crate::accounts::ops::{self, NewUser, OpError};
+use crate::accounts::model::UserRole;
+use crate::accounts::ops;
 use crate::accounts::queries;
 use crate::audit::Actor;
 use crate::reports::model::{Completion, MeasuredValue, ProgressStatus};
@@ -58,24 +58,7 @@ pub async fn prepare(pool: &PgPool) -> anyhow::Result<bool> {
             Some(u) => queries::unit_by_name(pool, u).await?.first().copied(),
             None => None,
         };
-        let new = NewUser {
-            username: Username::parse(username).map_err(anyhow::Error::msg)?,
-            display_name: name.to_string(),
-            role,
-            unit_id,
-        };
-        match ops::create_user(
-            pool,
-            &Default::default(),
-            &actor,
-            new,
-            Some(PASSWORD.to_string()),
-        )
-        .await
-        {
-            Ok(_) | Err(OpError::Invalid("username", _)) => {}
-            Err(e) => return Err(e.into()),
-        }
+        ops::ensure_account(pool, &actor, (username, name, role, unit_id), PASSWORD).await?;
     }
     history(pool).await?;
     indicator_history(pool).await?;

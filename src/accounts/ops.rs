@@ -54,6 +54,36 @@ fn snapshot(u: &UserRow) -> serde_json::Value {
     })
 }
 
+/// Creates a built-in account (the demo's, the benchmark's) with a known password, unless one
+/// with that name exists, perhaps made by another start at the same moment. Returns whether this
+/// call created it.
+pub async fn ensure_account(
+    pool: &PgPool,
+    actor: &Actor,
+    (username, display_name, role, unit_id): (&str, &str, UserRole, Option<i64>),
+    password: &str,
+) -> anyhow::Result<bool> {
+    let new = NewUser {
+        username: Username::parse(username).map_err(anyhow::Error::msg)?,
+        display_name: display_name.to_string(),
+        role,
+        unit_id,
+    };
+    match create_user(
+        pool,
+        &Hasher::default(),
+        actor,
+        new,
+        Some(password.to_string()),
+    )
+    .await
+    {
+        Ok(_) => Ok(true),
+        Err(OpError::Invalid("username", _)) => Ok(false),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("account {username}"))),
+    }
+}
+
 /// Creates an account. Without `password` one is generated, returned once, and must be
 /// changed at first login.
 pub async fn create_user(

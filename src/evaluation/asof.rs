@@ -6,31 +6,13 @@ use anyhow::Context;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::Decimal;
-use serde::Deserialize;
 use sqlx::PgPool;
 
 use super::frozen::Texts;
 use crate::dashboard::facts::{AchievedFact, Facts, ReportFact, RoundFact};
 use crate::error::AppError;
-use crate::reports::model::{ProgressStatus, ReportState};
-
-/// A version's content, as `reports::workflow` records it.
-#[derive(Deserialize)]
-struct Content {
-    status: ProgressStatus,
-    percent: Option<Decimal>,
-    #[serde(default)]
-    measured_value: Option<Decimal>,
-    #[serde(default)]
-    progress: String,
-    #[serde(default)]
-    problems: String,
-    #[serde(default)]
-    next_steps: String,
-    #[serde(default)]
-    milestones: Vec<(i64, i32)>,
-}
+use crate::reports::model::ReportState;
+use crate::reports::workflow::VersionContent;
 
 /// The round the snapshot reads "as of": after every real round, ending at the cut-off.
 pub fn cutoff_round(cutoff: NaiveDate) -> RoundFact {
@@ -73,7 +55,8 @@ pub async fn accepted_by(
     let mut achieved = Vec::new();
     let mut texts = Texts::new();
     for r in rows {
-        let c: Content = serde_json::from_value(r.content).context("report version content")?;
+        let c: VersionContent =
+            serde_json::from_value(r.content).context("report version content")?;
         let at: DateTime<Utc> = r.at;
         achieved.extend(c.milestones.iter().map(|(m, n)| AchievedFact {
             report_id: r.id,

@@ -5,32 +5,16 @@ use anyhow::Context;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use rust_decimal::Decimal;
-use serde::Deserialize;
 
-use super::model::ProgressStatus;
 use super::page::{ReportPath, ids, load};
 use super::queries::{ItemBrief, RoundRow};
 use super::shanghai;
 use crate::AppState;
 use crate::accounts::extract::RequireUser;
 use crate::error::{AppError, render};
+use crate::reports::workflow::VersionContent;
 use crate::web::Chrome;
 use crate::web::extract::Path;
-
-/// The report's content as recorded in `report_versions.content`.
-#[derive(Deserialize)]
-struct Content {
-    status: ProgressStatus,
-    percent: Option<Decimal>,
-    #[serde(default)]
-    measured_value: Option<Decimal>,
-    progress: String,
-    problems: String,
-    next_steps: String,
-    #[serde(default)]
-    milestones: Vec<(i64, i32)>,
-}
 
 struct MilestoneLine {
     title: String,
@@ -54,7 +38,7 @@ struct VersionPage {
     actor: String,
     at: String,
     comment: String,
-    content: Content,
+    content: VersionContent,
     milestones: Vec<MilestoneLine>,
 }
 
@@ -78,7 +62,8 @@ pub async fn show(
     .fetch_optional(&state.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    let content: Content = serde_json::from_value(row.content).context("report version content")?;
+    let content: VersionContent =
+        serde_json::from_value(row.content).context("report version content")?;
     let milestones = content
         .milestones
         .iter()

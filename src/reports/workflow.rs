@@ -86,6 +86,24 @@ pub enum FlowError {
     Database(#[from] sqlx::Error),
 }
 
+/// A version's content as `content` records it in `report_versions.content`, read back by the
+/// version page and the evaluations. Fields added later default, so older versions still read.
+#[derive(Debug, serde::Deserialize)]
+pub struct VersionContent {
+    pub status: ProgressStatus,
+    pub percent: Option<rust_decimal::Decimal>,
+    #[serde(default)]
+    pub measured_value: Option<rust_decimal::Decimal>,
+    #[serde(default)]
+    pub progress: String,
+    #[serde(default)]
+    pub problems: String,
+    #[serde(default)]
+    pub next_steps: String,
+    #[serde(default)]
+    pub milestones: Vec<(i64, i32)>,
+}
+
 fn content(r: &ReportRow, milestones: &[(i64, i32)]) -> serde_json::Value {
     json!({
         "status": r.status, "percent": r.percent, "measured_value": r.measured_value,

@@ -5,8 +5,8 @@ use anyhow::Context;
 use sqlx::PgPool;
 
 use super::SOURCE_PLAN;
-use crate::accounts::model::{UserRole, Username};
-use crate::accounts::ops::{self, NewUser, OpError};
+use crate::accounts::model::UserRole;
+use crate::accounts::ops;
 use crate::accounts::queries;
 use crate::audit::Actor;
 
@@ -53,25 +53,15 @@ pub(super) async fn ensure(pool: &PgPool, password: &str) -> anyhow::Result<Vec<
         if queries::by_username(pool, username).await?.is_some() {
             continue;
         }
-        let new = NewUser {
-            username: Username::parse(username).map_err(anyhow::Error::msg)?,
-            display_name: display_name.to_string(),
-            role,
-            unit_id,
-        };
-        match ops::create_user(
+        if ops::ensure_account(
             pool,
-            &Default::default(),
             &actor,
-            new,
-            Some(password.to_string()),
+            (username, display_name, role, unit_id),
+            password,
         )
-        .await
+        .await?
         {
-            Ok((row, _)) => created.push(row.username),
-            // Created by another run at the same moment.
-            Err(OpError::Invalid("username", _)) => {}
-            Err(e) => return Err(anyhow::Error::new(e).context(format!("account {username}"))),
+            created.push(username.to_string());
         }
     }
     Ok(created)
