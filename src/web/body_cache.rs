@@ -1,9 +1,11 @@
-//! Rendered page bodies, kept until the data they were computed from moves on: dashboards by
-//! the plan's data version (`plan_data_versions`, bumped by triggers on everything a dashboard
-//! reads), public pages by the catalog version (`catalog_version`, bumped by triggers on the
-//! plan documents, units and assignments). Every instance keeps its own copy and checks the
-//! version in PostgreSQL on each request, so a change made through any instance is seen by all:
-//! this is a cache, not state.
+//! What a page shows apart from its reader, kept until the data it was computed from moves on:
+//! dashboards, a report's page, a unit's to-do data and board by their plans' data versions
+//! (`plan_data_versions`, bumped by triggers on every table they read); the 督办 ledger by that
+//! plus `ledger_versions`; public pages by `catalog_version` (plan documents, units, names,
+//! assignments, targets, milestones). Every instance keeps its own copy and checks the version
+//! in PostgreSQL on each request, so a change made through any instance is seen by all: this is
+//! a cache, not state. Each cache holds at most `MAX_ENTRIES`, and only what was computed
+//! without error, so odd addresses cannot fill it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -35,8 +37,8 @@ struct Entries<T> {
     clock: u64,
 }
 
-/// Kept values by key: rendered bodies unless said otherwise (the duty lists of
-/// `reports::queries` keep rows).
+/// Kept values by key: rendered bodies unless said otherwise (a unit's duties, its to-do data
+/// and a report's data are kept as rows).
 pub struct Cache<T = Rendered> {
     entries: Mutex<Entries<T>>,
     /// One gate per key: when a version moves on, the first request computes the dashboard and
