@@ -116,22 +116,30 @@ fn refusal(e: &sqlx::Error) -> Option<Refusal> {
     }
 }
 
-/// What an error page said, kept on the response so that `web::error_pages` can render it
-/// again with the signed-in person's header (the handler that failed may not have known them).
+/// What an error page will say, kept on the response: `web::error_pages`, the one layer that
+/// knows who is signed in, draws the page once with their header.
 #[derive(Debug, Clone)]
 pub struct ErrorShown {
     pub status: StatusCode,
     pub detail: Option<String>,
 }
 
-/// Renders the error page for `status`; used by the fallback route too.
+/// The error page for `status`, drawn by `web::error_pages` on the way out; every handler,
+/// extractor and layer inside it answers with this.
 pub fn error_page(status: StatusCode, detail: Option<&str>) -> Response {
-    let mut resp = error_page_for(status, detail, None);
+    let mut resp = status.into_response();
     resp.extensions_mut().insert(ErrorShown {
         status,
         detail: detail.map(str::to_string),
     });
     resp
+}
+
+/// The error page drawn at once with a visitor's header, for the layers outside
+/// `web::error_pages` (cross-site refusals, the database outage guard): neither may wait for
+/// a session lookup.
+pub fn error_page_now(status: StatusCode, detail: Option<&str>) -> Response {
+    error_page_for(status, detail, None)
 }
 
 /// The error page with the header of `user` (or of a visitor).

@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::AppState;
-use crate::error::error_page;
+use crate::error::error_page_now;
 
 /// Put on a response whose handler found the database unreachable.
 #[derive(Clone, Copy)]
@@ -69,7 +69,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let exempt = matches!(req.uri().path(), "/healthz" | "/static/style.css");
     if outage.is_down() && !exempt {
         if !outage.claim_probe() || !database_answers(&state.pool).await {
-            let mut resp = error_page(StatusCode::SERVICE_UNAVAILABLE, None);
+            let mut resp = error_page_now(StatusCode::SERVICE_UNAVAILABLE, None);
             resp.extensions_mut().insert(DatabaseUnavailable);
             return resp;
         }

@@ -7,7 +7,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::error::error_page;
+use crate::error::{error_page, error_page_now};
 
 pub async fn same_origin_only(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -30,7 +30,7 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
         next.run(req).await
     } else {
         tracing::warn!(?origin, ?host, "cross-site request refused");
-        error_page(
+        error_page_now(
             StatusCode::FORBIDDEN,
             Some("请求来自其他网站，已拒绝。请在本平台页面内操作。"),
         )

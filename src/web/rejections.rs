@@ -19,20 +19,23 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
         .get(session::COOKIE)
         .map(|c| c.value().to_string());
     let resp = friendly(next.run(req).await);
-    let (Some(token), Some(shown)) = (token, resp.extensions().get::<ErrorShown>().cloned()) else {
+    let Some(shown) = resp.extensions().get::<ErrorShown>().cloned() else {
         return resp;
     };
     // Never while the database is down: that page must not wait for it.
-    if shown.status == StatusCode::SERVICE_UNAVAILABLE {
-        return resp;
-    }
-    let user = match session::lookup(&state.pool, &state.settings, &token).await {
-        Ok(Some(user)) => user,
-        _ => return resp,
+    let user = match token {
+        Some(token) if shown.status != StatusCode::SERVICE_UNAVAILABLE => {
+            session::lookup(&state.pool, &state.settings, &token)
+                .await
+                .ok()
+                .flatten()
+        }
+        _ => None,
     };
     let (mut parts, _) = resp.into_parts();
+    let (page, body) = error_page_for(shown.status, shown.detail.as_deref(), user).into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
-    let (_, body) = error_page_for(shown.status, shown.detail.as_deref(), Some(user)).into_parts();
+    parts.headers.extend(page.headers);
     Response::from_parts(parts, body)
 }
 
@@ -46,9 +49,12 @@ fn friendly(resp: Response) -> Response {
         .is_some_and(|v| v.starts_with("text/plain"));
     if (status.is_client_error() || status.is_server_error()) && plain_text {
         tracing::info!(%status, "request refused by an extractor");
-        let mut page = error_page(status, None);
-        page.extensions_mut().extend(resp.extensions().clone());
-        return page;
+        let (mut parts, _) = resp.into_parts();
+        parts.headers.remove(header::CONTENT_TYPE);
+        parts.headers.remove(header::CONTENT_LENGTH);
+        let (shown, body) = error_page(status, None).into_parts();
+        parts.extensions.extend(shown.extensions);
+        return Response::from_parts(parts, body);
     }
     resp
 }
