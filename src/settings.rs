@@ -1,6 +1,7 @@
 //! Behaviour that differs between deployments, read by `cli` from flags and environment.
-//! Below the features: the session code and the evidence quota read it without reaching into
-//! `startup`, which builds the router over every feature.
+//! Below the features: it imports none of them (only `web`'s connection limits), so the session
+//! code, the password hasher and the evidence upload read it without reaching into `startup`,
+//! which builds the router over every feature.
 
 use std::time::Duration;
 
@@ -31,7 +32,7 @@ pub struct Settings {
     /// Failed logins per minute, all addresses together, past which logins pause.
     pub login_failures_per_minute: i64,
     /// How many evidence files, and how many bytes, a report and a unit may hold.
-    pub evidence_quota: crate::reports::EvidenceQuota,
+    pub evidence_quota: EvidenceQuota,
     /// From a request head's first byte to its end.
     pub header_read_timeout: Duration,
     /// The longest pause while a request body is read.
@@ -45,11 +46,30 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn hasher(&self) -> crate::accounts::password::Hasher {
-        use crate::accounts::password::Hasher;
-        match self.password_checks {
-            Some(n) => Hasher::new(n, self.password_wait),
-            None => Hasher::for_machine(self.password_memory_mib, self.password_wait),
+    /// Failed logins per minute across all addresses past which every attempt waits a minute:
+    /// the ceiling protects the server's CPU and memory from a spread-out attack; it locks no
+    /// one out for longer than the minute it takes the count to fall.
+    pub const DEFAULT_LOGIN_FAILURES_PER_MINUTE: i64 = 100;
+}
+
+const MIB: i64 = 1024 * 1024;
+
+/// How much evidence may pile up; checked under the report's lock when a file is added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvidenceQuota {
+    pub files_per_report: i64,
+    pub bytes_per_report: i64,
+    pub bytes_per_unit: i64,
+}
+
+impl Default for EvidenceQuota {
+    /// Twenty files is more than a quarter's report needs; 2 GiB a unit keeps a county's
+    /// scans from filling the database (and every backup) for everyone else.
+    fn default() -> Self {
+        EvidenceQuota {
+            files_per_report: 20,
+            bytes_per_report: 100 * MIB,
+            bytes_per_unit: 2048 * MIB,
         }
     }
 }
@@ -66,8 +86,8 @@ impl Default for Settings {
             password_checks: None,
             password_memory_mib: 128,
             password_wait: std::time::Duration::from_secs(3),
-            login_failures_per_minute: crate::accounts::throttle::DEFAULT_PER_MINUTE,
-            evidence_quota: crate::reports::EvidenceQuota::default(),
+            login_failures_per_minute: Settings::DEFAULT_LOGIN_FAILURES_PER_MINUTE,
+            evidence_quota: EvidenceQuota::default(),
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(30),

@@ -72,7 +72,7 @@ impl Application {
             .abort_handle()
         });
         let limits = settings.limits();
-        let hasher = settings.hasher();
+        let hasher = crate::accounts::password::Hasher::for_settings(&settings);
         tracing::info!(at_once = hasher.limit(), "password checks bounded");
         let state = AppState {
             hasher,

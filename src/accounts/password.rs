@@ -64,6 +64,14 @@ pub struct Hasher {
 }
 
 impl Hasher {
+    /// As many checks at a time as the settings allow.
+    pub fn for_settings(settings: &crate::Settings) -> Self {
+        match settings.password_checks {
+            Some(n) => Hasher::new(n, settings.password_wait),
+            None => Hasher::for_machine(settings.password_memory_mib, settings.password_wait),
+        }
+    }
+
     pub fn new(limit: usize, wait: Duration) -> Self {
         let limit = limit.max(1);
         Hasher {

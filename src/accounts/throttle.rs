@@ -10,11 +10,6 @@ pub const WINDOW_MINUTES: i32 = 15;
 pub const PER_ACCOUNT: i64 = 5;
 /// An address is refused after this many failures in the window, whatever the account.
 pub const PER_ADDRESS: i64 = 20;
-/// Failures per minute across all addresses past which every attempt waits a minute: the
-/// ceiling protects the server's CPU and memory from a spread-out attack; it locks no one out
-/// for longer than the minute it takes the count to fall.
-pub const DEFAULT_PER_MINUTE: i64 = 100;
-
 pub enum Verdict {
     /// Go ahead; the attempt counts as a failure unless it is [`release`]d or [`clear`]ed.
     Open(Attempt),

@@ -170,11 +170,11 @@ pub(crate) async fn browse(
         .collect();
     let query = format!(
         "actor={}&action={}&object={}&from={}&to={}",
-        crate::accounts::extract::encode(&f.actor),
-        crate::accounts::extract::encode(&f.action),
-        crate::accounts::extract::encode(&f.object),
-        crate::accounts::extract::encode(&f.from),
-        crate::accounts::extract::encode(&f.to)
+        crate::web::encode(&f.actor),
+        crate::web::encode(&f.action),
+        crate::web::encode(&f.object),
+        crate::web::encode(&f.from),
+        crate::web::encode(&f.to)
     );
     render(&LogPage {
         chrome: Chrome::new(Some(user)),

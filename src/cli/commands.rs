@@ -61,7 +61,7 @@ pub(super) async fn serve(options: PgConnectOptions, args: ServeArgs) -> anyhow:
             .max_connections
             .unwrap_or_else(crate::web::serve::default_max_connections),
         shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
-        evidence_quota: crate::reports::EvidenceQuota {
+        evidence_quota: crate::settings::EvidenceQuota {
             files_per_report: args.evidence_files_per_report.max(1),
             bytes_per_report: args.evidence_mib_per_report.clamp(1, 1 << 30) << 20,
             bytes_per_unit: args.evidence_mib_per_unit.clamp(1, 1 << 30) << 20,

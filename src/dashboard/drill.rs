@@ -2,10 +2,10 @@
 //! units' reports, each linking to the report itself.
 
 use super::charts::Chart;
-use super::facts::Facts;
 use super::params::Params;
-use super::rollup::{Filters, Snapshot, UnitLine};
-use super::rules::{ItemStatus, to_f64};
+use crate::analytics::facts::Facts;
+use crate::analytics::rollup::{Filters, Snapshot, UnitLine};
+use crate::analytics::rules::{ItemStatus, to_f64};
 
 pub struct LineView {
     pub unit: String,

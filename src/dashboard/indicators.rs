@@ -6,10 +6,10 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::charts::{Chart, number};
-use super::facts::{Facts, TargetFact};
-use super::rollup::Snapshot;
-use super::rules::{to_f64, year_fraction};
-use super::verdict::{Assessment, Better, Measure, Verdict, assess};
+use crate::analytics::facts::{Facts, TargetFact};
+use crate::analytics::rollup::Snapshot;
+use crate::analytics::rules::{to_f64, year_fraction};
+use crate::analytics::verdict::{Assessment, Better, Measure, Verdict, assess};
 use crate::plan::model::ItemKind;
 
 pub struct IndicatorRow {
@@ -226,7 +226,7 @@ pub struct MilestoneRow {
 pub fn milestone_rows(s: &Snapshot) -> Vec<MilestoneRow> {
     let facts = s.facts;
     let due_on: HashMap<i64, NaiveDate> = facts.rounds.iter().map(|r| (r.id, r.due_on)).collect();
-    let reports: HashMap<i64, &super::facts::ReportFact> =
+    let reports: HashMap<i64, &crate::analytics::facts::ReportFact> =
         facts.reports.iter().map(|r| (r.id, r)).collect();
     let mut out = Vec::new();
     for m in &facts.milestones {
@@ -266,9 +266,10 @@ pub fn milestone_rows(s: &Snapshot) -> Vec<MilestoneRow> {
             ),
             title: m.title.clone(),
             share: match (achieved, m.target_count) {
-                (Some(a), Some(t)) if t > 0 => {
-                    Some(super::rules::share(Decimal::from(a), Decimal::from(t)))
-                }
+                (Some(a), Some(t)) if t > 0 => Some(crate::analytics::rules::share(
+                    Decimal::from(a),
+                    Decimal::from(t),
+                )),
                 _ => None,
             },
             achieved,

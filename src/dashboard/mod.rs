@@ -1,24 +1,24 @@
 //! Leaders' dashboards: a plan's standing as of a round, by category, project, unit and
 //! county; indicators against their targets; the period grid and trends; the list behind
-//! every figure; and the rules that compute them.
+//! every figure; and the page where a keeper sets the rules. What the figures are is computed
+//! by `analytics`.
 
 mod charts;
 mod drill;
-pub mod facts;
 mod indicators;
 mod page;
 pub mod params;
-pub mod rollup;
-pub mod rules;
 pub(crate) mod rules_page;
 mod scorecards;
-pub mod verdict;
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
+use crate::analytics::facts::{self, Facts};
+use crate::analytics::rollup::{Snapshot, is_county};
+use crate::analytics::rules::ItemStatus;
 use crate::clock::today;
 use crate::error::{AppError, render};
 use crate::policy::DashboardReader;
@@ -26,10 +26,7 @@ use crate::web::body_cache as cache;
 use crate::web::extract::{Path, Query};
 use crate::web::{CachedPage, Chrome};
 use charts::Chart;
-use facts::Facts;
 use params::{Params, View};
-use rollup::{Snapshot, is_county};
-use rules::ItemStatus;
 
 pub use indicators::{
     IndicatorRow, MilestoneRow, indicator_rows as indicator_table,

@@ -3,12 +3,12 @@
 use rust_decimal::Decimal;
 
 use super::charts::Chart;
-use super::facts::Facts;
 use super::indicators::{IndicatorRow, MilestoneRow, indicator_rows, milestone_rows};
 use super::params::{Params, View};
-use super::rollup::{Filters, ItemView, Snapshot, weight};
-use super::rules::{ItemStatus, share};
 pub use super::scorecards::{CountyRow, UnitRow};
+use crate::analytics::facts::Facts;
+use crate::analytics::rollup::{Filters, ItemView, Snapshot, weight};
+use crate::analytics::rules::{ItemStatus, share};
 use crate::plan::model::{ItemKind, Role};
 
 /// A number and where it leads.

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::facts::{Facts, RoundFact};
-use super::rollup::Filters;
-use super::rules::ItemStatus;
+use crate::analytics::facts::{Facts, RoundFact};
+use crate::analytics::rollup::Filters;
+use crate::analytics::rules::ItemStatus;
 use crate::plan::model::ItemKind;
 
 /// Filters as typed in the query string; empty means “all”.
@@ -143,7 +143,7 @@ impl Params {
             facts
                 .units
                 .iter()
-                .any(|u| u.id == id && super::rollup::is_county(u))
+                .any(|u| u.id == id && crate::analytics::rollup::is_county(u))
         });
         if is_county && (self.county.is_empty() || self.county == self.unit) {
             self.county = std::mem::take(&mut self.unit);

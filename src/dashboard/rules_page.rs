@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::facts;
-use super::rules::Rules;
 use crate::AppState;
 use crate::accounts::extract::{Client, RequireUser};
+use crate::analytics::facts;
+use crate::analytics::rules::Rules;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, render};
 use crate::policy::{RulesKeeper, SignedForm, allows};
@@ -79,7 +79,7 @@ async fn page(
         .await?
         .ok_or(AppError::NotFound)?;
     let rules = facts::rules(&state.pool, plan.id).await?;
-    let (start, end) = super::rules::task_window(plan.issue_date, plan.end_year);
+    let (start, end) = crate::analytics::rules::task_window(plan.issue_date, plan.end_year);
     Ok(RulesPage {
         can_edit: allows::<RulesKeeper>(user.role),
         chrome: Chrome::new(Some(user)),

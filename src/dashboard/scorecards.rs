@@ -2,8 +2,8 @@
 //! by side on the items they share.
 
 use super::page::{Cx, Figure};
-use super::rollup::{ItemView, UnitLine, is_county};
-use super::rules::ItemStatus;
+use crate::analytics::rollup::{ItemView, UnitLine, is_county};
+use crate::analytics::rules::ItemStatus;
 
 pub struct UnitRow {
     pub name: String,

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use super::frozen::Texts;
-use crate::dashboard::facts::{AchievedFact, Facts, ReportFact, RoundFact};
+use crate::analytics::facts::{AchievedFact, Facts, ReportFact, RoundFact};
 use crate::error::AppError;
 use crate::reports::model::ReportState;
 use crate::reports::workflow::VersionContent;

@@ -8,9 +8,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::dashboard::facts::Facts;
-use crate::dashboard::rollup::{Filters, ItemView, Snapshot};
-use crate::dashboard::rules::{ItemStatus, share};
+use crate::analytics::facts::Facts;
+use crate::analytics::rollup::{Filters, ItemView, Snapshot};
+use crate::analytics::rules::{ItemStatus, share};
 use crate::plan::model::{ItemKind, Role};
 
 /// The layout of the stored JSON; snapshots stored before they carried one are at version 1.

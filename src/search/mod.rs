@@ -207,7 +207,7 @@ async fn results(
         body_total: 0,
         query: format!(
             "q={}&j={}",
-            crate::accounts::extract::encode(q),
+            crate::web::encode(q),
             scope.map_or("all".to_string(), |id| id.to_string())
         ),
         scopes: if scopes.len() > 1 { scopes } else { Vec::new() },

@@ -10,9 +10,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
-use crate::dashboard::facts::{self, Facts};
-use crate::dashboard::rollup::{Filters, Snapshot};
-use crate::dashboard::rules::ItemStatus;
+use crate::analytics::facts::{self, Facts};
+use crate::analytics::rollup::{Filters, Snapshot};
+use crate::analytics::rules::ItemStatus;
 
 /// (round, item, unit, level)
 type Key = (i64, i64, i64, &'static str);

@@ -49,7 +49,7 @@ pub fn attachment(
         .collect();
     let disposition = format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        crate::accounts::extract::encode(filename).replace('/', "%2F")
+        encode(filename).replace('/', "%2F")
     );
     (
         [
@@ -171,4 +171,24 @@ pub async fn not_found() -> Response {
 /// The address exists but not for this method; the router adds `Allow` to this page.
 pub async fn method_not_allowed() -> Response {
     error_page(StatusCode::METHOD_NOT_ALLOWED, None)
+}
+
+/// Percent-encodes a path or text for a query parameter.
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn encodes_for_query() {
+        assert_eq!(super::encode("/search?q=消"), "/search%3Fq%3D%E6%B6%88");
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use plan_portal::dashboard::facts;
+use plan_portal::analytics::facts;
 use plan_portal::plan::model::ItemKind;
 
 use crate::fixtures::open_round;

@@ -19,6 +19,7 @@ use crate::error::AppError;
 use crate::policy::report_caps;
 use crate::web::extract::Path;
 
+pub use crate::settings::EvidenceQuota;
 pub use kinds::{ACCEPT_ATTR, ACCEPTED};
 pub use names::clean_name;
 pub use upload::upload;
@@ -30,26 +31,6 @@ pub const MAX_FILE_BYTES: usize = 20 * MIB as usize;
 pub const CHUNK_BYTES: usize = MIB as usize;
 
 const MIB: i64 = 1024 * 1024;
-
-/// How much evidence may pile up; checked under the report's lock when a file is added.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EvidenceQuota {
-    pub files_per_report: i64,
-    pub bytes_per_report: i64,
-    pub bytes_per_unit: i64,
-}
-
-impl Default for EvidenceQuota {
-    /// Twenty files is more than a quarter's report needs; 2 GiB a unit keeps a county's
-    /// scans from filling the database (and every backup) for everyone else.
-    fn default() -> Self {
-        EvidenceQuota {
-            files_per_report: 20,
-            bytes_per_report: 100 * MIB,
-            bytes_per_unit: 2048 * MIB,
-        }
-    }
-}
 
 impl EvidenceQuota {
     /// What the upload form says beside the field.
