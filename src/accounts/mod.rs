@@ -88,15 +88,12 @@ pub(crate) async fn login_form(
     Ok((jar.add(login_cookie(&state, token)), render(&page)?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(crate) struct LoginForm {
-    #[serde(default)]
     username: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     next: String,
-    #[serde(default)]
     token: String,
 }
 

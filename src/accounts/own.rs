@@ -72,13 +72,11 @@ pub(crate) async fn password_form(RequireUser(user): RequireUser) -> Result<Resp
     Ok(render(&page)?.into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(crate) struct PasswordForm {
-    #[serde(default)]
     current: String,
-    #[serde(default)]
     new: String,
-    #[serde(default)]
     confirm: String,
 }
 

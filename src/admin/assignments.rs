@@ -114,12 +114,10 @@ impl ItemPage {
 }
 
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub(crate) struct AddForm {
-    #[serde(default)]
     party: String,
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     assignment: String,
 }
 

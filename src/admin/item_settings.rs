@@ -84,17 +84,13 @@ impl Lifecycle {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub(crate) struct SettingsForm {
-    #[serde(default)]
     lifecycle: String,
-    #[serde(default)]
     weight: String,
-    #[serde(default)]
     baseline: String,
-    #[serde(default)]
     binding: String,
     /// What the page showed, to detect another admin's change.
-    #[serde(default)]
     was: String,
 }
 

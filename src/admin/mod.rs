@@ -82,18 +82,13 @@ pub(crate) async fn list(
 
 /// The account form's fields as typed, kept when the form comes back with errors.
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub(crate) struct UserForm {
-    #[serde(default)]
     username: String,
-    #[serde(default)]
     display_name: String,
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     unit_id: String,
-    #[serde(default)]
     disabled: Option<String>,
-    #[serde(default)]
     version: String,
 }
 

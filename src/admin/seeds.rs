@@ -136,16 +136,13 @@ fn load_error(e: &LoadError) -> String {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(crate) struct ApplyForm {
-    #[serde(default)]
     file_name: String,
-    #[serde(default)]
     text: String,
-    #[serde(default)]
     digest: String,
     /// Digest of the changes the preview showed.
-    #[serde(default)]
     changes: String,
 }
 

@@ -23,16 +23,12 @@ use super::unit_queries::{self as db, Stored};
 const TAKEN_MEANWHILE: &str = "该名称刚刚已被他人使用，请换一个名称";
 
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub(crate) struct UnitForm {
-    #[serde(default)]
     jurisdiction_id: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     full_name: String,
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     version: String,
 }
 

@@ -21,18 +21,13 @@ use crate::web::Chrome;
 const PAGE_SIZE: i64 = 100;
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct Filters {
-    #[serde(default)]
     actor: String,
-    #[serde(default)]
     action: String,
-    #[serde(default)]
     object: String,
-    #[serde(default)]
     from: String,
-    #[serde(default)]
     to: String,
-    #[serde(default)]
     page: Option<i64>,
 }
 

@@ -9,24 +9,17 @@ use crate::plan::model::ItemKind;
 
 /// Filters as typed in the query string; empty means “all”.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct Params {
-    #[serde(default)]
     pub round: String,
-    #[serde(default)]
     pub category: String,
-    #[serde(default)]
     pub unit: String,
-    #[serde(default)]
     pub county: String,
-    #[serde(default)]
     pub status: String,
     /// Unit lines: on_time, late, missing, returned, completed, lagging.
-    #[serde(default)]
     pub report: String,
-    #[serde(default)]
     pub item: String,
     /// Which part of the dashboard is shown (see `View`); not a filter, so `query` leaves it out.
-    #[serde(default)]
     pub view: String,
 }
 

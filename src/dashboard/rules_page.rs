@@ -19,16 +19,12 @@ use crate::web::Chrome;
 use crate::web::extract::{Path, Query};
 
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub(crate) struct RulesForm {
-    #[serde(default)]
     lag_points: String,
-    #[serde(default)]
     due_soon_days: String,
-    #[serde(default)]
     on_path_percent: String,
-    #[serde(default)]
     share_basis: String,
-    #[serde(default)]
     version: String,
 }
 

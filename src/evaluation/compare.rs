@@ -12,11 +12,10 @@ use crate::policy::DashboardReader;
 use crate::web::Chrome;
 use crate::web::extract::{Path, Query};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct Pick {
-    #[serde(default)]
     a: String,
-    #[serde(default)]
     b: String,
 }
 

@@ -93,12 +93,10 @@ async fn evaluations(state: &AppState, plan_id: i64) -> sqlx::Result<Vec<Evaluat
 }
 
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub(crate) struct NewForm {
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     title: String,
-    #[serde(default)]
     cutoff: String,
 }
 

@@ -45,12 +45,10 @@ struct BoardPage {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct BoardQuery {
-    #[serde(default)]
     state: String,
-    #[serde(default)]
     unit: Option<i64>,
-    #[serde(default)]
     reminded: Option<String>,
 }
 
@@ -147,11 +145,10 @@ pub async fn board(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RemindForm {
-    #[serde(default)]
     unit_id: String,
-    #[serde(default)]
     message: String,
 }
 

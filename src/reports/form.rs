@@ -10,24 +10,16 @@ use super::workflow::Draft;
 
 /// The form as typed, kept when it comes back with a problem.
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct ReportForm {
-    #[serde(default)]
     pub version: String,
-    #[serde(default)]
     pub action: String,
-    #[serde(default)]
     pub status: String,
-    #[serde(default)]
     pub percent: String,
-    #[serde(default)]
     pub measured_value: String,
-    #[serde(default)]
     pub progress: String,
-    #[serde(default)]
     pub problems: String,
-    #[serde(default)]
     pub next_steps: String,
-    #[serde(default)]
     pub comment: String,
     /// `ms_<milestone id>` = count achieved.
     #[serde(flatten)]

@@ -2,6 +2,7 @@
 
 use askama::Template;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -348,22 +349,16 @@ pub struct Notice {
     done: Option<String>,
 }
 
-pub(super) type ReportPath = (String, String, String);
-
-pub(super) fn ids(p: &ReportPath) -> Result<(i64, i64), AppError> {
-    let round = p.0.parse().map_err(|_| AppError::NotFound)?;
-    let unit = p.2.parse().map_err(|_| AppError::NotFound)?;
-    Ok((round, unit))
-}
+/// A report's address: round, item key, unit (an address that does not parse names no page).
+pub(super) type ReportPath = (i64, String, i64);
 
 pub async fn show(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
-    Path(path): Path<ReportPath>,
+    Path((round_id, item_key, unit_id)): Path<ReportPath>,
     Query(q): Query<Notice>,
 ) -> Result<Response, AppError> {
-    let (round_id, unit_id) = ids(&path)?;
-    let loaded = load(&state, &user, round_id, &path.1, unit_id).await?;
+    let loaded = load(&state, &user, round_id, &item_key, unit_id).await?;
     let mut p = page(user, loaded, None, unit_id);
     p.notice = q.done.as_deref().map(|d| match d {
         "save" => "草稿已保存。",
@@ -372,6 +367,32 @@ pub async fn show(
         _ => "已处理。",
     });
     Ok(render(&p)?.into_response())
+}
+
+/// A save or review the workflow refused, answered with the report page as it is now: its
+/// current version, so that the page does not offer the stale one again; the problem beside
+/// its field and in the alert; and what the person typed, kept by `keep`.
+pub(super) async fn refused(
+    state: &AppState,
+    user: SessionUser,
+    (round_id, item_key, unit_id): &ReportPath,
+    e: FlowError,
+    form: Option<ReportForm>,
+    keep: impl FnOnce(&mut ReportPage),
+) -> Result<Response, AppError> {
+    let status = match e {
+        FlowError::Database(e) => return Err(e.into()),
+        FlowError::Invalid(..) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::CONFLICT,
+    };
+    let fresh = load(state, &user, *round_id, item_key, *unit_id).await?;
+    let mut p = page(user, fresh, form, *unit_id);
+    keep(&mut p);
+    if let FlowError::Invalid(field, m) = &e {
+        p.errors.push((field, m.clone()));
+    }
+    p.alert = Some(flow_alert(&e));
+    Ok((status, render(&p)?).into_response())
 }
 
 pub(super) fn flow_alert(e: &FlowError) -> String {

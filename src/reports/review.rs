@@ -1,15 +1,15 @@
 //! Sign-off by the unit's approver and review by the bureau's supervisor.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::form::ReportForm;
-use super::page::{ReportPath, flow_alert, ids, load, page};
-use super::workflow::{self, FlowError, ReportKey, Review};
+use super::page::{ReportPath, load, refused};
+use super::report_href;
+use super::workflow::{self, ReportKey, Review};
 use crate::AppState;
 use crate::accounts::extract::{Client, RequireUser};
-use crate::error::{AppError, render};
+use crate::error::AppError;
 use crate::policy::SignedForm;
 use crate::web::extract::Path;
 
@@ -22,8 +22,8 @@ pub async fn review(
     Path(path): Path<ReportPath>,
     SignedForm(form): SignedForm<ReportForm>,
 ) -> Result<Response, AppError> {
-    let (round_id, unit_id) = ids(&path)?;
-    let loaded = load(&state, &user, round_id, &path.1, unit_id).await?;
+    let (round_id, ref item_key, unit_id) = path;
+    let loaded = load(&state, &user, round_id, item_key, unit_id).await?;
     let action =
         Review::parse(&form.action).ok_or_else(|| AppError::BadRequest("未知的操作".into()))?;
     let allowed = match action {
@@ -39,38 +39,16 @@ pub async fn review(
         unit_id,
     };
     let base = form.version.parse::<i32>().unwrap_or(-1);
-    match workflow::review(
-        &state.pool,
-        &user.actor(&client),
-        key,
-        base,
-        action,
-        &form.comment,
-    )
-    .await
-    {
+    let actor = user.actor(&client);
+    match workflow::review(&state.pool, &actor, key, base, action, &form.comment).await {
         Ok(_) => Ok(Redirect::to(&format!(
-            "/rounds/{round_id}/reports/{}/{unit_id}?done=review",
-            path.1
+            "{}?done=review",
+            report_href(round_id, item_key, unit_id)
         ))
         .into_response()),
-        Err(FlowError::Database(e)) => Err(e.into()),
         Err(e) => {
-            let status = match e {
-                FlowError::Invalid(..) => StatusCode::UNPROCESSABLE_ENTITY,
-                _ => StatusCode::CONFLICT,
-            };
-            let comment = form.comment.clone();
-            // The report as it is now, with its current version: the page must not offer the
-            // stale version again, which would only conflict a second time.
-            let fresh = load(&state, &user, round_id, &path.1, unit_id).await?;
-            let mut p = page(user, fresh, None, unit_id);
-            p.form.comment = comment;
-            if let FlowError::Invalid(field, m) = &e {
-                p.errors.push((field, m.clone()));
-            }
-            p.alert = Some(flow_alert(&e));
-            Ok((status, render(&p)?).into_response())
+            let comment = form.comment;
+            refused(&state, user, &path, e, None, |p| p.form.comment = comment).await
         }
     }
 }

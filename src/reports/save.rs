@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::form::{ReportForm, parse_draft};
-use super::page::{ReportPath, flow_alert, ids, load, page};
+use super::page::{ReportPath, load, page, refused};
+use super::report_href;
 use super::workflow::{self, FlowError, ReportKey};
 use crate::AppState;
 use crate::accounts::extract::{Client, RequireUser};
@@ -23,8 +24,8 @@ pub async fn save(
     Path(path): Path<ReportPath>,
     SignedForm(form): SignedForm<ReportForm>,
 ) -> Result<Response, AppError> {
-    let (round_id, unit_id) = ids(&path)?;
-    let loaded = load(&state, &user, round_id, &path.1, unit_id).await?;
+    let (round_id, ref item_key, unit_id) = path;
+    let loaded = load(&state, &user, round_id, item_key, unit_id).await?;
     if !loaded.caps.edit {
         return Err(AppError::Forbidden);
     }
@@ -35,44 +36,29 @@ pub async fn save(
     };
     let submit = form.action == "submit";
     let base = form.version.parse::<i32>().unwrap_or(-1);
-    let actor = user.actor(&client);
-    let result = match parse_draft(&form, &loaded.milestones, loaded.value_rule()) {
-        Ok(draft) => workflow::save(&state.pool, &actor, key, base, &draft, submit)
-            .await
-            .map_err(Err),
-        Err(errors) => Err(Ok(errors)),
+    let draft = match parse_draft(&form, &loaded.milestones, loaded.value_rule()) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            let mut p = page(user, loaded, Some(form), unit_id);
+            p.errors = errors;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response());
+        }
     };
-    match result {
+    match workflow::save(&state.pool, &user.actor(&client), key, base, &draft, submit).await {
         Ok(_) => {
             let done = if submit { "submit" } else { "save" };
             Ok(Redirect::to(&format!(
-                "/rounds/{round_id}/reports/{}/{unit_id}?done={done}",
-                path.1
+                "{}?done={done}",
+                report_href(round_id, item_key, unit_id)
             ))
             .into_response())
         }
-        Err(Ok(errors)) => {
-            let mut p = page(user, loaded, Some(form), unit_id);
-            p.errors = errors;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response())
-        }
-        Err(Err(FlowError::Database(e))) => Err(e.into()),
-        Err(Err(e)) => {
-            let status = match e {
-                FlowError::Invalid(..) => StatusCode::UNPROCESSABLE_ENTITY,
-                _ => StatusCode::CONFLICT,
-            };
+        Err(e) => {
             let mut form = form;
-            let fresh = load(&state, &user, round_id, &path.1, unit_id).await?;
             if let FlowError::Conflict(Some(newer)) = &e {
                 form.version = newer.version.to_string();
             }
-            let mut p = page(user, fresh, Some(form), unit_id);
-            if let FlowError::Invalid(field, m) = &e {
-                p.errors.push((field, m.clone()));
-            }
-            p.alert = Some(flow_alert(&e));
-            Ok((status, render(&p)?).into_response())
+            refused(&state, user, &path, e, Some(form), |_| {}).await
         }
     }
 }

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
-use super::page::{ReportPath, ids, load};
+use super::page::load;
 use super::queries::{ItemBrief, RoundRow};
 use super::shanghai;
 use crate::AppState;
@@ -45,12 +45,9 @@ struct VersionPage {
 pub async fn show(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
-    Path((round, item, unit, version)): Path<(String, String, String, String)>,
+    Path((round_id, item_key, unit_id, version)): Path<(i64, String, i64, i32)>,
 ) -> Result<Response, AppError> {
-    let path: ReportPath = (round, item, unit);
-    let (round_id, unit_id) = ids(&path)?;
-    let version: i32 = version.parse().map_err(|_| AppError::NotFound)?;
-    let l = load(&state, &user, round_id, &path.1, unit_id).await?;
+    let l = load(&state, &user, round_id, &item_key, unit_id).await?;
     let report = l.report.as_ref().ok_or(AppError::NotFound)?;
     let row = sqlx::query!(
         r#"SELECT action, state AS "state: super::model::ReportState", content, comment,

@@ -22,14 +22,12 @@ const MAX_QUERY_CHARS: usize = 100;
 const PAGE_SIZE: i64 = 50;
 const CONTEXT_CHARS: usize = 40;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(crate) struct SearchParams {
-    #[serde(default)]
     q: String,
     /// Where to search: a jurisdiction's id, `all`, or (absent or odd) the newest plan's.
-    #[serde(default)]
     j: String,
-    #[serde(default)]
     page: String,
 }
 

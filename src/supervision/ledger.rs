@@ -21,12 +21,10 @@ use crate::web::extract::{Path, Query};
 const PAGE_SIZE: i64 = 100;
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub(crate) struct LedgerQuery {
-    #[serde(default)]
     level: String,
-    #[serde(default)]
     open: String,
-    #[serde(default)]
     page: String,
 }
 

@@ -26,11 +26,10 @@ use sqlx::PgPool;
 const PAGE_SIZE: i64 = 100;
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub(crate) struct IndexQuery {
     /// The jurisdiction's id; the newest plan's when absent or odd.
-    #[serde(default)]
     j: String,
-    #[serde(default)]
     page: String,
 }
 

@@ -16,11 +16,9 @@ use crate::accounts::session::SessionUser;
 use crate::audit::{self, Entry};
 use crate::error::AppError;
 use crate::error::render;
-use crate::reports::page;
+use crate::reports::page::{self, ReportPath};
 use crate::reports::{queries, report_href};
 use crate::web::extract::Path;
-
-type ReportPath = (String, String, String);
 
 /// Adds one file to a report the signed-in reporter may still edit.
 #[tracing::instrument(name = "report.evidence_upload", skip_all, fields(user = %user.username, round = %path.0, item = %path.1, unit = %path.2))]
@@ -51,9 +49,9 @@ async fn refused(
     let (AppError::BadRequest(message) | AppError::FileTooLarge(message)) = e else {
         return Err(e);
     };
-    let (round_id, unit_id) = page::ids(path)?;
-    let loaded = page::load(state, &user, round_id, &path.1, unit_id).await?;
-    let mut p = page::page(user, loaded, None, unit_id);
+    let (round_id, item_key, unit_id) = path;
+    let loaded = page::load(state, &user, *round_id, item_key, *unit_id).await?;
+    let mut p = page::page(user, loaded, None, *unit_id);
     p.upload_error = Some(message);
     Ok((status, render(&p)?).into_response())
 }
@@ -65,12 +63,11 @@ async fn add_file(
     path: &ReportPath,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let round_id: i64 = path.0.parse().map_err(|_| AppError::NotFound)?;
-    let unit_id: i64 = path.2.parse().map_err(|_| AppError::NotFound)?;
+    let &(round_id, ref item_key, unit_id) = path;
     let round = queries::round(&state.pool, round_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let item = queries::item_in_plan(&state.pool, round.plan_id, &path.1)
+    let item = queries::item_in_plan(&state.pool, round.plan_id, item_key)
         .await?
         .ok_or(AppError::NotFound)?;
     if !crate::policy::report_caps(user, unit_id).edit {
