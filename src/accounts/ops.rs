@@ -33,7 +33,15 @@ pub struct NewUser {
     pub unit_id: Option<i64>,
 }
 
-fn check_role_unit(role: UserRole, unit_id: Option<i64>) -> Result<(), OpError> {
+/// The rules an account's fields keep, whoever sets them; the display name comes back trimmed.
+fn checked(role: UserRole, unit_id: Option<i64>, display_name: &str) -> Result<String, OpError> {
+    let display_name = display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > 50 {
+        return Err(OpError::Invalid(
+            "display_name",
+            "请填写姓名（不超过 50 个字）".into(),
+        ));
+    }
     match (role.needs_unit(), unit_id) {
         (true, None) => Err(OpError::Invalid(
             "unit",
@@ -43,7 +51,7 @@ fn check_role_unit(role: UserRole, unit_id: Option<i64>) -> Result<(), OpError> 
             "unit",
             "该角色不属于具体单位，请不要选择单位".into(),
         )),
-        _ => Ok(()),
+        _ => Ok(display_name.to_string()),
     }
 }
 
@@ -52,6 +60,29 @@ fn snapshot(u: &UserRow) -> serde_json::Value {
         "username": u.username, "display_name": u.display_name, "role": u.role,
         "unit": u.unit_name, "disabled": u.disabled, "must_change_password": u.must_change_password,
     })
+}
+
+/// The account as it stands now, its change recorded with the fields before and after.
+async fn recorded(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    actor: &Actor,
+    action: &str,
+    user_id: i64,
+    before: Option<&UserRow>,
+) -> Result<UserRow, OpError> {
+    let after = queries::by_id(&mut **tx, user_id)
+        .await?
+        .ok_or(OpError::NotFound)?;
+    let entry = Entry {
+        action,
+        object_type: Some("user"),
+        object_id: Some(after.username.clone()),
+        before: before.map(snapshot),
+        after: Some(snapshot(&after)),
+        ..Default::default()
+    };
+    audit::record(&mut **tx, actor, entry).await?;
+    Ok(after)
 }
 
 /// Creates a built-in account (the demo's, the benchmark's) with a known password, unless one
@@ -93,14 +124,7 @@ pub async fn create_user(
     new: NewUser,
     password: Option<String>,
 ) -> Result<(UserRow, Option<String>), OpError> {
-    check_role_unit(new.role, new.unit_id)?;
-    let display_name = new.display_name.trim().to_string();
-    if display_name.is_empty() || display_name.chars().count() > 50 {
-        return Err(OpError::Invalid(
-            "display_name",
-            "请填写姓名（不超过 50 个字）".into(),
-        ));
-    }
+    let display_name = checked(new.role, new.unit_id, &new.display_name)?;
     let (plain, generated) = match password {
         Some(p) => {
             let p = NewPassword::parse(&p, new.username.as_str())
@@ -130,21 +154,7 @@ pub async fn create_user(
             format!("用户名 {} 已被使用", new.username),
         ));
     };
-    let row = queries::by_id(&mut *tx, id)
-        .await?
-        .ok_or(OpError::NotFound)?;
-    audit::record(
-        &mut *tx,
-        actor,
-        Entry {
-            action: "user.create",
-            object_type: Some("user"),
-            object_id: Some(row.username.clone()),
-            after: Some(snapshot(&row)),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let row = recorded(&mut tx, actor, "user.create", id, None).await?;
     tx.commit().await?;
     Ok((row, generated.then_some(plain)))
 }
@@ -217,14 +227,7 @@ pub async fn update_user(
     user_id: i64,
     edit: UserEdit,
 ) -> Result<UserRow, OpError> {
-    check_role_unit(edit.role, edit.unit_id)?;
-    let display_name = edit.display_name.trim().to_string();
-    if display_name.is_empty() || display_name.chars().count() > 50 {
-        return Err(OpError::Invalid(
-            "display_name",
-            "请填写姓名（不超过 50 个字）".into(),
-        ));
-    }
+    let display_name = checked(edit.role, edit.unit_id, &edit.display_name)?;
     if actor.id == Some(user_id) && (edit.disabled || edit.role != UserRole::Admin) {
         return Err(OpError::Invalid(
             "role",
@@ -258,22 +261,7 @@ pub async fn update_user(
             .execute(&mut *tx)
             .await?;
     }
-    let after = queries::by_id(&mut *tx, user_id)
-        .await?
-        .ok_or(OpError::NotFound)?;
-    audit::record(
-        &mut *tx,
-        actor,
-        Entry {
-            action: "user.update",
-            object_type: Some("user"),
-            object_id: Some(after.username.clone()),
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(&after)),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let after = recorded(&mut tx, actor, "user.update", user_id, Some(&before)).await?;
     tx.commit().await?;
     Ok(after)
 }

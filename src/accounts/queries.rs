@@ -40,29 +40,26 @@ pub async fn password_hash(pool: &PgPool, id: i64) -> sqlx::Result<String> {
 }
 
 pub async fn all(pool: &PgPool) -> sqlx::Result<Vec<UserRow>> {
-    sqlx::query_as!(
-        UserRow,
-        r#"SELECT u.id, u.username, u.display_name, u.role AS "role: UserRole", u.unit_id,
-                  n.name AS "unit_name?", u.disabled_at IS NOT NULL AS "disabled!",
-                  u.must_change_password, u.version
-           FROM users u LEFT JOIN units n ON n.id = u.unit_id
-           ORDER BY u.disabled_at IS NOT NULL, u.role, u.username"#
-    )
-    .fetch_all(pool)
-    .await
+    rows(pool, None).await
 }
 
 pub async fn by_id<'e>(db: impl PgExecutor<'e>, id: i64) -> sqlx::Result<Option<UserRow>> {
+    Ok(rows(db, Some(id)).await?.pop())
+}
+
+/// Every account, or the one with `id`: what an account row is, said once.
+async fn rows<'e>(db: impl PgExecutor<'e>, id: Option<i64>) -> sqlx::Result<Vec<UserRow>> {
     sqlx::query_as!(
         UserRow,
         r#"SELECT u.id, u.username, u.display_name, u.role AS "role: UserRole", u.unit_id,
                   n.name AS "unit_name?", u.disabled_at IS NOT NULL AS "disabled!",
                   u.must_change_password, u.version
            FROM users u LEFT JOIN units n ON n.id = u.unit_id
-           WHERE u.id = $1"#,
+           WHERE $1::bigint IS NULL OR u.id = $1
+           ORDER BY u.disabled_at IS NOT NULL, u.role, u.username"#,
         id
     )
-    .fetch_optional(db)
+    .fetch_all(db)
     .await
 }
 

@@ -170,7 +170,8 @@ async fn page(
     item: Item,
     form: AddForm,
 ) -> Result<ItemPage, AppError> {
-    let lines = sqlx::query!(
+    let lines = sqlx::query_as!(
+        Line,
         r#"SELECT a.id, COALESCE(u.name, g.name) AS "party!", a.role AS "role: Role",
                   a.source = 'admin' AS "by_admin!"
            FROM assignments a LEFT JOIN units u ON u.id = a.unit_id
@@ -179,30 +180,18 @@ async fn page(
         item.id
     )
     .fetch_all(&state.pool)
-    .await?
-    .into_iter()
-    .map(|r| Line {
-        id: r.id,
-        party: r.party,
-        role: r.role,
-        by_admin: r.by_admin,
-    })
-    .collect();
-    let parties = sqlx::query!(
-        r#"SELECT 'u:' || id AS "value!", name AS "label!", 0 AS "o!", id FROM units WHERE jurisdiction_id = $1
-           UNION ALL
-           SELECT 'g:' || id, name || '（集体名称）', 1, id FROM unit_groups WHERE jurisdiction_id = $1
-           ORDER BY 3, 4"#,
+    .await?;
+    let parties = sqlx::query_as!(
+        Choice,
+        r#"SELECT value AS "value!", label AS "label!" FROM (
+             SELECT 'u:' || id AS value, name AS label, 0 AS o, id FROM units WHERE jurisdiction_id = $1
+             UNION ALL
+             SELECT 'g:' || id, name || '（集体名称）', 1, id FROM unit_groups WHERE jurisdiction_id = $1
+           ) bodies ORDER BY o, id"#,
         item.jurisdiction_id
     )
     .fetch_all(&state.pool)
-    .await?
-    .into_iter()
-    .map(|r| Choice {
-        value: r.value,
-        label: r.label,
-    })
-    .collect();
+    .await?;
     let settings = super::item_settings::current(&state.pool, item.id).await?;
     Ok(ItemPage {
         chrome: Chrome::new(Some(user)),
@@ -260,6 +249,34 @@ async fn refuse(
     Ok((status, render(&p)?).into_response())
 }
 
+/// The role and the unit or collective name the form chose, with the body's name; `None` when
+/// either is missing or the body is not of the plan's own jurisdiction (only those may answer
+/// for its items).
+async fn chosen(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    item: &Item,
+    form: &AddForm,
+) -> Result<Option<(Role, Option<i64>, Option<i64>, String)>, AppError> {
+    let party = match form.party.split_once(':') {
+        Some(("u", id)) => id.parse::<i64>().ok().map(|id| (Some(id), None)),
+        Some(("g", id)) => id.parse::<i64>().ok().map(|id| (None, Some(id))),
+        _ => None,
+    };
+    let (Some(role), Some((unit_id, group_id))) = (Role::parse(&form.role), party) else {
+        return Ok(None);
+    };
+    let name: Option<String> = sqlx::query_scalar!(
+        r#"SELECT name AS "name!" FROM units WHERE id = $1 AND jurisdiction_id = $3
+           UNION ALL SELECT name FROM unit_groups WHERE id = $2 AND jurisdiction_id = $3"#,
+        unit_id,
+        group_id,
+        item.jurisdiction_id
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(name.map(|name| (role, unit_id, group_id, name)))
+}
+
 pub(crate) async fn add(
     State(state): State<AppState>,
     client: Client,
@@ -268,36 +285,8 @@ pub(crate) async fn add(
     SignedForm(form): SignedForm<AddForm>,
 ) -> Result<Response, AppError> {
     let item = item(&state, &raw).await?;
-    let role = Role::parse(&form.role);
-    let party = match form.party.split_once(':') {
-        Some(("u", id)) => id.parse::<i64>().ok().map(|id| (Some(id), None)),
-        Some(("g", id)) => id.parse::<i64>().ok().map(|id| (None, Some(id))),
-        _ => None,
-    };
-    let (Some(role), Some((unit_id, group_id))) = (role, party) else {
-        let m = "请选择单位和职责".to_string();
-        return refuse(
-            &state,
-            user,
-            item,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            m,
-        )
-        .await;
-    };
     let mut tx = state.pool.begin().await?;
-    // Only bodies of the plan's own jurisdiction may answer for its items.
-    let name: Option<String> = sqlx::query_scalar!(
-        r#"SELECT name AS "name!" FROM units WHERE id = $1 AND jurisdiction_id = $3
-           UNION ALL SELECT name FROM unit_groups WHERE id = $2 AND jurisdiction_id = $3"#,
-        unit_id,
-        group_id,
-        item.jurisdiction_id
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(name) = name else {
+    let Some((role, unit_id, group_id, name)) = chosen(&mut tx, &item, &form).await? else {
         drop(tx);
         let m = "请选择单位和职责".to_string();
         return refuse(
@@ -327,22 +316,32 @@ pub(crate) async fn add(
         let m = format!("「{name}」已承担该事项，无需重复添加；如需改变职责，请先移除。");
         return refuse(&state, user, item, form, StatusCode::CONFLICT, m).await;
     };
-    audit::record(
-        &mut *tx,
-        &user.actor(&client),
-        Entry {
-            action: "assignment.add",
-            object_type: Some("assignment"),
-            object_id: Some(id.to_string()),
-            after: Some(
-                serde_json::json!({ "item": item.key, "party": name, "role": role.slug() }),
-            ),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let after = serde_json::json!({ "item": item.key, "party": name, "role": role.slug() });
+    let entry = Entry {
+        action: "assignment.add",
+        after: Some(after),
+        ..Entry::default()
+    };
+    finish(tx, &user.actor(&client), entry, id, item.id, "add").await
+}
+
+/// Records the change under the admin's name, commits it, and goes back to the item's page.
+async fn finish(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    actor: &crate::audit::Actor,
+    entry: Entry<'_>,
+    assignment_id: i64,
+    item_id: i64,
+    done: &str,
+) -> Result<Response, AppError> {
+    let entry = Entry {
+        object_type: Some("assignment"),
+        object_id: Some(assignment_id.to_string()),
+        ..entry
+    };
+    audit::record(&mut *tx, actor, entry).await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/admin/assignments/{}?done=add", item.id)).into_response())
+    Ok(Redirect::to(&format!("/admin/assignments/{item_id}?done={done}")).into_response())
 }
 
 pub(crate) async fn remove(
@@ -372,20 +371,13 @@ pub(crate) async fn remove(
             "未移除：该分工不存在、已被他人移除，或来自计划文件（请修改种子文件）。".to_string();
         return refuse(&state, user, item, form, StatusCode::CONFLICT, m).await;
     };
-    audit::record(
-        &mut *tx,
-        &user.actor(&client),
-        Entry {
-            action: "assignment.remove",
-            object_type: Some("assignment"),
-            object_id: Some(id.to_string()),
-            before: Some(serde_json::json!({
-                "item": item.key, "party": removed.party, "role": removed.role.slug(),
-            })),
-            ..Default::default()
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/admin/assignments/{}?done=remove", item.id)).into_response())
+    let before = serde_json::json!({
+        "item": item.key, "party": removed.party, "role": removed.role.slug(),
+    });
+    let entry = Entry {
+        action: "assignment.remove",
+        before: Some(before),
+        ..Entry::default()
+    };
+    finish(tx, &user.actor(&client), entry, id, item.id, "remove").await
 }

@@ -170,15 +170,27 @@ pub async fn targets_of_plan(
     pool: &PgPool,
     plan_id: i64,
 ) -> sqlx::Result<HashMap<i64, ItemTarget>> {
+    targets(&mut *pool.acquire().await?, Some(plan_id), None).await
+}
+
+/// The targets of a plan's items or of one item, by item id: how a stored target reads back,
+/// for the pages and for the seed loader's comparison alike.
+pub async fn targets(
+    db: &mut sqlx::PgConnection,
+    plan_id: Option<i64>,
+    item_id: Option<i64>,
+) -> sqlx::Result<HashMap<i64, ItemTarget>> {
     let mut out = HashMap::new();
     let indicators = sqlx::query!(
         r#"SELECT t.item_id, t.measure_unit, t.rule AS "rule: TargetRule", t.percent, t.baseline_label,
                   t.baseline_year, t.baseline_value, t.comparator AS "comparator: Comparator", t.value,
                   t.aggregation AS "aggregation: Aggregation", t.note
-           FROM indicator_targets t JOIN items i ON i.id = t.item_id WHERE i.plan_id = $1"#,
-        plan_id
+           FROM indicator_targets t JOIN items i ON i.id = t.item_id
+           WHERE ($1::bigint IS NULL OR i.plan_id = $1) AND ($2::bigint IS NULL OR t.item_id = $2)"#,
+        plan_id,
+        item_id
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *db)
     .await?;
     for r in indicators {
         let parts = TargetParts {
@@ -204,10 +216,12 @@ pub async fn targets_of_plan(
     }
     let subtargets = sqlx::query!(
         r#"SELECT t.item_id, t.metric, t.comparator AS "comparator: Comparator", t.value, t.measure_unit
-           FROM subtarget_targets t JOIN items i ON i.id = t.item_id WHERE i.plan_id = $1"#,
-        plan_id
+           FROM subtarget_targets t JOIN items i ON i.id = t.item_id
+           WHERE ($1::bigint IS NULL OR i.plan_id = $1) AND ($2::bigint IS NULL OR t.item_id = $2)"#,
+        plan_id,
+        item_id
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *db)
     .await?;
     for r in subtargets {
         out.insert(

@@ -75,29 +75,61 @@ pub struct MilestoneCount {
 }
 
 pub async fn round(pool: &PgPool, id: i64) -> sqlx::Result<Option<RoundRow>> {
-    sqlx::query_as!(
-        RoundRow,
-        r#"SELECT r.id, r.plan_id, p.key AS plan_key, r.key, r.title, r.period_start, r.period_end,
-                  r.opens_on, r.due_on, r.scope
-           FROM reporting_rounds r JOIN plans p ON p.id = r.plan_id WHERE r.id = $1"#,
-        id
+    Ok(rounds(
+        pool,
+        RoundFilter {
+            id: Some(id),
+            ..RoundFilter::default()
+        },
     )
-    .fetch_optional(pool)
-    .await
+    .await?
+    .pop())
 }
 
-/// Rounds that have opened by `today`, newest first.
-pub async fn open_rounds(pool: &PgPool, today: NaiveDate) -> sqlx::Result<Vec<RoundRow>> {
+/// Which rounds to read; every field set narrows the list.
+#[derive(Default)]
+struct RoundFilter {
+    id: Option<i64>,
+    plan_id: Option<i64>,
+    /// Only rounds that have opened by this day.
+    opened_by: Option<NaiveDate>,
+    /// Only rounds of the plans of this unit's jurisdiction: a unit reports only on its own
+    /// city's plans.
+    unit_id: Option<i64>,
+}
+
+/// Rounds, newest first: what a round row is, said once.
+async fn rounds(pool: &PgPool, f: RoundFilter) -> sqlx::Result<Vec<RoundRow>> {
     sqlx::query_as!(
         RoundRow,
         r#"SELECT r.id, r.plan_id, p.key AS plan_key, r.key, r.title, r.period_start, r.period_end,
                   r.opens_on, r.due_on, r.scope
            FROM reporting_rounds r JOIN plans p ON p.id = r.plan_id
-           WHERE r.opens_on <= $1
+           WHERE ($1::bigint IS NULL OR r.id = $1)
+             AND ($2::bigint IS NULL OR r.plan_id = $2)
+             AND ($3::date IS NULL OR r.opens_on <= $3)
+             AND ($4::bigint IS NULL
+                  OR p.jurisdiction_id = (SELECT jurisdiction_id FROM units WHERE id = $4))
            ORDER BY r.due_on DESC, r.id DESC"#,
-        today
+        f.id,
+        f.plan_id,
+        f.opened_by,
+        f.unit_id
     )
     .fetch_all(pool)
+    .await
+}
+
+/// Rounds that have opened by `today`, newest first.
+pub async fn open_rounds(pool: &PgPool, today: NaiveDate) -> sqlx::Result<Vec<RoundRow>> {
+    let opened_by = Some(today);
+    rounds(
+        pool,
+        RoundFilter {
+            opened_by,
+            ..RoundFilter::default()
+        },
+    )
     .await
 }
 
@@ -108,18 +140,15 @@ pub async fn open_rounds_of_unit(
     today: NaiveDate,
     unit_id: i64,
 ) -> sqlx::Result<Vec<RoundRow>> {
-    sqlx::query_as!(
-        RoundRow,
-        r#"SELECT r.id, r.plan_id, p.key AS plan_key, r.key, r.title, r.period_start, r.period_end,
-                  r.opens_on, r.due_on, r.scope
-           FROM reporting_rounds r JOIN plans p ON p.id = r.plan_id
-           JOIN units u ON u.jurisdiction_id = p.jurisdiction_id
-           WHERE r.opens_on <= $1 AND u.id = $2
-           ORDER BY r.due_on DESC, r.id DESC"#,
-        today,
-        unit_id
+    let (opened_by, unit_id) = (Some(today), Some(unit_id));
+    rounds(
+        pool,
+        RoundFilter {
+            opened_by,
+            unit_id,
+            ..RoundFilter::default()
+        },
     )
-    .fetch_all(pool)
     .await
 }
 
@@ -138,15 +167,14 @@ pub async fn waiting_counts(pool: &PgPool, round_ids: &[i64]) -> sqlx::Result<Ve
 }
 
 pub async fn rounds_of_plan(pool: &PgPool, plan_id: i64) -> sqlx::Result<Vec<RoundRow>> {
-    sqlx::query_as!(
-        RoundRow,
-        r#"SELECT r.id, r.plan_id, p.key AS plan_key, r.key, r.title, r.period_start, r.period_end,
-                  r.opens_on, r.due_on, r.scope
-           FROM reporting_rounds r JOIN plans p ON p.id = r.plan_id
-           WHERE r.plan_id = $1 ORDER BY r.due_on DESC, r.id DESC"#,
-        plan_id
+    let plan_id = Some(plan_id);
+    rounds(
+        pool,
+        RoundFilter {
+            plan_id,
+            ..RoundFilter::default()
+        },
     )
-    .fetch_all(pool)
     .await
 }
 

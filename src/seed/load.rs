@@ -136,79 +136,70 @@ async fn plan(
     )
     .fetch_optional(&mut **tx)
     .await?;
-    let Some(e) = existing else {
-        changes.push(Change::Added(format!("plan {} 「{}」", m.key, m.title)));
-        return Ok(sqlx::query_scalar!(
-            r#"INSERT INTO plans (key, jurisdiction_id, title, doc_number, issuer, issue_date,
-                                  start_year, end_year, notice, preamble)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"#,
-            m.key,
-            jurisdiction_id,
-            m.title,
-            m.doc_number,
-            m.issuer,
-            m.issue_date,
-            m.start_year,
-            m.end_year,
-            m.notice,
-            m.preamble
-        )
-        .fetch_one(&mut **tx)
-        .await?);
-    };
-    let old = PlanMeta {
-        key: m.key.clone(),
-        jurisdiction: e.jurisdiction,
-        title: e.title,
-        doc_number: e.doc_number,
-        issuer: e.issuer,
-        issue_date: e.issue_date,
-        start_year: e.start_year,
-        end_year: e.end_year,
-        notice: e.notice,
-        preamble: e.preamble,
-    };
-    if &old != m {
-        let mut fields = Vec::new();
-        let pairs = [
-            ("jurisdiction", old.jurisdiction != m.jurisdiction),
-            ("title", old.title != m.title),
-            ("doc_number", old.doc_number != m.doc_number),
-            ("issuer", old.issuer != m.issuer),
-            ("issue_date", old.issue_date != m.issue_date),
-            (
-                "years",
-                (old.start_year, old.end_year) != (m.start_year, m.end_year),
-            ),
-            ("notice", old.notice != m.notice),
-            ("preamble", old.preamble != m.preamble),
-        ];
-        fields.extend(pairs.iter().filter(|(_, d)| *d).map(|(f, _)| *f));
-        changes.push(Change::Updated(format!(
-            "plan {}: {}",
-            m.key,
-            fields.join(", ")
-        )));
-        sqlx::query!(
-            r#"UPDATE plans SET jurisdiction_id = $2, title = $3, doc_number = $4, issuer = $5,
-                   issue_date = $6, start_year = $7, end_year = $8, notice = $9, preamble = $10,
-                   updated_at = now()
-               WHERE id = $1"#,
-            e.id,
-            jurisdiction_id,
-            m.title,
-            m.doc_number,
-            m.issuer,
-            m.issue_date,
-            m.start_year,
-            m.end_year,
-            m.notice,
-            m.preamble
-        )
-        .execute(&mut **tx)
-        .await?;
+    match existing {
+        None => changes.push(Change::Added(format!("plan {} 「{}」", m.key, m.title))),
+        Some(e) => {
+            let old = PlanMeta {
+                key: m.key.clone(),
+                jurisdiction: e.jurisdiction,
+                title: e.title,
+                doc_number: e.doc_number,
+                issuer: e.issuer,
+                issue_date: e.issue_date,
+                start_year: e.start_year,
+                end_year: e.end_year,
+                notice: e.notice,
+                preamble: e.preamble,
+            };
+            if &old == m {
+                return Ok(e.id);
+            }
+            let pairs = [
+                ("jurisdiction", old.jurisdiction != m.jurisdiction),
+                ("title", old.title != m.title),
+                ("doc_number", old.doc_number != m.doc_number),
+                ("issuer", old.issuer != m.issuer),
+                ("issue_date", old.issue_date != m.issue_date),
+                (
+                    "years",
+                    (old.start_year, old.end_year) != (m.start_year, m.end_year),
+                ),
+                ("notice", old.notice != m.notice),
+                ("preamble", old.preamble != m.preamble),
+            ];
+            let fields: Vec<&str> = pairs.iter().filter(|(_, d)| *d).map(|(f, _)| *f).collect();
+            changes.push(Change::Updated(format!(
+                "plan {}: {}",
+                m.key,
+                fields.join(", ")
+            )));
+        }
     }
-    Ok(e.id)
+    // One statement for a new plan and a changed one: the columns a seed sets, said once.
+    Ok(sqlx::query_scalar!(
+        r#"INSERT INTO plans (key, jurisdiction_id, title, doc_number, issuer, issue_date,
+                              start_year, end_year, notice, preamble)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           ON CONFLICT (key) DO UPDATE SET
+               jurisdiction_id = EXCLUDED.jurisdiction_id, title = EXCLUDED.title,
+               doc_number = EXCLUDED.doc_number, issuer = EXCLUDED.issuer,
+               issue_date = EXCLUDED.issue_date, start_year = EXCLUDED.start_year,
+               end_year = EXCLUDED.end_year, notice = EXCLUDED.notice,
+               preamble = EXCLUDED.preamble, updated_at = now()
+           RETURNING id"#,
+        m.key,
+        jurisdiction_id,
+        m.title,
+        m.doc_number,
+        m.issuer,
+        m.issue_date,
+        m.start_year,
+        m.end_year,
+        m.notice,
+        m.preamble
+    )
+    .fetch_one(&mut **tx)
+    .await?)
 }
 
 /// Differences between two sets of names, for messages.

@@ -3,7 +3,6 @@
 use super::load::{Change, LoadError, Tx};
 use super::{ItemSeed, ItemTarget};
 use crate::plan::model::{Aggregation, Comparator, IndicatorTarget, TargetRule};
-use crate::plan::queries::TargetParts;
 
 pub(super) async fn sync(
     tx: &mut Tx<'_>,
@@ -145,46 +144,9 @@ fn keep_known_baseline(new: ItemTarget, old: Option<&ItemTarget>) -> ItemTarget 
 }
 
 async fn current_target(tx: &mut Tx<'_>, item_id: i64) -> Result<Option<ItemTarget>, LoadError> {
-    if let Some(r) = sqlx::query!(
-        r#"SELECT measure_unit, rule AS "rule: TargetRule", percent, baseline_label, baseline_year,
-                  baseline_value, comparator AS "comparator: Comparator", value,
-                  aggregation AS "aggregation: Aggregation", note
-           FROM indicator_targets WHERE item_id = $1"#,
-        item_id
+    Ok(
+        crate::plan::queries::targets(&mut **tx, None, Some(item_id))
+            .await?
+            .remove(&item_id),
     )
-    .fetch_optional(&mut **tx)
-    .await?
-    {
-        let parts = TargetParts {
-            rule: r.rule,
-            percent: r.percent,
-            baseline_label: r.baseline_label,
-            baseline_year: r.baseline_year,
-            baseline_value: r.baseline_value,
-            comparator: r.comparator,
-            value: r.value,
-            aggregation: r.aggregation,
-        };
-        let Some(target) = parts.into_target() else {
-            return Ok(None);
-        };
-        return Ok(Some(ItemTarget::Indicator {
-            measure_unit: r.measure_unit,
-            target,
-            note: r.note,
-        }));
-    }
-    Ok(sqlx::query!(
-        r#"SELECT metric, comparator AS "comparator: Comparator", value, measure_unit
-           FROM subtarget_targets WHERE item_id = $1"#,
-        item_id
-    )
-    .fetch_optional(&mut **tx)
-    .await?
-    .map(|r| ItemTarget::Subtarget {
-        metric: r.metric,
-        comparator: r.comparator,
-        value: r.value,
-        measure_unit: r.measure_unit,
-    }))
 }
