@@ -66,6 +66,9 @@ REPORT=$(first_link 'href="/rounds/[0-9]*/reports/[a-z0-9-]*/[0-9]*"' <<<"$todo"
 BOARD=$(first_link 'href="/rounds/[0-9]*/board?unit=[0-9]*"' <<<"$todo")
 [ -n "$BOARD" ] || BOARD=$(curl -sS -H "Cookie: $SUPERVISOR" "$BASE/rounds" |
     first_link 'href="/rounds/[0-9]*/board[^"]*"')
+# Past the plan's last round nothing is due now: take a report from the unit's board instead.
+[ -n "$REPORT" ] || REPORT=$(curl -sS -H "Cookie: $REPORTER" "$BASE$BOARD" |
+    first_link 'href="/rounds/[0-9]*/reports/[a-z0-9-]*/[0-9]*"')
 [ -n "$REPORT" ] && [ -n "$BOARD" ] || die "no report or board link found on /todo and /rounds"
 UNIT=$(curl -sS "$BASE/units" | first_link 'href="/units/[0-9]*"')
 

@@ -74,6 +74,12 @@ struct SearchBody {
 }
 
 impl SearchBody {
+    fn page_size(&self) -> i64 {
+        PAGE_SIZE
+    }
+}
+
+impl SearchBody {
     fn chosen(&self, c: &JurisdictionChoice) -> bool {
         self.scope == Some(c.id)
     }

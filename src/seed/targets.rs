@@ -144,9 +144,7 @@ fn keep_known_baseline(new: ItemTarget, old: Option<&ItemTarget>) -> ItemTarget 
 }
 
 async fn current_target(tx: &mut Tx<'_>, item_id: i64) -> Result<Option<ItemTarget>, LoadError> {
-    Ok(
-        crate::plan::queries::targets(tx, None, Some(item_id))
-            .await?
-            .remove(&item_id),
-    )
+    Ok(crate::plan::queries::targets(tx, None, Some(item_id))
+        .await?
+        .remove(&item_id))
 }

@@ -55,6 +55,12 @@ struct LedgerBody {
     reminders: Vec<(String, String, String, String, String)>,
 }
 
+impl LedgerBody {
+    fn page_size(&self) -> i64 {
+        PAGE_SIZE
+    }
+}
+
 pub(crate) async fn ledger(
     State(state): State<AppState>,
     DashboardReader(user): DashboardReader,
