@@ -128,13 +128,17 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedForm<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
         let (mut parts, body) = req.into_parts();
         let MaybeUser(user) = MaybeUser::from_request_parts(&mut parts, state).await?;
+        // No session, no token to match: refused before a byte of the body is read, so a
+        // visitor cannot make the portal buffer large form bodies.
+        let Some(user) = user else {
+            return Err(AppError::Csrf);
+        };
         let pairs = FormPairs::from_request(Request::from_parts(parts, body), state).await?;
         let token = pairs.get("csrf").unwrap_or_default();
-        match user {
-            Some(u) if constant_time_eq(u.csrf_token.as_bytes(), token.as_bytes()) => {
-                pairs.decode().map(SignedForm)
-            }
-            _ => Err(AppError::Csrf),
+        if constant_time_eq(user.csrf_token.as_bytes(), token.as_bytes()) {
+            pairs.decode().map(SignedForm)
+        } else {
+            Err(AppError::Csrf)
         }
     }
 }

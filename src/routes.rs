@@ -39,6 +39,12 @@ pub fn table(state: &AppState) -> Router<AppState> {
             get(reports::round_list::rounds).post(reports::round_list::create_round),
         )
         .route("/rounds/{round}/board", get(reports::board::board))
+        .route(
+            "/rounds/{round}/units/{unit}/batch",
+            get(reports::batch::show)
+                .post(reports::batch::act)
+                .layer(DefaultBodyLimit::max(reports::batch::MAX_SHEET_BYTES)),
+        )
         .route("/rounds/{round}/remind", post(reports::board::remind))
         .route(
             "/rounds/{round}/reports/{item}/{unit}",

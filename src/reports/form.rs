@@ -51,15 +51,64 @@ impl ReportForm {
             progress: r.progress.clone(),
             problems: r.problems.clone(),
             next_steps: r.next_steps.clone(),
-            rest: milestones
-                .iter()
-                .filter_map(|m| {
-                    m.achieved
-                        .map(|a| (format!("ms_{}", m.milestone_id), a.to_string()))
-                })
-                .collect(),
+            rest: milestone_fields(milestones),
             ..ReportForm::default()
         }
+    }
+
+    /// The milestone counts as stored, for a form whose page does not show them.
+    pub fn set_milestones(&mut self, milestones: &[MilestoneCount]) {
+        self.rest = milestone_fields(milestones);
+    }
+
+    /// The form from its fields by name, as a multipart body brings them.
+    pub fn from_fields(mut fields: HashMap<String, String>) -> Self {
+        let mut take = |name: &str| fields.remove(name).unwrap_or_default();
+        let form = ReportForm {
+            version: take("version"),
+            action: take("action"),
+            status: take("status"),
+            percent: take("percent"),
+            measured_value: take("measured_value"),
+            progress: take("progress"),
+            problems: take("problems"),
+            next_steps: take("next_steps"),
+            comment: take("comment"),
+            rest: HashMap::new(),
+        };
+        ReportForm {
+            rest: fields
+                .into_iter()
+                .filter(|(k, _)| k.starts_with("ms_"))
+                .collect(),
+            ..form
+        }
+    }
+
+    /// Whether two forms say the same: the version, action and comment aside.
+    pub fn same_content(&self, other: &ReportForm) -> bool {
+        let t = |f: &ReportForm| {
+            let mut ms: Vec<(String, String)> = f
+                .rest
+                .iter()
+                .filter(|(k, v)| k.starts_with("ms_") && !v.trim().is_empty())
+                .map(|(k, v)| (k.clone(), v.trim().to_string()))
+                .collect();
+            ms.sort();
+            (
+                [
+                    &f.status,
+                    &f.percent,
+                    &f.measured_value,
+                    &f.progress,
+                    &f.problems,
+                    &f.next_steps,
+                ]
+                .map(|s| s.trim().to_string()),
+                ms,
+            )
+        };
+        t(self) == t(other)
     }
 
     pub fn milestone(&self, id: &i64) -> &str {
@@ -70,7 +119,20 @@ impl ReportForm {
     }
 }
 
-const MAX_TEXT: usize = 5000;
+fn milestone_fields(milestones: &[MilestoneCount]) -> HashMap<String, String> {
+    milestones
+        .iter()
+        .filter_map(|m| {
+            m.achieved
+                .map(|a| (format!("ms_{}", m.milestone_id), a.to_string()))
+        })
+        .collect()
+}
+
+/// The most characters (字) a text field of a report holds. Pages state it beside the field
+/// and set no `maxlength`: a browser would cut pasted text silently; the server refuses it
+/// with a message and the text stays in the form to be cut by its writer.
+pub const MAX_TEXT: usize = 5000;
 
 /// Whether a report carries the item's measured value for the period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,8 +191,14 @@ pub fn parse_draft(
         ("problems", &f.problems),
         ("next_steps", &f.next_steps),
     ] {
-        if text.chars().count() > MAX_TEXT {
-            errors.push((field, format!("不能超过 {MAX_TEXT} 字")));
+        let n = text.chars().count();
+        if n > MAX_TEXT {
+            errors.push((
+                field,
+                format!(
+                    "不能超过 {MAX_TEXT} 字（现有 {n} 字），请删减后再保存；填写的内容仍在框中"
+                ),
+            ));
         }
     }
     let mut counts = Vec::new();

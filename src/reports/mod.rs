@@ -1,6 +1,7 @@
 //! Progress reporting: rounds, each unit's reports and their workflow, the to-do list, the
 //! supervisor's submission board and reminders.
 
+pub(crate) mod batch;
 pub(crate) mod board;
 pub(crate) mod evidence;
 mod form;

@@ -73,12 +73,14 @@ pub(super) struct ReportPage {
     pub(super) errors: crate::web::FormErrors,
     /// A message about a refused action (conflict, wrong state).
     pub(super) alert: Option<String>,
-    pub(super) notice: Option<&'static str>,
+    pub(super) notice: Option<String>,
     pub(super) overdue: bool,
     pub(super) action_path: String,
     pub(super) value_rule: ValueRule,
     /// The size limit and quotas, stated beside the upload field.
     pub(super) upload_note: String,
+    /// The most characters a text field holds, stated beside each.
+    pub(super) max_text: usize,
     /// Why the file just sent was not kept, told beside the upload field.
     pub(super) upload_error: Option<String>,
 }
@@ -336,6 +338,7 @@ pub(super) fn page(
         evidence: l.evidence,
         partners: l.partners,
         upload_note: l.upload_note,
+        max_text: super::form::MAX_TEXT,
         upload_error: None,
         errors: crate::web::FormErrors::default(),
         alert: None,
@@ -359,14 +362,30 @@ pub async fn show(
     Query(q): Query<Notice>,
 ) -> Result<Response, AppError> {
     let loaded = load(&state, &user, round_id, &item_key, unit_id).await?;
+    let state_now = loaded.report.as_ref().map(|r| r.state);
+    let unit_name = loaded.unit_name.clone();
     let mut p = page(user, loaded, None, unit_id);
-    p.notice = q.done.as_deref().map(|d| match d {
-        "save" => "草稿已保存。",
-        "submit" => "已报送。",
-        "upload" => "佐证材料已上传。",
-        _ => "已处理。",
-    });
+    p.notice = q
+        .done
+        .as_deref()
+        .map(|d| done_notice(d, state_now, &unit_name));
     Ok(render(&p)?.into_response())
+}
+
+/// What just happened to the report, and what comes next, read from where it now stands.
+fn done_notice(done: &str, state: Option<ReportState>, unit_name: &str) -> String {
+    match (done, state) {
+        ("save", _) => "草稿已保存。可继续修改，或点“报送”。".into(),
+        ("upload", _) => "佐证材料已上传，填写的内容已一并保存为草稿。".into(),
+        (_, Some(ReportState::AwaitingApproval)) => {
+            format!("已报送，等待{unit_name}审核人签批。")
+        }
+        ("submit", Some(ReportState::Submitted)) => "已报送市应急局，等待审核。".into(),
+        (_, Some(ReportState::Submitted)) => "已审核通过，报送市应急局，等待审核。".into(),
+        (_, Some(ReportState::Returned)) => "已退回，填报人将在待办中看到退回意见。".into(),
+        (_, Some(ReportState::Accepted)) => "已采纳。该报告已定稿，不再修改。".into(),
+        _ => "已处理。".into(),
+    }
 }
 
 /// A save or review the workflow refused, answered with the report page as it is now: its

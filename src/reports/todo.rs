@@ -50,6 +50,8 @@ pub struct Overdue {
     pub due_on: String,
     pub missing: usize,
     pub href: String,
+    /// The unit's round sheet (批量填报), to fill the missing reports in one sitting.
+    pub sheet: String,
 }
 
 /// For supervisors: a round with reports waiting for review.
@@ -68,6 +70,10 @@ struct TodoPage {
     /// 督办 flags on the unit: open ones, and cleared ones still awaiting an answer.
     flags: Vec<crate::supervision::FlagRow>,
     due_now: Vec<Line>,
+    /// Open rounds with reports still to write: (title, 批量填报 link, how many).
+    sheets: Vec<(String, String, usize)>,
+    /// Rounds with reports awaiting the approver: (title, 批量签批 link, how many).
+    approvals: Vec<(String, String, usize)>,
     returned: Vec<Line>,
     to_approve: Vec<Line>,
     deadlines: Vec<(String, String, usize)>,
@@ -139,6 +145,8 @@ pub async fn todo(
         reminders: Vec::new(),
         flags: Vec::new(),
         due_now: Vec::new(),
+        sheets: Vec::new(),
+        approvals: Vec::new(),
         returned: Vec::new(),
         to_approve: Vec::new(),
         deadlines: Vec::new(),
@@ -163,9 +171,21 @@ pub async fn todo(
         for r in rounds {
             let mine: Vec<&DutyRow> = duties.iter().filter(|d| d.round_id == r.id).collect();
             let missing = mine.iter().filter(|d| pending(d.state)).count();
+            let sheet = super::batch::sheet_href(r.id, unit_id);
+            let awaiting = mine
+                .iter()
+                .filter(|d| d.state == Some(ReportState::AwaitingApproval))
+                .count();
+            if user.role == UserRole::Approver && awaiting > 0 {
+                page.approvals
+                    .push((r.title.clone(), sheet.clone(), awaiting));
+            }
             if r.due_on >= today {
                 page.due_now
                     .extend(mine.iter().filter(|d| pending(d.state)).map(|d| line(d, r)));
+                if missing > 0 && user.role == UserRole::Reporter {
+                    page.sheets.push((r.title.clone(), sheet, missing));
+                }
                 page.deadlines
                     .push((r.title.clone(), r.due_on.to_string(), missing));
             } else if missing > 0 {
@@ -174,6 +194,7 @@ pub async fn todo(
                     due_on: r.due_on.to_string(),
                     missing,
                     href: format!("/rounds/{}/board?unit={unit_id}", r.id),
+                    sheet,
                 });
             }
         }

@@ -8,6 +8,9 @@ use super::model::{Completion, MeasuredValue, ProgressStatus, ReportState};
 use super::queries::{self, ReportRow};
 use crate::audit::{self, Actor, Entry};
 
+/// The most characters (字) a review comment holds.
+pub const MAX_COMMENT: usize = 2000;
+
 /// Which report: a unit's, on an item, in a round.
 #[derive(Debug, Clone, Copy)]
 pub struct ReportKey {
@@ -277,6 +280,13 @@ pub async fn review(
     comment: &str,
 ) -> Result<ReportRow, FlowError> {
     let comment = comment.trim();
+    let n = comment.chars().count();
+    if n > MAX_COMMENT {
+        return Err(FlowError::Invalid(
+            "comment",
+            format!("审核意见不能超过 {MAX_COMMENT} 字（现有 {n} 字），请删减后再提交"),
+        ));
+    }
     if matches!(review, Review::Return | Review::SendBack) && comment.is_empty() {
         return Err(FlowError::Invalid(
             "comment",

@@ -52,5 +52,5 @@ async fn demo_mode_gives_every_role_an_account_and_a_history() {
         .await
         .expect("body");
     let doc = scraper::Html::parse_document(&page);
-    assert!(!texts(&doc, "#h-due + .table-wrap tbody tr").is_empty());
+    assert!(!texts(&doc, "#h-due ~ .table-wrap tbody tr").is_empty());
 }

@@ -103,6 +103,7 @@ async fn every_state_changing_route_refuses_a_cross_site_request() {
         ("sup", "/plans/jincheng-2023-33/evaluations".to_string()),
         ("rep", report.clone()),
         ("rep", format!("{report}/evidence")),
+        ("rep", format!("/rounds/{round}/units/{gp}/batch")),
         ("rep", "/supervision/1/answer".to_string()),
     ];
     let snapshot = || async {

@@ -7,6 +7,7 @@ mod admin_races;
 mod admin_units;
 mod audit;
 mod backup;
+mod batch;
 mod browser;
 mod cli;
 mod connections;

@@ -26,7 +26,7 @@ async fn a_county_report_goes_from_draft_to_acceptance_with_a_return_on_the_way(
         .await
         .expect("body");
     let doc = scraper::Html::parse_document(&todo);
-    let due = texts(&doc, "#h-due + .table-wrap td[data-label='事项']");
+    let due = texts(&doc, "#h-due ~ .table-wrap td[data-label='事项']");
     assert!(
         due.iter().any(|t| t.contains("强化安全生产责任体系建设")),
         "{due:?}"

@@ -29,6 +29,7 @@ const RULES = [
   [/^\/todo$/, 'to-do'],
   [/^\/rounds$/, 'rounds'],
   [/^\/rounds\/\d+\/board$/, 'board'],
+  [/^\/rounds\/\d+\/units\/\d+\/batch$/, 'batch sheet'],
   [new RegExp(`^/rounds/\\d+/reports/${P}/\\d+/versions/\\d+$`), 'report version'],
   [new RegExp(`^/rounds/\\d+/reports/${P}/\\d+$`), 'report'],
   [new RegExp(`^/plans/${P}/dashboard$`), 'dashboard'],

@@ -2,6 +2,8 @@
 //! written as it arrives, and kept only if the report is still editable and within its quotas
 //! when the last byte is in.
 
+use std::collections::HashMap;
+
 use axum::extract::multipart::Field;
 use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,9 +18,16 @@ use crate::accounts::session::SessionUser;
 use crate::audit::{self, Entry};
 use crate::error::AppError;
 use crate::error::render;
+use crate::reports::form::{ReportForm, parse_draft};
 use crate::reports::page::{self, ReportPath};
+use crate::reports::workflow::{self, FlowError, ReportKey};
 use crate::reports::{queries, report_href};
 use crate::web::extract::Path;
+use crate::web::extract::lf_line_breaks;
+
+/// The most fields read besides the token and the file: the report form has a dozen or so
+/// (one per counted milestone among them); a body with more is not the portal's form.
+const MAX_TYPED_FIELDS: usize = 200;
 
 /// Adds one file to a report the signed-in reporter may still edit.
 #[tracing::instrument(name = "report.evidence_upload", skip_all, fields(user = %user.username, round = %path.0, item = %path.1, unit = %path.2))]
@@ -30,13 +39,91 @@ pub async fn upload(
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     match add_file(&state, &client, &user, &path, multipart).await {
+        Ok(Added::Draft(refusal)) => Ok(refusal),
+        Ok(Added::File(done)) => Ok(done),
         // A refused file is told beside the upload field, on the report page itself, so the
         // reporter sees why and where to try again without losing their place.
         Err(e @ (AppError::BadRequest(_) | AppError::FileTooLarge(_))) => {
             refused(&state, user, &path, e).await
         }
-        other => other,
+        Err(e) => Err(e),
     }
+}
+
+/// What adding a file came to: the file kept (the answer says where to go), or the report's
+/// text sent with it refused (the report page with the text as typed and what is wrong).
+enum Added {
+    File(Response),
+    Draft(Response),
+}
+
+/// Told when the text sent with a file could not be saved: the file waits for it.
+const NOT_UPLOADED: &str =
+    "文件未上传：请先更正上面标出的问题，再重新选择文件上传。填写的内容仍在表单中。";
+
+/// The report's text sent together with a file (the report form's upload button), saved as a
+/// draft before the file is read, so that nothing typed before choosing a file is lost. An
+/// unchanged text saves nothing. `Some` is the page to answer with when it cannot be saved.
+async fn save_typed(
+    state: &AppState,
+    client: &Client,
+    user: &SessionUser,
+    path: &ReportPath,
+    fields: HashMap<String, String>,
+) -> Result<Option<Response>, AppError> {
+    let (round_id, item_key, unit_id) = path;
+    let mut form = ReportForm::from_fields(fields);
+    form.action = "save".into();
+    let loaded = page::load(state, user, *round_id, item_key, *unit_id).await?;
+    let stored = match &loaded.report {
+        Some(r) => ReportForm::of(r, &loaded.milestones),
+        None => ReportForm::blank(),
+    };
+    if form.same_content(&stored) {
+        return Ok(None);
+    }
+    let draft = match parse_draft(&form, &loaded.milestones, loaded.value_rule()) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            let mut p = page::page(user.clone(), loaded, Some(form), *unit_id);
+            p.errors = errors;
+            p.upload_error = Some(NOT_UPLOADED.into());
+            let status = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(Some((status, render(&p)?).into_response()));
+        }
+    };
+    let key = ReportKey {
+        round_id: *round_id,
+        item_id: loaded.item.id,
+        unit_id: *unit_id,
+    };
+    let base = form.version.parse::<i32>().unwrap_or(-1);
+    match workflow::save(&state.pool, &user.actor(client), key, base, &draft, false).await {
+        Ok(_) => Ok(None),
+        Err(e) => {
+            if let FlowError::Conflict(Some(newer)) = &e {
+                form.version = newer.version.to_string();
+            }
+            let keep = |p: &mut page::ReportPage| p.upload_error = Some(NOT_UPLOADED.into());
+            page::refused(state, user.clone(), path, e, Some(form), keep)
+                .await
+                .map(Some)
+        }
+    }
+}
+
+/// A text field of a multipart body, read as a URL-encoded form's would be.
+async fn text_field(field: Field<'_>) -> Result<String, AppError> {
+    let text = field.text().await?;
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(AppError::BadRequest(
+            "输入内容中含有不允许的控制字符。".into(),
+        ));
+    }
+    Ok(lf_line_breaks(text))
 }
 
 async fn refused(
@@ -62,7 +149,7 @@ async fn add_file(
     user: &SessionUser,
     path: &ReportPath,
     mut multipart: Multipart,
-) -> Result<Response, AppError> {
+) -> Result<Added, AppError> {
     let &(round_id, ref item_key, unit_id) = path;
     let round = queries::round(&state.pool, round_id)
         .await?
@@ -76,6 +163,7 @@ async fn add_file(
     let quota = state.settings.evidence_quota;
     let mut csrf = String::new();
     let mut received = None;
+    let mut typed = HashMap::new();
     while let Some(field) = multipart.next_field().await? {
         match field.name() {
             Some("csrf") => csrf = field.text().await?,
@@ -83,10 +171,24 @@ async fn add_file(
                 // The form puts its token first, so a forged request is refused before a
                 // byte of its file is written.
                 user.check_csrf(&csrf)?;
+                if !typed.is_empty() {
+                    let fields = std::mem::take(&mut typed);
+                    if let Some(refusal) = save_typed(state, client, user, path, fields).await? {
+                        return Ok(Added::Draft(refusal));
+                    }
+                }
+                if field.file_name().is_none_or(str::is_empty) {
+                    return Err(nothing_chosen());
+                }
                 let report = queries::report(&state.pool, round_id, item.id, unit_id)
                     .await?
                     .ok_or_else(|| AppError::BadRequest("请先保存草稿，再上传佐证材料。".into()))?;
                 received = Some(receive(&state.pool, &quota, report.id, unit_id, field).await?);
+            }
+            // The report form's fields, when its upload button sent them with the file.
+            Some(name) if received.is_none() && typed.len() < MAX_TYPED_FIELDS => {
+                let name = name.to_string();
+                typed.insert(name, text_field(field).await?);
             }
             _ => {}
         }
@@ -139,7 +241,9 @@ async fn add_file(
     .await?;
     tx.commit().await?;
     let back = report_href(round_id, &item.key, unit_id);
-    Ok(Redirect::to(&format!("{back}?done=upload")).into_response())
+    Ok(Added::File(
+        Redirect::to(&format!("{back}?done=upload")).into_response(),
+    ))
 }
 
 fn nothing_chosen() -> AppError {

@@ -137,10 +137,11 @@ async fn check_database(app: &TestApp, round: i64, files: &[(&str, &Path)]) {
     .fetch_all(&app.pool)
     .await
     .expect("versions");
+    // The second "save" is the revised text, saved by the upload it was typed before.
     assert_eq!(
         actions,
         [
-            "save", "submit", "approve", "return", "submit", "approve", "accept"
+            "save", "submit", "approve", "return", "save", "submit", "approve", "accept"
         ]
     );
 }

@@ -18,6 +18,8 @@ const RETURN_COMMENT: &str = "请补充职责清单的印发文号和印发通�
 // What the report page shows, wherever it is opened from.
 const STATE: &str = "//dl[@class='meta']//dt[.='状态']/following-sibling::dd/span";
 const NOTICE: &str = "//p[contains(@class, 'form-ok')]";
+const UPLOADED: &str = "佐证材料已上传，填写的内容已一并保存为草稿。";
+const SENT_TO_APPROVER: &str = "已报送，等待高平市人民政府审核人签批。";
 const EVIDENCE: &str = "//ul[@class='evidence-list']/li/a";
 const REVIEW_BOX: &str = "//section[@class='review-box']";
 const HEADER_TODO: &str = "//div[@class='session-box']/a[.='待办']";
@@ -61,9 +63,10 @@ pub async fn first_report(b: &Browser, file: &Path) {
     b.click(&format!("{row}/td[@data-label='事项']/a")).await;
     b.expect_contains("//main//h1", ITEM).await;
     b.expect_text(STATE, "未填报").await;
+    // Evidence goes up from the report form itself: what is typed is saved with it.
     b.expect_text(
-        "//section[h2[@id='h-evidence']]/p[@class='note']",
-        "保存草稿后即可上传佐证材料。",
+        "//form[contains(@class, 'report-form')]//button[@formaction]",
+        "上传文件并保存草稿",
     )
     .await;
 
@@ -87,17 +90,18 @@ pub async fn first_report(b: &Browser, file: &Path) {
         .await;
     b.shot("form-filled", "//textarea[@id='progress']").await;
     b.press("保存草稿").await;
-    b.expect_text(NOTICE, "草稿已保存。").await;
+    b.expect_text(NOTICE, "草稿已保存。可继续修改，或点“报送”。")
+        .await;
     b.expect_text(STATE, "草稿").await;
 
     b.attach("//input[@id='file']", file).await;
-    b.press("上传").await;
-    b.expect_text(NOTICE, "佐证材料已上传。").await;
+    b.press("上传文件并保存草稿").await;
+    b.expect_text(NOTICE, UPLOADED).await;
     b.expect_text(EVIDENCE, FIRST_FILE).await;
     b.shot("evidence-attached", EVIDENCE).await;
 
     b.press("报送").await;
-    b.expect_text(NOTICE, "已报送。").await;
+    b.expect_text(NOTICE, SENT_TO_APPROVER).await;
     b.expect_text(STATE, "待单位审核").await;
     b.expect_absent("//textarea[@id='progress']").await;
     b.shot("submitted", STATE).await;
@@ -116,7 +120,8 @@ pub async fn sign_off(b: &Browser) {
     b.expect_text(EVIDENCE, FIRST_FILE).await;
     b.shot("review", REVIEW_BOX).await;
     b.press("审核通过，报送市应急局").await;
-    b.expect_text(NOTICE, "已处理。").await;
+    b.expect_text(NOTICE, "已审核通过，报送市应急局，等待审核。")
+        .await;
     b.expect_text(STATE, "已报送").await;
     b.expect_absent(REVIEW_BOX).await;
     b.shot("signed-off", STATE).await;
@@ -156,7 +161,8 @@ pub async fn return_with_comment(b: &Browser) {
         .await;
     b.shot("return-comment", REVIEW_BOX).await;
     b.press("退回修改").await;
-    b.expect_text(NOTICE, "已处理。").await;
+    b.expect_text(NOTICE, "已退回，填报人将在待办中看到退回意见。")
+        .await;
     b.expect_text(STATE, "已退回").await;
     b.expect_contains("//div[@class='notice-bar']", RETURN_COMMENT)
         .await;
@@ -182,17 +188,19 @@ pub async fn revise(b: &Browser, file: &Path) {
         .await;
     b.shot("comment-seen", "//div[@class='notice-bar']").await;
 
-    // The upload reloads the page, so the file goes first and the text after it.
+    // Text typed before the upload is still there after it (saved with the file).
+    b.type_into("//textarea[@id='progress']", REVISED_PROGRESS)
+        .await;
     b.attach("//input[@id='file']", file).await;
-    b.press("上传").await;
-    b.expect_text(NOTICE, "佐证材料已上传。").await;
+    b.press("上传文件并保存草稿").await;
+    b.expect_text(NOTICE, UPLOADED).await;
     b.expect_text(&format!("({EVIDENCE})[2]"), SECOND_FILE)
         .await;
-    b.type_into("//textarea[@id='progress']", REVISED_PROGRESS)
+    b.expect_text("//textarea[@id='progress']", REVISED_PROGRESS)
         .await;
     b.shot("revised", "//textarea[@id='progress']").await;
     b.press("报送").await;
-    b.expect_text(NOTICE, "已报送。").await;
+    b.expect_text(NOTICE, SENT_TO_APPROVER).await;
     b.expect_text(STATE, "待单位审核").await;
     b.expect_text("//div[dt[.='工作进展']]/dd", REVISED_PROGRESS)
         .await;
@@ -205,7 +213,8 @@ pub async fn accept(b: &Browser) {
     b.expect_text(&format!("({EVIDENCE})[2]"), SECOND_FILE)
         .await;
     b.press("采纳").await;
-    b.expect_text(NOTICE, "已处理。").await;
+    b.expect_text(NOTICE, "已采纳。该报告已定稿，不再修改。")
+        .await;
     b.expect_text(STATE, "已采纳").await;
     b.expect_absent(REVIEW_BOX).await;
     b.shot("accepted", STATE).await;
