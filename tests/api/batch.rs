@@ -274,13 +274,19 @@ async fn an_approver_signs_off_several_reports_at_once() {
     let items = [item_id(&app, "task-1").await, item_id(&app, "task-2").await];
 
     let (_, doc) = sheet(&c.rep, &url).await;
+    // 保存并报送全部已填写事项: the two rows written go, the rows left blank stay.
     let mut fields = form_values(&doc);
-    set(&mut fields, "action", "submit");
+    set(&mut fields, "action", "submit_filled");
     for id in items {
         set(&mut fields, &format!("progress_{id}"), "按计划推进。");
-        set(&mut fields, &format!("pick_{id}"), "1");
     }
     assert_eq!(post(&c.rep, &url, &fields).await.status(), 303);
+    let sent: i64 = sqlx::query_scalar("SELECT count(*) FROM reports WHERE round_id = $1")
+        .bind(round)
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(sent, 2);
 
     // Neither the reporter nor the bureau's supervisor signs off for the unit.
     let (_, doc) = sheet(&c.rep, &url).await;

@@ -302,7 +302,7 @@ pub async fn act(
     let sheet = Sheet::load(&state, &user, round_id, unit_id).await?;
     let action = form.action.clone();
     match action.as_str() {
-        "save" | "submit" if sheet.caps.edit => {
+        "save" | "submit" | "submit_filled" if sheet.caps.edit => {
             save(&state, &client, user, sheet, unit_id, form).await
         }
         "approve" if sheet.caps.approve => {
@@ -311,7 +311,7 @@ pub async fn act(
         a if sheet.caps.edit && (a == "copy" || a.starts_with("copy_")) => {
             Ok(render(&copy(user, sheet, unit_id, &form))?.into_response())
         }
-        "save" | "submit" | "approve" => Err(AppError::Forbidden),
+        "save" | "submit" | "submit_filled" | "approve" => Err(AppError::Forbidden),
         a if a.starts_with("copy") => Err(AppError::Forbidden),
         _ => Err(AppError::BadRequest("未知的操作".into())),
     }
@@ -326,8 +326,15 @@ async fn save(
     unit_id: i64,
     form: SheetForm,
 ) -> Result<Response, AppError> {
-    let submit = form.action == "submit";
-    let picked = |id: i64| submit && form.fields.contains_key(&format!("pick_{id}"));
+    // 报送所选: the rows ticked; 报送全部已填写: every row with its progress written.
+    let picked = |id: i64| match form.action.as_str() {
+        "submit" => form.fields.contains_key(&format!("pick_{id}")),
+        "submit_filled" => {
+            rows::typed(&form.fields, id).is_some_and(|f| !f.progress.trim().is_empty())
+        }
+        _ => false,
+    };
+    let submit = form.action != "save";
     let actor = user.actor(client);
     let mut inputs = HashMap::new();
     let (mut saved, mut sent) = (0, 0);
@@ -402,7 +409,7 @@ async fn save(
     )
     .await?;
     page.alert = Some(if nothing_picked {
-        "请勾选要报送的事项（每行的“报送此项”），或点“保存全部草稿”。".into()
+        "没有可报送的事项：请勾选要报送的事项（每行的“报送此项”）或先填写工作进展，或点“保存全部草稿”。".into()
     } else {
         format!("有 {failed} 项未能保存，已在下方标出，其中填写的内容均已保留；其余各项已保存。")
     });
