@@ -198,6 +198,24 @@ impl Browser {
         }
     }
 
+    /// How many elements `xpath` finds now.
+    pub async fn count(&self, xpath: &str) -> usize {
+        self.find(xpath).await;
+        match self.client.find_all(Locator::XPath(xpath)).await {
+            Ok(all) => all.len(),
+            Err(e) => self.fail(&format!("count {xpath}: {e}")).await,
+        }
+    }
+
+    /// The current value of the field `xpath` finds, as the browser holds it.
+    pub async fn value(&self, xpath: &str) -> String {
+        let e = self.find(xpath).await;
+        match e.prop("value").await {
+            Ok(v) => v.unwrap_or_default(),
+            Err(err) => self.fail(&format!("value of {xpath}: {err}")).await,
+        }
+    }
+
     /// The rendered height of what `xpath` finds, in CSS pixels.
     pub async fn height(&self, xpath: &str) -> f64 {
         let e = self.find(xpath).await;

@@ -3,6 +3,7 @@
 //! every step go to `target/browser-artifacts/<test>/`. Without chromedriver and Chromium the
 //! tests say so and pass, unless `PLAN_PORTAL_REQUIRE_BROWSER=1` (CI) makes that a failure.
 
+mod batch;
 mod driver;
 mod flow;
 mod harness;
@@ -24,4 +25,14 @@ async fn a_county_report_goes_through_the_workflow_on_a_phone() {
 #[tokio::test]
 async fn an_admin_loads_an_edited_seed_file_in_the_browser() {
     seeds::run("admin-seed-load").await;
+}
+
+#[tokio::test]
+async fn a_county_fills_its_round_on_one_page_in_a_desktop_browser() {
+    batch::run("desktop-batch", Device::Desktop).await;
+}
+
+#[tokio::test]
+async fn a_county_fills_its_round_on_one_page_on_a_phone() {
+    batch::run("phone-batch", Device::Phone).await;
 }
