@@ -6,6 +6,7 @@ pub(crate) mod board;
 pub(crate) mod evidence;
 mod form;
 pub mod model;
+mod outcome;
 pub(crate) mod page;
 #[cfg(test)]
 mod props;

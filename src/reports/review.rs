@@ -4,7 +4,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::form::ReportForm;
-use super::page::{ReportPath, load, refused};
+use super::outcome::refused;
+use super::page::{ReportPath, load};
 use super::report_href;
 use super::workflow::{self, ReportKey, Review};
 use crate::AppState;

@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::form::{ReportForm, parse_draft};
-use super::page::{ReportPath, load, page, refused};
+use super::outcome::refused;
+use super::page::{ReportPath, load, page};
 use super::report_href;
 use super::workflow::{self, FlowError, ReportKey};
 use crate::AppState;

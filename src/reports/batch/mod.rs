@@ -3,27 +3,25 @@
 //! (沿用上期), and for the unit's approver the rows chosen signed off. A row that fails keeps
 //! what was typed in it, and every other row is saved.
 
+mod act;
 mod rows;
 
 use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::form::{MAX_TEXT, ReportForm, ValueRule, parse_draft};
+use super::form::{MAX_TEXT, ReportForm, ValueRule};
 use super::model::{ProgressStatus, ReportState};
-use super::page::flow_alert;
 use super::queries::{self, MilestoneCount, RoundRow};
-use super::workflow::{self, FlowError, ReportKey, Review};
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::extract::RequireUser;
 use crate::accounts::session::SessionUser;
 use crate::error::{AppError, render};
 use crate::plan::model::ItemKind;
-use crate::policy::{ReportCaps, SignedForm, report_caps};
+use crate::policy::{ReportCaps, report_caps};
 use crate::web::extract::{Path, Query};
 use crate::web::{Chrome, FormErrors};
 use rows::Stored;
@@ -119,6 +117,7 @@ pub fn sheet_href(round_id: i64, unit_id: i64) -> String {
 /// The round, the unit and its rows, for someone who may fill them in or sign them off.
 struct Sheet {
     round: RoundRow,
+    unit_id: i64,
     unit_name: String,
     caps: ReportCaps,
     rows: Vec<Stored>,
@@ -145,6 +144,7 @@ impl Sheet {
             .ok_or(AppError::NotFound)?;
         Ok(Sheet {
             round,
+            unit_id,
             unit_name,
             caps,
             rows: rows::stored(pool, round_id, unit_id).await?,
@@ -156,7 +156,8 @@ impl Sheet {
         self.milestones.get(&item_id).map_or(&[], Vec::as_slice)
     }
 
-    fn page(self, user: SessionUser, unit_id: i64, mut inputs: HashMap<i64, Input>) -> SheetPage {
+    fn page(self, user: SessionUser, mut inputs: HashMap<i64, Input>) -> SheetPage {
+        let unit_id = self.unit_id;
         let mut groups: Vec<Group> = Vec::new();
         let (mut editable, mut awaiting) = (0, 0);
         for s in &self.rows {
@@ -260,10 +261,12 @@ pub async fn show(
     Query(done): Query<Done>,
 ) -> Result<Response, AppError> {
     let sheet = Sheet::load(&state, &user, round_id, unit_id).await?;
-    let mut page = sheet.page(user, unit_id, HashMap::new());
+    let mut page = sheet.page(user, HashMap::new());
     page.notice = notice(&state, unit_id, &done).await?;
     Ok(render(&page)?.into_response())
 }
+
+pub use act::act;
 
 /// What happened and what comes next.
 async fn notice(state: &AppState, unit_id: i64, d: &Done) -> Result<Option<String>, AppError> {
@@ -282,240 +285,4 @@ async fn notice(state: &AppState, unit_id: i64, d: &Done) -> Result<Option<Strin
         parts.push(format!("已签批 {} 项，报送市应急局", d.approved));
     }
     Ok((!parts.is_empty()).then(|| parts.join("；") + "。"))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct SheetForm {
-    action: String,
-    #[serde(flatten)]
-    fields: HashMap<String, String>,
-}
-
-pub async fn act(
-    State(state): State<AppState>,
-    client: Client,
-    RequireUser(user): RequireUser,
-    Path((round_id, unit_id)): Path<(i64, i64)>,
-    SignedForm(form): SignedForm<SheetForm>,
-) -> Result<Response, AppError> {
-    let sheet = Sheet::load(&state, &user, round_id, unit_id).await?;
-    let action = form.action.clone();
-    match action.as_str() {
-        "save" | "submit" | "submit_filled" if sheet.caps.edit => {
-            save(&state, &client, user, sheet, unit_id, form).await
-        }
-        "approve" if sheet.caps.approve => {
-            approve(&state, &client, user, sheet, unit_id, form).await
-        }
-        a if sheet.caps.edit && (a == "copy" || a.starts_with("copy_")) => {
-            Ok(render(&copy(user, sheet, unit_id, &form))?.into_response())
-        }
-        "save" | "submit" | "submit_filled" | "approve" => Err(AppError::Forbidden),
-        a if a.starts_with("copy") => Err(AppError::Forbidden),
-        _ => Err(AppError::BadRequest("未知的操作".into())),
-    }
-}
-
-/// Saves every changed row as a draft and submits the rows chosen.
-async fn save(
-    state: &AppState,
-    client: &Client,
-    user: SessionUser,
-    sheet: Sheet,
-    unit_id: i64,
-    form: SheetForm,
-) -> Result<Response, AppError> {
-    // 报送所选: the rows ticked; 报送全部已填写: every row with its progress written.
-    let picked = |id: i64| match form.action.as_str() {
-        "submit" => form.fields.contains_key(&format!("pick_{id}")),
-        "submit_filled" => {
-            rows::typed(&form.fields, id).is_some_and(|f| !f.progress.trim().is_empty())
-        }
-        _ => false,
-    };
-    let submit = form.action != "save";
-    let actor = user.actor(client);
-    let mut inputs = HashMap::new();
-    let (mut saved, mut sent) = (0, 0);
-    let nothing_picked = submit && !sheet.rows.iter().any(|s| picked(s.item_id));
-    for s in sheet.rows.iter().filter(|s| s.editable()) {
-        let Some(mut typed) = rows::typed(&form.fields, s.item_id) else {
-            continue;
-        };
-        let ms = sheet.milestones_of(s.item_id);
-        typed.set_milestones(ms);
-        let send = picked(s.item_id);
-        if nothing_picked || (!send && typed.same_content(&s.form(ms))) {
-            inputs.insert(s.item_id, kept(typed, send));
-            continue;
-        }
-        typed.action = if send { "submit" } else { "save" }.into();
-        let key = ReportKey {
-            round_id: sheet.round.id,
-            item_id: s.item_id,
-            unit_id,
-        };
-        let refused = match parse_draft(&typed, ms, s.value_rule()) {
-            Err(errors) => Some((errors, None)),
-            Ok(draft) => {
-                let base = typed.version.parse::<i32>().unwrap_or(-1);
-                match workflow::save(&state.pool, &actor, key, base, &draft, send).await {
-                    Ok(_) => None,
-                    Err(FlowError::Database(e)) => return Err(e.into()),
-                    Err(e) => {
-                        if let FlowError::Conflict(Some(newer)) = &e {
-                            typed.version = newer.version.to_string();
-                        }
-                        let mut errors = FormErrors::default();
-                        if let FlowError::Invalid(field, m) = &e {
-                            errors.push((field, m.clone()));
-                        }
-                        Some((errors, Some(flow_alert(&e))))
-                    }
-                }
-            }
-        };
-        match refused {
-            None if send => sent += 1,
-            None => saved += 1,
-            Some((errors, alert)) => {
-                let mut input = kept(typed, send);
-                input.errors = errors;
-                input.alert = alert.or_else(|| Some("此项未保存：请更正下面标出的问题。".into()));
-                inputs.insert(s.item_id, input);
-            }
-        }
-    }
-    let failed = inputs.values().filter(|i| i.alert.is_some()).count();
-    if failed == 0 && !nothing_picked {
-        let to = format!(
-            "{}?saved={saved}&sent={sent}",
-            sheet_href(sheet.round.id, unit_id)
-        );
-        return Ok(Redirect::to(&to).into_response());
-    }
-    // Rows saved above show as stored now; the others as typed.
-    let fresh = Sheet::load(state, &user, sheet.round.id, unit_id).await?;
-    let mut page = fresh.page(user, unit_id, inputs);
-    page.notice = notice(
-        state,
-        unit_id,
-        &Done {
-            saved,
-            sent,
-            approved: 0,
-        },
-    )
-    .await?;
-    page.alert = Some(if nothing_picked {
-        "没有可报送的事项：请勾选要报送的事项（每行的“报送此项”）或先填写工作进展，或点“保存全部草稿”。".into()
-    } else {
-        format!("有 {failed} 项未能保存，已在下方标出，其中填写的内容均已保留；其余各项已保存。")
-    });
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
-}
-
-fn kept(form: ReportForm, picked: bool) -> Input {
-    Input {
-        form,
-        picked,
-        errors: FormErrors::default(),
-        alert: None,
-    }
-}
-
-/// Starts rows from the unit's previous report: every row left blank, or the one asked for.
-/// Nothing is saved: the page comes back filled in, each copied row marked until edited.
-fn copy(user: SessionUser, sheet: Sheet, unit_id: i64, form: &SheetForm) -> SheetPage {
-    let only = form
-        .action
-        .strip_prefix("copy_")
-        .and_then(|id| id.parse::<i64>().ok());
-    let mut inputs = HashMap::new();
-    let mut copied = 0;
-    for s in sheet.rows.iter().filter(|s| s.editable()) {
-        let ms = sheet.milestones_of(s.item_id);
-        let mut typed = rows::typed(&form.fields, s.item_id).unwrap_or_else(|| s.form(ms));
-        let wanted = match only {
-            Some(id) => id == s.item_id,
-            None => typed.progress.trim().is_empty(),
-        };
-        if wanted && s.copy_previous(&mut typed) {
-            copied += 1;
-        }
-        let picked = form.fields.contains_key(&format!("pick_{}", s.item_id));
-        inputs.insert(s.item_id, kept(typed, picked));
-    }
-    let mut page = sheet.page(user, unit_id, inputs);
-    page.notice = Some(if copied > 0 {
-        format!("已沿用上期内容填入 {copied} 项，尚未保存：请逐项核对修改后保存。")
-    } else {
-        "没有可沿用的上期内容（上期未填写工作进展，或该项已有内容）。".into()
-    });
-    page
-}
-
-/// The unit's approver signs off the rows chosen.
-async fn approve(
-    state: &AppState,
-    client: &Client,
-    user: SessionUser,
-    sheet: Sheet,
-    unit_id: i64,
-    form: SheetForm,
-) -> Result<Response, AppError> {
-    let actor = user.actor(client);
-    let mut approved = 0;
-    let mut failures = Vec::new();
-    for s in &sheet.rows {
-        if !form.fields.contains_key(&format!("pick_{}", s.item_id)) {
-            continue;
-        }
-        let Some(base) = form
-            .fields
-            .get(&format!("seen_{}", s.item_id))
-            .and_then(|v| v.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        let key = ReportKey {
-            round_id: sheet.round.id,
-            item_id: s.item_id,
-            unit_id,
-        };
-        match workflow::review(&state.pool, &actor, key, base, Review::Approve, "").await {
-            Ok(_) => approved += 1,
-            Err(FlowError::Database(e)) => return Err(e.into()),
-            Err(e) => failures.push(format!(
-                "{}：{}",
-                s.kind.number_label(s.number),
-                flow_alert(&e)
-            )),
-        }
-    }
-    if failures.is_empty() && approved > 0 {
-        let to = format!(
-            "{}?approved={approved}",
-            sheet_href(sheet.round.id, unit_id)
-        );
-        return Ok(Redirect::to(&to).into_response());
-    }
-    let fresh = Sheet::load(state, &user, sheet.round.id, unit_id).await?;
-    let mut page = fresh.page(user, unit_id, HashMap::new());
-    page.notice = notice(
-        state,
-        unit_id,
-        &Done {
-            approved,
-            ..Done::default()
-        },
-    )
-    .await?;
-    page.alert = Some(if failures.is_empty() {
-        "请勾选要签批的事项。".into()
-    } else {
-        format!("以下各项未签批：{}", failures.join("；"))
-    });
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }

@@ -105,7 +105,7 @@ async fn save_typed(
                 form.version = newer.version.to_string();
             }
             let keep = |p: &mut page::ReportPage| p.upload_error = Some(NOT_UPLOADED.into());
-            page::refused(state, user.clone(), path, e, Some(form), keep)
+            crate::reports::outcome::refused(state, user.clone(), path, e, Some(form), keep)
                 .await
                 .map(Some)
         }
