@@ -57,12 +57,6 @@ struct PasswordPage {
     errors: crate::web::FormErrors,
 }
 
-impl PasswordPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.get(field)
-    }
-}
-
 pub(crate) async fn password_form(RequireUser(user): RequireUser) -> Result<Response, AppError> {
     let page = PasswordPage {
         forced: user.must_change_password,

@@ -106,12 +106,6 @@ struct FormPage {
     saved: bool,
 }
 
-impl FormPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.get(field)
-    }
-}
-
 async fn form_page(
     state: &AppState,
     user: SessionUser,

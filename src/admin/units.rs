@@ -45,12 +45,6 @@ struct FormPage {
     saved: bool,
 }
 
-impl FormPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.get(field)
-    }
-}
-
 async fn form_page(
     state: &AppState,
     user: SessionUser,
@@ -174,20 +168,33 @@ pub(crate) async fn create(
         }
         Err(e) => return Err(e.into()),
     };
-    audit::record(
-        &mut *tx,
-        &user.actor(&client),
-        Entry {
-            action: "unit.create",
-            object_type: Some("unit"),
-            object_id: Some(id.to_string()),
-            after: Some(serde_json::json!({
-                "name": unit.name, "full_name": unit.full_name, "kind": unit.kind.slug(),
-            })),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let after = snapshot(&unit.name, &unit.full_name, unit.kind);
+    finish(tx, &user.actor(&client), "unit.create", id, None, after).await
+}
+
+/// The fields an admin changes, as the audit log keeps them.
+fn snapshot(name: &str, full_name: &Option<String>, kind: UnitKind) -> serde_json::Value {
+    serde_json::json!({ "name": name, "full_name": full_name, "kind": kind.slug() })
+}
+
+/// Records the change under the admin's name, commits it, and shows the unit saved.
+async fn finish(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    actor: &audit::Actor,
+    action: &str,
+    id: i64,
+    before: Option<serde_json::Value>,
+    after: serde_json::Value,
+) -> Result<Response, AppError> {
+    let entry = Entry {
+        action,
+        object_type: Some("unit"),
+        object_id: Some(id.to_string()),
+        before,
+        after: Some(after),
+        ..Default::default()
+    };
+    audit::record(&mut *tx, actor, entry).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/admin/units/{id}?saved=1")).into_response())
 }
@@ -276,23 +283,15 @@ pub(crate) async fn update(
     for spelling in [&unit.name, &before.name] {
         db::keep_spelling(&mut tx, before.jurisdiction_id, spelling, id).await?;
     }
-    audit::record(
-        &mut *tx,
+    let was = snapshot(&before.name, &before.full_name, before.kind);
+    let after = snapshot(&unit.name, &unit.full_name, unit.kind);
+    finish(
+        tx,
         &user.actor(&client),
-        Entry {
-            action: "unit.update",
-            object_type: Some("unit"),
-            object_id: Some(id.to_string()),
-            before: Some(serde_json::json!({
-                "name": before.name, "full_name": before.full_name, "kind": before.kind.slug(),
-            })),
-            after: Some(serde_json::json!({
-                "name": unit.name, "full_name": unit.full_name, "kind": unit.kind.slug(),
-            })),
-            ..Default::default()
-        },
+        "unit.update",
+        id,
+        Some(was),
+        after,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/admin/units/{id}?saved=1")).into_response())
+    .await
 }

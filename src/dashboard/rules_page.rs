@@ -55,12 +55,6 @@ struct RulesPage {
     conflict: bool,
 }
 
-impl RulesPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.get(field)
-    }
-}
-
 #[derive(Deserialize)]
 pub(crate) struct Saved {
     saved: Option<String>,

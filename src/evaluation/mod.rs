@@ -112,12 +112,6 @@ struct ListPage {
     errors: crate::web::FormErrors,
 }
 
-impl ListPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.get(field)
-    }
-}
-
 async fn list_page(
     state: &AppState,
     user: SessionUser,

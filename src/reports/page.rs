@@ -84,10 +84,6 @@ pub(super) struct ReportPage {
 }
 
 impl ReportPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.get(field)
-    }
-
     fn editable(&self) -> bool {
         self.caps.edit && self.report.as_ref().is_none_or(|r| r.state.editable())
     }

@@ -96,10 +96,6 @@ struct RoundsPage {
 }
 
 impl RoundsPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.get(field)
-    }
-
     fn part_checked(&self, value: &str) -> bool {
         self.form.parts.contains(value)
     }
