@@ -65,6 +65,7 @@ pub fn table(state: &AppState) -> Router<AppState> {
             )),
         )
         .route("/evidence/{id}", get(reports::evidence::download))
+        .route("/evidence/{id}/remove", post(reports::evidence::remove))
         // Reading the plan's progress: dashboards, rules, evaluations, 督办.
         .route("/dashboard", get(dashboard::default_dashboard))
         .route("/plans/{plan}/dashboard", get(dashboard::dashboard))

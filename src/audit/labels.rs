@@ -37,6 +37,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("report.save", "保存填报草稿"),
     ("report.transition", "填报流转（报送、审核、采纳或退回）"),
     ("evidence.upload", "上传佐证材料"),
+    ("evidence.remove", "移除佐证材料"),
     ("supervision.answer", "答复督办"),
     ("evaluation.create", "生成评估"),
     ("rules.update", "修改统计规则"),

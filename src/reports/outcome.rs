@@ -17,6 +17,7 @@ pub(super) fn done_notice(done: &str, state: Option<ReportState>, unit_name: &st
     match (done, state) {
         ("save", _) => "草稿已保存。可继续修改，或点“报送”。".into(),
         ("upload", _) => "佐证材料已上传，填写的内容已一并保存为草稿。".into(),
+        ("remove", _) => "佐证材料已移除；移除记录保留在下方“已移除的材料”和审计日志中。".into(),
         (_, Some(ReportState::AwaitingApproval)) => {
             format!("已报送，等待{unit_name}审核人签批。")
         }

@@ -84,6 +84,11 @@ pub(super) struct ReportPage {
 }
 
 impl ReportPage {
+    /// Files attached now (removed ones are listed apart).
+    fn current_evidence(&self) -> usize {
+        self.evidence.iter().filter(|e| e.removed.is_none()).count()
+    }
+
     fn editable(&self) -> bool {
         self.caps.edit && self.report.as_ref().is_none_or(|r| r.state.editable())
     }
@@ -157,6 +162,8 @@ pub struct EvidenceView {
     filename: String,
     size: String,
     at: String,
+    /// When it was removed; a removed file is listed apart, as a record, and not offered.
+    removed: Option<String>,
 }
 
 /// The lead unit of an item reads its partners' reports (and their files) beside its own.
@@ -279,6 +286,7 @@ async fn read(
                     filename: e.filename,
                     size: super::evidence::size_label(i64::from(e.size_bytes)),
                     at: shanghai(e.uploaded_at),
+                    removed: e.removed_at.map(shanghai),
                 })
                 .collect(),
         ),

@@ -104,6 +104,7 @@ async fn every_state_changing_route_refuses_a_cross_site_request() {
         ("rep", report.clone()),
         ("rep", format!("{report}/evidence")),
         ("rep", format!("/rounds/{round}/units/{gp}/batch")),
+        ("rep", "/evidence/1/remove".to_string()),
         ("rep", "/supervision/1/answer".to_string()),
     ];
     let snapshot = || async {

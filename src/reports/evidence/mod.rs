@@ -3,6 +3,7 @@
 
 mod kinds;
 mod names;
+mod remove;
 mod store;
 mod upload;
 
@@ -22,6 +23,7 @@ use crate::web::extract::Path;
 pub use crate::settings::EvidenceQuota;
 pub use kinds::{ACCEPT_ATTR, ACCEPTED};
 pub use names::clean_name;
+pub use remove::remove;
 pub use upload::upload;
 
 /// The largest file accepted.
@@ -66,12 +68,14 @@ pub struct EvidenceRow {
     pub filename: String,
     pub size_bytes: i32,
     pub uploaded_at: DateTime<Utc>,
+    /// When the file was removed (its bytes are gone; the row is the record).
+    pub removed_at: Option<DateTime<Utc>>,
 }
 
 pub async fn list(pool: &PgPool, report_id: i64) -> sqlx::Result<Vec<EvidenceRow>> {
     sqlx::query_as!(
         EvidenceRow,
-        "SELECT id, filename, size_bytes, uploaded_at FROM evidence WHERE report_id = $1 ORDER BY id",
+        "SELECT id, filename, size_bytes, uploaded_at, removed_at FROM evidence WHERE report_id = $1 ORDER BY id",
         report_id
     )
     .fetch_all(pool)

@@ -20,12 +20,13 @@ pub async fn usage(
 ) -> sqlx::Result<Usage> {
     sqlx::query_as!(
         Usage,
-        r#"SELECT (SELECT count(*) FROM evidence WHERE report_id = $1) AS "files!",
-                  (SELECT coalesce(sum(size_bytes), 0) FROM evidence WHERE report_id = $1)::bigint
-                      AS "report_bytes!",
+        r#"SELECT (SELECT count(*) FROM evidence WHERE report_id = $1 AND removed_at IS NULL)
+                      AS "files!",
+                  (SELECT coalesce(sum(size_bytes), 0) FROM evidence
+                   WHERE report_id = $1 AND removed_at IS NULL)::bigint AS "report_bytes!",
                   (SELECT coalesce(sum(e.size_bytes), 0) FROM evidence e
-                   JOIN reports r ON r.id = e.report_id WHERE r.unit_id = $2)::bigint
-                      AS "unit_bytes!""#,
+                   JOIN reports r ON r.id = e.report_id
+                   WHERE r.unit_id = $2 AND e.removed_at IS NULL)::bigint AS "unit_bytes!""#,
         report_id,
         unit_id
     )
@@ -140,7 +141,7 @@ pub async fn stored(pool: &PgPool, id: i64) -> sqlx::Result<Option<StoredFile>> 
                       coalesce(max(seq), -1) AS last
                FROM evidence_chunks WHERE evidence_id = e.id
            ) c
-           WHERE e.id = $1"#,
+           WHERE e.id = $1 AND e.removed_at IS NULL"#,
         id
     )
     .fetch_optional(pool)

@@ -167,3 +167,83 @@ async fn draft_another(
     assert_eq!(app.post_form(client, &other, &form).await.status(), 303);
     other
 }
+
+/// A file can be taken off a report until it is sent on: its bytes go, its record stays on the
+/// page and in the audit log; nobody else may remove it, and after submission nobody can.
+#[tokio::test]
+async fn evidence_is_removed_before_submission_and_kept_on_record() {
+    let app = spawn_app().await;
+    let (c, path, csrf) = super::draft(&app).await;
+    let pdf = b"%PDF-1.4\n% to be replaced\n".to_vec();
+    let resp = super::upload(&app, &c.rep, &path, &csrf, "旧版清单.pdf", pdf.clone()).await;
+    assert_eq!(resp.status(), 303);
+    let id: i64 = sqlx::query_scalar("SELECT id FROM evidence")
+        .fetch_one(&app.pool)
+        .await
+        .expect("id");
+    let remove = format!("/evidence/{id}/remove");
+
+    // The bureau's supervisor reads the report but does not change it.
+    let sup_csrf = app.csrf(&c.sup).await;
+    let resp = app.post_form(&c.sup, &remove, &[("csrf", &sup_csrf)]).await;
+    assert_eq!(resp.status(), 403);
+    assert_eq!(super::stored_counts(&app).await, (1, 1));
+
+    let resp = app.post_form(&c.rep, &remove, &[("csrf", &csrf)]).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        super::stored_counts(&app).await,
+        (1, 0),
+        "the bytes are gone, the record stays"
+    );
+    let page = app.page_as(&c.rep, &path).await;
+    assert!(crate::helpers::texts(&page, ".evidence-list a").is_empty());
+    let removed = crate::helpers::texts(&page, "details .evidence-list li").join("");
+    assert!(
+        removed.contains("旧版清单.pdf") && removed.contains("移除于"),
+        "{removed}"
+    );
+    let download = c
+        .rep
+        .get(format!("{}/evidence/{id}", app.address))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(download.status(), 404);
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"evidence.remove".to_string())
+    );
+
+    // Removed twice: nothing left to remove.
+    let resp = app.post_form(&c.rep, &remove, &[("csrf", &csrf)]).await;
+    assert_eq!(resp.status(), 404);
+
+    // A file on a report sent on stays.
+    let resp = super::upload(&app, &c.rep, &path, &csrf, "新版清单.pdf", pdf).await;
+    assert_eq!(resp.status(), 303);
+    let (_, _, version) =
+        crate::fixtures::form_fields(&c.rep, &format!("{}{path}", app.address)).await;
+    let sent = app
+        .post_form(
+            &c.rep,
+            &path,
+            &crate::fixtures::report_form(&csrf, &version, "submit", "已修订"),
+        )
+        .await;
+    assert_eq!(sent.status(), 303);
+    let kept: i64 = sqlx::query_scalar("SELECT max(id) FROM evidence")
+        .fetch_one(&app.pool)
+        .await
+        .expect("id");
+    let resp = app
+        .post_form(
+            &c.rep,
+            &format!("/evidence/{kept}/remove"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(resp.status(), 400);
+    assert_eq!(super::stored_counts(&app).await, (2, 1));
+}
