@@ -23,10 +23,14 @@ impl FromRequestParts<AppState> for MaybeUser {
             return Ok(MaybeUser(cached.clone()));
         }
         let jar = CookieJar::from_headers(&parts.headers);
-        let user = match jar.get(COOKIE) {
+        let mut user = match jar.get(COOKIE) {
             Some(c) => session::lookup(&state.pool, &state.settings, c.value()).await?,
             None => None,
         };
+        if let Some(u) = &mut user {
+            let Ok(client) = Client::from_request_parts(parts, state).await;
+            u.ip = client.ip;
+        }
         parts.extensions.insert(user.clone());
         Ok(MaybeUser(user))
     }

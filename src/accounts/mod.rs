@@ -36,11 +36,12 @@ use crate::web::Chrome;
 const LOGIN_COOKIE: &str = "pp_login";
 
 impl SessionUser {
-    pub fn actor(&self, client: &Client) -> Actor {
+    /// Who acts, as the audit log records them: the account and where the request came from.
+    pub fn actor(&self) -> Actor {
         Actor {
             id: Some(self.id),
             name: format!("{}（{}）", self.display_name, self.username),
-            ip: Some(client.ip.clone()),
+            ip: Some(self.ip.clone()),
         }
     }
 }
@@ -237,7 +238,6 @@ async fn audit_login(
 
 pub(crate) async fn logout(
     State(state): State<AppState>,
-    client: Client,
     RequireUser(user): RequireUser,
     jar: CookieJar,
     _signed: SignedOnly,
@@ -245,7 +245,7 @@ pub(crate) async fn logout(
     session::end(&state.pool, &user).await?;
     audit::record(
         &state.pool,
-        &user.actor(&client),
+        &user.actor(),
         Entry {
             action: "auth.logout",
             object_type: Some("user"),

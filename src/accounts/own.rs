@@ -81,7 +81,7 @@ pub(crate) async fn change_password(
     jar: CookieJar,
     SignedForm(form): SignedForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let actor = user.actor(&client);
+    let actor = user.actor();
     let verdict = throttle::reserve(
         &state.pool,
         &user.username,

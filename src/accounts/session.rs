@@ -23,6 +23,9 @@ pub struct SessionUser {
     /// The token every form of this session must send back.
     pub csrf_token: String,
     pub(super) token_hash: Vec<u8>,
+    /// Where the request came from (see [`super::extract::Client`]), for the audit log: set
+    /// by the extractor, empty where the session is read without a request's parts.
+    pub ip: String,
 }
 
 fn token_hash(token: &str) -> Vec<u8> {
@@ -110,6 +113,7 @@ pub async fn lookup(
         must_change_password: r.must_change_password,
         csrf_token: r.csrf_token,
         token_hash: hash,
+        ip: String::new(),
     }))
 }
 

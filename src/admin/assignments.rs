@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::accounts::extract::Client;
 use crate::accounts::session::SessionUser;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, render};
@@ -279,7 +278,6 @@ async fn chosen(
 
 pub(crate) async fn add(
     State(state): State<AppState>,
-    client: Client,
     AdminOnly(user): AdminOnly,
     Path(raw): Path<String>,
     SignedForm(form): SignedForm<AddForm>,
@@ -322,7 +320,7 @@ pub(crate) async fn add(
         after: Some(after),
         ..Entry::default()
     };
-    finish(tx, &user.actor(&client), entry, id, item.id, "add").await
+    finish(tx, &user.actor(), entry, id, item.id, "add").await
 }
 
 /// Records the change under the admin's name, commits it, and goes back to the item's page.
@@ -346,7 +344,6 @@ async fn finish(
 
 pub(crate) async fn remove(
     State(state): State<AppState>,
-    client: Client,
     AdminOnly(user): AdminOnly,
     Path(raw): Path<String>,
     SignedForm(form): SignedForm<AddForm>,
@@ -379,5 +376,5 @@ pub(crate) async fn remove(
         before: Some(before),
         ..Entry::default()
     };
-    finish(tx, &user.actor(&client), entry, id, item.id, "remove").await
+    finish(tx, &user.actor(), entry, id, item.id, "remove").await
 }

@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
-use crate::accounts::extract::Client;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, render};
 use crate::policy::{AdminOnly, SignedForm};
@@ -117,7 +116,6 @@ pub(crate) async fn edit(
 
 pub(crate) async fn save(
     State(state): State<AppState>,
-    client: Client,
     AdminOnly(user): AdminOnly,
     Path(id): Path<String>,
     SignedForm(pairs): SignedForm<Vec<(String, String)>>,
@@ -160,7 +158,7 @@ pub(crate) async fn save(
     let after = set_members(&mut tx, id, g.jurisdiction_id, &ids).await?;
     audit::record(
         &mut *tx,
-        &user.actor(&client),
+        &user.actor(),
         Entry {
             action: "group.members",
             object_type: Some("group"),

@@ -9,7 +9,6 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::accounts::extract::Client;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, error_page};
 use crate::policy::{AdminOnly, SignedForm};
@@ -153,7 +152,6 @@ pub fn fingerprint(s: &Settings) -> String {
 
 pub(crate) async fn save(
     State(state): State<AppState>,
-    client: Client,
     AdminOnly(user): AdminOnly,
     Path(raw): Path<String>,
     SignedForm(form): SignedForm<SettingsForm>,
@@ -217,7 +215,7 @@ pub(crate) async fn save(
     }
     audit::record(
         &mut *tx,
-        &user.actor(&client),
+        &user.actor(),
         Entry {
             action: "item.settings",
             object_type: Some("item"),

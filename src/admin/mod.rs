@@ -19,7 +19,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::accounts::extract::Client;
 use crate::accounts::model::{UserRole, Username};
 use crate::accounts::ops::{self, NewUser, OpError, UserEdit};
 use crate::accounts::queries::{self, UserRow};
@@ -30,7 +29,6 @@ use crate::web::Chrome;
 /// Admin writes are rate-limited per account (see `audit::rate::ADMIN_WRITES`).
 pub async fn write_rate(
     State(state): State<AppState>,
-    client: Client,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -46,7 +44,7 @@ pub async fn write_rate(
                 Ok(Some(user)) => {
                     crate::audit::rate::check(
                         &state.pool,
-                        &user.actor(&client),
+                        &user.actor(),
                         &crate::audit::rate::ADMIN_WRITES,
                     )
                     .await
@@ -182,7 +180,6 @@ struct PasswordShown {
 
 pub(crate) async fn create(
     State(state): State<AppState>,
-    client: Client,
     AdminOnly(user): AdminOnly,
     SignedForm(form): SignedForm<UserForm>,
 ) -> Result<Response, AppError> {
@@ -199,7 +196,7 @@ pub(crate) async fn create(
                 role,
                 unit_id,
             };
-            ops::create_user(&state.pool, &state.hasher, &user.actor(&client), new, None).await
+            ops::create_user(&state.pool, &state.hasher, &user.actor(), new, None).await
         }
         _ => Err(OpError::Invalid("form", String::new())),
     };
@@ -263,7 +260,6 @@ pub(crate) async fn edit_form(
 
 pub(crate) async fn update(
     State(state): State<AppState>,
-    client: Client,
     AdminOnly(user): AdminOnly,
     Path(id): Path<String>,
     SignedForm(form): SignedForm<UserForm>,
@@ -283,7 +279,7 @@ pub(crate) async fn update(
             unit_id,
             disabled: form.disabled.is_some(),
         };
-        ops::update_user(&state.pool, &user.actor(&client), id, edit).await
+        ops::update_user(&state.pool, &user.actor(), id, edit).await
     } else {
         Err(OpError::Invalid("form", String::new()))
     };
@@ -330,14 +326,12 @@ pub(crate) async fn update(
 
 pub(crate) async fn reset_password(
     State(state): State<AppState>,
-    client: Client,
     AdminOnly(user): AdminOnly,
     Path(id): Path<String>,
     _signed: SignedOnly,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let password =
-        ops::reset_password(&state.pool, &state.hasher, &user.actor(&client), id).await?;
+    let password = ops::reset_password(&state.pool, &state.hasher, &user.actor(), id).await?;
     let row = queries::by_id(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;

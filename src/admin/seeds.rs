@@ -9,7 +9,6 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::accounts::extract::Client;
 use crate::accounts::password::hex;
 use crate::error::{AppError, render};
 use crate::policy::{AdminOnly, SignedForm};
@@ -149,7 +148,6 @@ pub(crate) struct ApplyForm {
 /// Loads the previewed text for real, in one transaction, audited under the admin's name.
 pub(crate) async fn apply(
     State(state): State<AppState>,
-    client: Client,
     AdminOnly(user): AdminOnly,
     SignedForm(form): SignedForm<ApplyForm>,
 ) -> Result<Response, AppError> {
@@ -158,7 +156,7 @@ pub(crate) async fn apply(
             "确认的内容与预览的内容不一致，请重新上传。".into(),
         ));
     }
-    let actor = user.actor(&client);
+    let actor = user.actor();
     let mut page = SeedPage::new(Chrome::new(Some(user)));
     page.file_name = crate::reports::clean_file_name(&form.file_name);
     let plan = match seed::parse(&page.file_name, &form.text) {

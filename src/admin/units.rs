@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::accounts::extract::Client;
 use crate::accounts::session::SessionUser;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, render};
@@ -137,7 +136,6 @@ pub(crate) async fn new_form(
 
 pub(crate) async fn create(
     State(state): State<AppState>,
-    client: Client,
     AdminOnly(user): AdminOnly,
     SignedForm(form): SignedForm<UnitForm>,
 ) -> Result<Response, AppError> {
@@ -169,7 +167,7 @@ pub(crate) async fn create(
         Err(e) => return Err(e.into()),
     };
     let after = snapshot(&unit.name, &unit.full_name, unit.kind);
-    finish(tx, &user.actor(&client), "unit.create", id, None, after).await
+    finish(tx, &user.actor(), "unit.create", id, None, after).await
 }
 
 /// The fields an admin changes, as the audit log keeps them.
@@ -232,7 +230,6 @@ pub(crate) async fn edit_form(
 
 pub(crate) async fn update(
     State(state): State<AppState>,
-    client: Client,
     AdminOnly(user): AdminOnly,
     Path(id): Path<String>,
     SignedForm(mut form): SignedForm<UnitForm>,
@@ -285,13 +282,5 @@ pub(crate) async fn update(
     }
     let was = snapshot(&before.name, &before.full_name, before.kind);
     let after = snapshot(&unit.name, &unit.full_name, unit.kind);
-    finish(
-        tx,
-        &user.actor(&client),
-        "unit.update",
-        id,
-        Some(was),
-        after,
-    )
-    .await
+    finish(tx, &user.actor(), "unit.update", id, Some(was), after).await
 }

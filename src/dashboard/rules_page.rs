@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::extract::RequireUser;
 use crate::analytics::facts;
 use crate::analytics::rules::Rules;
 use crate::audit::{self, Entry};
@@ -107,7 +107,6 @@ fn number(s: &str, max: i64, field: &'static str, errors: &mut crate::web::FormE
 
 pub(crate) async fn save(
     State(state): State<AppState>,
-    client: Client,
     RulesKeeper(user): RulesKeeper,
     Path(plan): Path<String>,
     SignedForm(form): SignedForm<RulesForm>,
@@ -178,7 +177,7 @@ pub(crate) async fn save(
     }
     audit::record(
         &mut *tx,
-        &user.actor(&client),
+        &user.actor(),
         Entry {
             action: "rules.update",
             object_type: Some("plan"),

@@ -17,7 +17,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::accounts::extract::Client;
 use crate::accounts::session::SessionUser;
 use crate::analytics::facts::{self, PlanInfo};
 use crate::analytics::rollup::Snapshot;
@@ -149,17 +148,11 @@ pub(crate) async fn list(
 
 pub(crate) async fn create(
     State(state): State<AppState>,
-    client: Client,
     SupervisorOnly(user): SupervisorOnly,
     Path(key): Path<String>,
     SignedForm(form): SignedForm<NewForm>,
 ) -> Result<Response, AppError> {
-    crate::audit::rate::check(
-        &state.pool,
-        &user.actor(&client),
-        &crate::audit::rate::EVALUATIONS,
-    )
-    .await?;
+    crate::audit::rate::check(&state.pool, &user.actor(), &crate::audit::rate::EVALUATIONS).await?;
     let info = plan(&state, &key).await?;
     let mut errors = crate::web::FormErrors::default();
     let kind = match form.kind.as_str() {
@@ -193,7 +186,7 @@ pub(crate) async fn create(
     let plan_id = info.id;
     let snapshot = freeze(&state, info, cutoff).await?;
     let json = serde_json::to_value(&snapshot).context("evaluation snapshot as JSON")?;
-    let actor = user.actor(&client);
+    let actor = user.actor();
     let mut tx = state.pool.begin().await?;
     let id = sqlx::query_scalar!(
         r#"INSERT INTO evaluations (plan_id, kind, title, cutoff, snapshot, created_by)

@@ -9,7 +9,7 @@ use super::model::ReportState;
 use super::queries::{self, RoundRow};
 use super::{report_href, today};
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::extract::RequireUser;
 use crate::accounts::model::UserRole;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, render};
@@ -155,7 +155,6 @@ pub struct RemindForm {
 /// An in-portal reminder on a unit's to-do list.
 pub async fn remind(
     State(state): State<AppState>,
-    client: Client,
     SupervisorOnly(user): SupervisorOnly,
     Path(round): Path<String>,
     SignedForm(form): SignedForm<RemindForm>,
@@ -176,7 +175,7 @@ pub async fn remind(
             "提醒内容不能为空，且不超过 500 字。".into(),
         ));
     }
-    let actor = user.actor(&client);
+    let actor = user.actor();
     crate::audit::rate::check(&state.pool, &actor, &crate::audit::rate::REMINDERS).await?;
     let mut tx = state.pool.begin().await?;
     sqlx::query!(

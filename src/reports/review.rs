@@ -9,7 +9,7 @@ use super::page::{ReportPath, load};
 use super::report_href;
 use super::workflow::{self, ReportKey, Review};
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::extract::RequireUser;
 use crate::error::AppError;
 use crate::policy::SignedForm;
 use crate::web::extract::Path;
@@ -18,7 +18,6 @@ use crate::web::extract::Path;
 #[tracing::instrument(name = "report.review", skip_all, fields(user = %user.username, round = %path.0, item = %path.1, unit = %path.2))]
 pub async fn review(
     State(state): State<AppState>,
-    client: Client,
     RequireUser(user): RequireUser,
     Path(path): Path<ReportPath>,
     SignedForm(form): SignedForm<ReportForm>,
@@ -40,7 +39,7 @@ pub async fn review(
         unit_id,
     };
     let base = form.version.parse::<i32>().unwrap_or(-1);
-    let actor = user.actor(&client);
+    let actor = user.actor();
     match workflow::review(&state.pool, &actor, key, base, action, &form.comment).await {
         Ok(_) => Ok(Redirect::to(&format!(
             "{}?done=review",

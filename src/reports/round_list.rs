@@ -12,7 +12,6 @@ use chrono::NaiveDate;
 use super::queries::{self, RoundRow};
 use super::today;
 use crate::AppState;
-use crate::accounts::extract::Client;
 use crate::accounts::session::SessionUser;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, render};
@@ -274,12 +273,11 @@ fn check(
 /// Opens an ad-hoc round; with parts or units ticked, only those are asked to report.
 pub async fn create_round(
     State(state): State<AppState>,
-    client: Client,
     SupervisorOnly(user): SupervisorOnly,
     SignedForm(pairs): SignedForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let form = RoundForm::from_pairs(&pairs);
-    let actor = user.actor(&client);
+    let actor = user.actor();
     crate::audit::rate::check(&state.pool, &actor, &crate::audit::rate::ROUNDS).await?;
     let plan = plan_queries::default_plan(&state.pool)
         .await?

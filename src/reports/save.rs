@@ -11,7 +11,7 @@ use super::page::{ReportPath, load, page};
 use super::report_href;
 use super::workflow::{self, FlowError, ReportKey};
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::extract::RequireUser;
 use crate::error::{AppError, render};
 use crate::policy::SignedForm;
 use crate::web::extract::Path;
@@ -20,7 +20,6 @@ use crate::web::extract::Path;
 #[tracing::instrument(name = "report.save", skip_all, fields(user = %user.username, round = %path.0, item = %path.1, unit = %path.2))]
 pub async fn save(
     State(state): State<AppState>,
-    client: Client,
     RequireUser(user): RequireUser,
     Path(path): Path<ReportPath>,
     SignedForm(form): SignedForm<ReportForm>,
@@ -45,7 +44,7 @@ pub async fn save(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response());
         }
     };
-    match workflow::save(&state.pool, &user.actor(&client), key, base, &draft, submit).await {
+    match workflow::save(&state.pool, &user.actor(), key, base, &draft, submit).await {
         Ok(_) => {
             let done = if submit { "submit" } else { "save" };
             Ok(Redirect::to(&format!(

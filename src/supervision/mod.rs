@@ -13,7 +13,6 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::accounts::extract::Client;
 use crate::audit::{self, Entry};
 use crate::clock::{shanghai, today};
 use crate::error::AppError;
@@ -118,7 +117,6 @@ pub(crate) struct AnswerForm {
 #[tracing::instrument(name = "supervision.answer", skip_all, fields(user = %user.username, flag = %id))]
 pub(crate) async fn answer(
     State(state): State<AppState>,
-    client: Client,
     UnitStaff(user): UnitStaff,
     Path(id): Path<String>,
     SignedForm(form): SignedForm<AnswerForm>,
@@ -137,7 +135,7 @@ pub(crate) async fn answer(
             "情况说明不能为空，且不超过 1000 字。".into(),
         ));
     }
-    let actor = user.actor(&client);
+    let actor = user.actor();
     let mut tx = state.pool.begin().await?;
     let done = sqlx::query!(
         r#"UPDATE supervision_flags SET answer = $2, answered_by = $3, answered_at = now()

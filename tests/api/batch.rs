@@ -172,6 +172,16 @@ async fn a_county_fills_its_round_on_one_page_and_a_bad_row_loses_nothing() {
         .await
         .expect("count");
     assert_eq!(saved, 1, "rows left as they were are not saved");
+    let ips: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT DISTINCT ip FROM audit_log WHERE action = 'report.save'")
+            .fetch_all(&app.pool)
+            .await
+            .expect("audit");
+    assert_eq!(
+        ips,
+        [Some("127.0.0.1".to_string())],
+        "the audit log says where from"
+    );
 
     // Corrected and submitted with its box ticked: on to the unit's approver.
     let mut fields = form_values(&doc);

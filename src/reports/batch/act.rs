@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{Done, Input, Sheet, SheetPage, notice, rows, sheet_href};
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::extract::RequireUser;
 use crate::accounts::session::SessionUser;
 use crate::error::{AppError, render};
 use crate::policy::SignedForm;
@@ -36,7 +36,6 @@ impl SheetForm {
 
 pub async fn act(
     State(state): State<AppState>,
-    client: Client,
     RequireUser(user): RequireUser,
     Path((round_id, unit_id)): Path<(i64, i64)>,
     SignedForm(form): SignedForm<SheetForm>,
@@ -45,7 +44,6 @@ pub async fn act(
     let (edit, approve) = (sheet.caps.edit, sheet.caps.approve);
     let by = Signed {
         state: &state,
-        client: &client,
         user,
     };
     match form.action.as_str() {
@@ -63,10 +61,9 @@ pub async fn act(
     }
 }
 
-/// Who acts, and through which portal instance.
+/// Who acts on the sheet.
 struct Signed<'a> {
     state: &'a AppState,
-    client: &'a Client,
     user: SessionUser,
 }
 
@@ -98,7 +95,7 @@ async fn save(by: Signed<'_>, sheet: Sheet, form: SheetForm) -> Result<Response,
     };
     let editable = || sheet.rows.iter().filter(|s| s.editable());
     let nothing_picked = form.action != "save" && !editable().any(|s| send_row(s.item_id));
-    let actor = by.user.actor(by.client);
+    let actor = by.user.actor();
     let mut inputs = HashMap::new();
     let (mut saved, mut sent) = (0, 0);
     for s in editable() {
@@ -225,7 +222,7 @@ async fn sign_off(
     sheet: Sheet,
     chosen: Vec<(i64, i32)>,
 ) -> Result<Response, AppError> {
-    let actor = by.user.actor(by.client);
+    let actor = by.user.actor();
     let mut approved = 0;
     let mut failures = Vec::new();
     for (item_id, base) in chosen {

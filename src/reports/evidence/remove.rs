@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::store;
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::extract::RequireUser;
 use crate::audit::{self, Entry};
 use crate::error::AppError;
 use crate::policy::{SignedOnly, report_caps};
@@ -16,7 +16,6 @@ use crate::web::extract::Path;
 #[tracing::instrument(name = "report.evidence_remove", skip_all, fields(user = %user.username, evidence = id))]
 pub async fn remove(
     State(state): State<AppState>,
-    client: Client,
     RequireUser(user): RequireUser,
     Path(id): Path<i64>,
     _signed: SignedOnly,
@@ -65,7 +64,7 @@ pub async fn remove(
         })),
         ..Default::default()
     };
-    audit::record(&mut *tx, &user.actor(&client), entry).await?;
+    audit::record(&mut *tx, &user.actor(), entry).await?;
     tx.commit().await?;
     let back = report_href(file.round_id, &file.item_key, file.unit_id);
     Ok(Redirect::to(&format!("{back}?done=remove")).into_response())

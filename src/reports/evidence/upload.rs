@@ -13,7 +13,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use super::store::{self, NewFile, Usage};
 use super::{CHUNK_BYTES, EvidenceQuota, MAX_FILE_BYTES, kinds, names, size_label};
 use crate::AppState;
-use crate::accounts::extract::{Client, RequireUser};
+use crate::accounts::extract::RequireUser;
 use crate::accounts::session::SessionUser;
 use crate::audit::{self, Entry};
 use crate::error::AppError;
@@ -33,12 +33,11 @@ const MAX_TYPED_FIELDS: usize = 200;
 #[tracing::instrument(name = "report.evidence_upload", skip_all, fields(user = %user.username, round = %path.0, item = %path.1, unit = %path.2))]
 pub async fn upload(
     State(state): State<AppState>,
-    client: Client,
     RequireUser(user): RequireUser,
     Path(path): Path<ReportPath>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    match add_file(&state, &client, &user, &path, multipart).await {
+    match add_file(&state, &user, &path, multipart).await {
         Ok(Added::Draft(refusal)) => Ok(refusal),
         Ok(Added::File(done)) => Ok(done),
         // A refused file is told beside the upload field, on the report page itself, so the
@@ -66,7 +65,6 @@ const NOT_UPLOADED: &str =
 /// unchanged text saves nothing. `Some` is the page to answer with when it cannot be saved.
 async fn save_typed(
     state: &AppState,
-    client: &Client,
     user: &SessionUser,
     path: &ReportPath,
     fields: HashMap<String, String>,
@@ -98,7 +96,7 @@ async fn save_typed(
         unit_id: *unit_id,
     };
     let base = form.version.parse::<i32>().unwrap_or(-1);
-    match workflow::save(&state.pool, &user.actor(client), key, base, &draft, false).await {
+    match workflow::save(&state.pool, &user.actor(), key, base, &draft, false).await {
         Ok(_) => Ok(None),
         Err(e) => {
             if let FlowError::Conflict(Some(newer)) = &e {
@@ -145,7 +143,6 @@ async fn refused(
 
 async fn add_file(
     state: &AppState,
-    client: &Client,
     user: &SessionUser,
     path: &ReportPath,
     mut multipart: Multipart,
@@ -173,7 +170,7 @@ async fn add_file(
                 user.check_csrf(&csrf)?;
                 if !typed.is_empty() {
                     let fields = std::mem::take(&mut typed);
-                    if let Some(refusal) = save_typed(state, client, user, path, fields).await? {
+                    if let Some(refusal) = save_typed(state, user, path, fields).await? {
                         return Ok(Added::Draft(refusal));
                     }
                 }
@@ -226,7 +223,7 @@ async fn add_file(
     store::insert(&mut tx, &new).await?;
     audit::record(
         &mut *tx,
-        &user.actor(client),
+        &user.actor(),
         Entry {
             action: "evidence.upload",
             object_type: Some("report"),
