@@ -46,6 +46,7 @@ pub fn table(state: &AppState) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(reports::batch::MAX_SHEET_BYTES)),
         )
         .route("/rounds/{round}/remind", post(reports::board::remind))
+        .route("/rounds/{round}/accept", post(reports::board::accept))
         .route(
             "/rounds/{round}/reports/{item}/{unit}",
             get(reports::page::show).post(reports::save::save),

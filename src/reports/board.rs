@@ -7,12 +7,14 @@ use serde::Deserialize;
 
 use super::model::ReportState;
 use super::queries::{self, RoundRow};
+use super::workflow::{self, FlowError, ReportKey, Review};
 use super::{report_href, today};
 use crate::AppState;
 use crate::accounts::extract::RequireUser;
 use crate::accounts::model::UserRole;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, render};
+use crate::plan::model::UnitKind;
 use crate::policy::{DashboardReader, SignedForm, SupervisorOnly, allows};
 use crate::web::Chrome;
 use crate::web::extract::{Path, Query};
@@ -27,6 +29,9 @@ pub struct BoardLine {
     pub state_slug: &'static str,
     pub late: bool,
     pub href: String,
+    /// For the supervisor, a report waiting for review: the name of its box in the 采纳 form
+    /// (`pick_<item>_<unit>`), with the version on the board as its value.
+    pub pick: Option<(String, i32)>,
 }
 
 #[derive(Template)]
@@ -37,6 +42,11 @@ struct BoardPage {
     lines: Vec<BoardLine>,
     counts: Vec<(&'static str, &'static str, usize)>,
     filter: String,
+    /// The filter form's choices and what is chosen.
+    units: Vec<(i64, String)>,
+    unit: Option<i64>,
+    area: String,
+    notice: Option<String>,
     can_remind: bool,
     reminded: bool,
     /// Units with something still missing, for the reminder form.
@@ -44,12 +54,40 @@ struct BoardPage {
     default_message: String,
 }
 
+impl BoardPage {
+    /// The board with another state chosen, the other filters kept.
+    fn with_state(&self, state: &str) -> String {
+        let unit = self.unit.map(|u| u.to_string()).unwrap_or_default();
+        format!("?state={state}&unit={unit}&area={}", self.area)
+    }
+
+    fn can_accept(&self) -> bool {
+        self.lines.iter().any(|l| l.pick.is_some())
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct BoardQuery {
     state: String,
-    unit: Option<i64>,
+    /// A unit's id, or empty for every unit.
+    unit: String,
+    /// `county`: the counties' (and zones') own lines; `city`: the city's departments'.
+    area: String,
     reminded: Option<String>,
+    accepted: Option<usize>,
+    failed: Option<usize>,
+}
+
+impl BoardQuery {
+    fn in_area(&self, d: &queries::DutyRow) -> bool {
+        let county = matches!(d.unit_kind, UnitKind::County | UnitKind::Zone);
+        match self.area.as_str() {
+            "county" => county,
+            "city" => !county,
+            _ => true,
+        }
+    }
 }
 
 fn round_id(s: &str) -> Result<i64, AppError> {
@@ -68,7 +106,7 @@ pub async fn board(
     // Units see their own line of a board; the bureau and leaders see every line.
     let unit_filter = match user.role {
         UserRole::Reporter | UserRole::Approver => Some(user.unit_id.ok_or(AppError::Forbidden)?),
-        _ => q.unit,
+        _ => q.unit.trim().parse().ok(),
     };
     if (unit_filter != user.unit_id || user.unit_id.is_none())
         && !allows::<DashboardReader>(user.role)
@@ -79,6 +117,14 @@ pub async fn board(
         Some(unit) => queries::unit_duties(&state, &[&round], unit).await?,
         None => std::sync::Arc::new(queries::duties(&state.pool, &[round.id], None, None).await?),
     };
+    let mut units: Vec<(i64, String)> = Vec::new();
+    for d in duties.iter() {
+        if !units.iter().any(|(id, _)| *id == d.unit_id) {
+            units.push((d.unit_id, d.unit_name.clone()));
+        }
+    }
+    let duties: Vec<&queries::DutyRow> = duties.iter().filter(|d| q.in_area(d)).collect();
+    let can_review = allows::<SupervisorOnly>(user.role);
     let late_after = round.due_on;
     let today = today();
     let slug = |s: Option<ReportState>| s.map(ReportState::slug).unwrap_or("missing");
@@ -101,7 +147,7 @@ pub async fn board(
         })
         .collect();
     let mut late_units: Vec<(i64, String, usize)> = Vec::new();
-    for d in duties.iter().filter(|d| {
+    for d in duties.iter().copied().filter(|d| {
         matches!(
             d.state,
             None | Some(ReportState::Draft) | Some(ReportState::Returned)
@@ -129,11 +175,26 @@ pub async fn board(
                     None | Some(ReportState::Draft) | Some(ReportState::Returned)
                 ),
             href: report_href(d.round_id, &d.item_key, d.unit_id),
+            pick: d
+                .version
+                .filter(|_| can_review && d.state == Some(ReportState::Submitted))
+                .map(|v| (format!("pick_{}_{}", d.item_id, d.unit_id), v)),
         })
         .collect();
     let default_message = format!("请于 {} 前报送“{}”的进展情况。", round.due_on, round.title);
+    let notice = q.accepted.map(|n| {
+        let mut m = format!("已采纳 {n} 份报告。");
+        if let Some(f) = q.failed.filter(|f| *f > 0) {
+            m += &format!("另有 {f} 份未采纳：已被他人处理或内容已更新，请逐份打开查看。");
+        }
+        m
+    });
     render(&BoardPage {
-        can_remind: allows::<SupervisorOnly>(user.role),
+        can_remind: can_review,
+        units,
+        unit: unit_filter,
+        area: q.area,
+        notice,
         chrome: Chrome::new(Some(user)),
         lines,
         counts,
@@ -202,4 +263,49 @@ pub async fn remind(
     .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/rounds/{}/board?reminded=1", round.id)).into_response())
+}
+
+/// The bureau's supervisor accepts the reports ticked on a board, each against the version the
+/// board showed: one changed meanwhile is left for a closer look.
+pub async fn accept(
+    State(state): State<AppState>,
+    SupervisorOnly(user): SupervisorOnly,
+    Path(round): Path<String>,
+    SignedForm(form): SignedForm<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let round = queries::round(&state.pool, round_id(&round)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let actor = user.actor();
+    let (mut accepted, mut failed) = (0, 0);
+    for (name, seen) in &form {
+        let Some((item_id, unit_id)) = name
+            .strip_prefix("pick_")
+            .and_then(|rest| rest.split_once('_'))
+            .and_then(|(i, u)| Some((i.parse().ok()?, u.parse().ok()?)))
+        else {
+            continue;
+        };
+        let key = ReportKey {
+            round_id: round.id,
+            item_id,
+            unit_id,
+        };
+        let base = seen.parse::<i32>().unwrap_or(-1);
+        match workflow::review(&state.pool, &actor, key, base, Review::Accept, "").await {
+            Ok(_) => accepted += 1,
+            Err(FlowError::Database(e)) => return Err(e.into()),
+            Err(_) => failed += 1,
+        }
+    }
+    if accepted + failed == 0 {
+        return Err(AppError::BadRequest(
+            "请勾选要采纳的报告后再点“采纳所选”。".into(),
+        ));
+    }
+    Ok(Redirect::to(&format!(
+        "/rounds/{}/board?state=submitted&accepted={accepted}&failed={failed}",
+        round.id
+    ))
+    .into_response())
 }

@@ -13,6 +13,7 @@ mod props;
 pub mod queries;
 pub(crate) mod review;
 pub(crate) mod round_list;
+mod round_rows;
 pub mod rounds;
 pub(crate) mod save;
 pub(crate) mod todo;

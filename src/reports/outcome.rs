@@ -9,6 +9,7 @@ use super::model::ReportState;
 use super::page::{ReportPage, ReportPath, load, page};
 use super::workflow::FlowError;
 use crate::AppState;
+use crate::accounts::model::UserRole;
 use crate::accounts::session::SessionUser;
 use crate::error::{AppError, render};
 
@@ -64,4 +65,34 @@ pub(super) fn flow_alert(e: &FlowError) -> String {
         FlowError::Invalid(_, m) => m.clone(),
         FlowError::Database(_) => "系统出错，请稍后再试。".into(),
     }
+}
+
+/// After a review, the next report waiting for the same reviewer (href, label), so that a
+/// queue is worked through without going back to the list each time; `Some(None)` when none
+/// is left, `None` when the page does not follow a review.
+pub(super) async fn next_review(
+    state: &AppState,
+    user: &SessionUser,
+    round_id: i64,
+    done: Option<&str>,
+) -> Result<Option<Option<(String, String)>>, AppError> {
+    let (waiting, unit) = match user.role {
+        UserRole::Supervisor => (ReportState::Submitted, None),
+        UserRole::Approver => (ReportState::AwaitingApproval, user.unit_id),
+        _ => return Ok(None),
+    };
+    if done != Some("review") {
+        return Ok(None);
+    }
+    let next = super::queries::next_waiting(&state.pool, round_id, waiting, unit).await?;
+    Ok(Some(next.map(|w| {
+        let href = super::report_href(round_id, &w.item_key, w.unit_id);
+        let label = format!(
+            "{} {}（{}）",
+            w.kind.number_label(w.number),
+            w.title,
+            w.unit_name
+        );
+        (href, label)
+    })))
 }

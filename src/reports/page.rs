@@ -72,6 +72,9 @@ pub(super) struct ReportPage {
     /// A message about a refused action (conflict, wrong state).
     pub(super) alert: Option<String>,
     pub(super) notice: Option<String>,
+    /// After a review: the next report waiting for this reviewer (href, label), or `Some(None)`
+    /// when none is left.
+    pub(super) next_review: Option<Option<(String, String)>>,
     pub(super) overdue: bool,
     pub(super) action_path: String,
     pub(super) value_rule: ValueRule,
@@ -345,6 +348,7 @@ pub(super) fn page(
         errors: crate::web::FormErrors::default(),
         alert: None,
         notice: None,
+        next_review: None,
         item: l.item,
     }
 }
@@ -366,10 +370,12 @@ pub async fn show(
     let loaded = load(&state, &user, round_id, &item_key, unit_id).await?;
     let state_now = loaded.report.as_ref().map(|r| r.state);
     let unit_name = loaded.unit_name.clone();
+    let next = super::outcome::next_review(&state, &user, round_id, q.done.as_deref()).await?;
     let mut p = page(user, loaded, None, unit_id);
     p.notice = q
         .done
         .as_deref()
         .map(|d| super::outcome::done_notice(d, state_now, &unit_name));
+    p.next_review = next;
     Ok(render(&p)?.into_response())
 }

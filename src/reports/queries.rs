@@ -1,25 +1,14 @@
 //! Reading rounds, duties and reports.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgExecutor, PgPool};
 
 use super::model::{ProgressStatus, ReportState};
-use crate::plan::model::{ItemKind, Role};
-
-#[derive(Debug, Clone)]
-pub struct RoundRow {
-    pub id: i64,
-    pub plan_id: i64,
-    pub plan_key: String,
-    pub key: String,
-    pub title: String,
-    pub period_start: NaiveDate,
-    pub period_end: NaiveDate,
-    pub opens_on: NaiveDate,
-    pub due_on: NaiveDate,
-    pub scope: Option<String>,
-}
+pub use super::round_rows::{
+    RoundRow, open_rounds, open_rounds_of_unit, round, rounds_of_plan, waiting_counts,
+};
+use crate::plan::model::{ItemKind, Role, UnitKind};
 
 /// What one unit must report on in one round, and where its report stands.
 #[derive(Debug, Clone)]
@@ -32,9 +21,12 @@ pub struct DutyRow {
     pub title: String,
     pub unit_id: i64,
     pub unit_name: String,
+    pub unit_kind: UnitKind,
     pub role: Role,
     pub group_name: Option<String>,
     pub state: Option<ReportState>,
+    /// The report's version, for acting on it from a list.
+    pub version: Option<i32>,
     pub status: Option<ProgressStatus>,
     pub updated_at: Option<DateTime<Utc>>,
 }
@@ -74,110 +66,6 @@ pub struct MilestoneCount {
     pub achieved: Option<i32>,
 }
 
-pub async fn round(pool: &PgPool, id: i64) -> sqlx::Result<Option<RoundRow>> {
-    Ok(rounds(
-        pool,
-        RoundFilter {
-            id: Some(id),
-            ..RoundFilter::default()
-        },
-    )
-    .await?
-    .pop())
-}
-
-/// Which rounds to read; every field set narrows the list.
-#[derive(Default)]
-struct RoundFilter {
-    id: Option<i64>,
-    plan_id: Option<i64>,
-    /// Only rounds that have opened by this day.
-    opened_by: Option<NaiveDate>,
-    /// Only rounds of the plans of this unit's jurisdiction: a unit reports only on its own
-    /// city's plans.
-    unit_id: Option<i64>,
-}
-
-/// Rounds, newest first: what a round row is, said once.
-async fn rounds(pool: &PgPool, f: RoundFilter) -> sqlx::Result<Vec<RoundRow>> {
-    sqlx::query_as!(
-        RoundRow,
-        r#"SELECT r.id, r.plan_id, p.key AS plan_key, r.key, r.title, r.period_start, r.period_end,
-                  r.opens_on, r.due_on, r.scope
-           FROM reporting_rounds r JOIN plans p ON p.id = r.plan_id
-           WHERE ($1::bigint IS NULL OR r.id = $1)
-             AND ($2::bigint IS NULL OR r.plan_id = $2)
-             AND ($3::date IS NULL OR r.opens_on <= $3)
-             AND ($4::bigint IS NULL
-                  OR p.jurisdiction_id = (SELECT jurisdiction_id FROM units WHERE id = $4))
-           ORDER BY r.due_on DESC, r.id DESC"#,
-        f.id,
-        f.plan_id,
-        f.opened_by,
-        f.unit_id
-    )
-    .fetch_all(pool)
-    .await
-}
-
-/// Rounds that have opened by `today`, newest first.
-pub async fn open_rounds(pool: &PgPool, today: NaiveDate) -> sqlx::Result<Vec<RoundRow>> {
-    let opened_by = Some(today);
-    rounds(
-        pool,
-        RoundFilter {
-            opened_by,
-            ..RoundFilter::default()
-        },
-    )
-    .await
-}
-
-/// Opened rounds of the plans of a unit's jurisdiction, newest first: a unit reports only on
-/// its own city's plans.
-pub async fn open_rounds_of_unit(
-    pool: &PgPool,
-    today: NaiveDate,
-    unit_id: i64,
-) -> sqlx::Result<Vec<RoundRow>> {
-    let (opened_by, unit_id) = (Some(today), Some(unit_id));
-    rounds(
-        pool,
-        RoundFilter {
-            opened_by,
-            unit_id,
-            ..RoundFilter::default()
-        },
-    )
-    .await
-}
-
-/// Reports waiting for the bureau's review, per round.
-pub async fn waiting_counts(pool: &PgPool, round_ids: &[i64]) -> sqlx::Result<Vec<(i64, i64)>> {
-    Ok(sqlx::query!(
-        r#"SELECT round_id, count(*) AS "n!" FROM reports
-           WHERE round_id = ANY($1) AND state = 'submitted' GROUP BY round_id"#,
-        round_ids
-    )
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|r| (r.round_id, r.n))
-    .collect())
-}
-
-pub async fn rounds_of_plan(pool: &PgPool, plan_id: i64) -> sqlx::Result<Vec<RoundRow>> {
-    let plan_id = Some(plan_id);
-    rounds(
-        pool,
-        RoundFilter {
-            plan_id,
-            ..RoundFilter::default()
-        },
-    )
-    .await
-}
-
 /// Duties in the given rounds; for one unit, or for every unit when `unit_id` is `None`; on one
 /// item, or on every item when `item_id` is `None`.
 /// The report is joined on the duty's own columns: so PostgreSQL looks it up by all three key
@@ -192,8 +80,9 @@ pub async fn duties(
         DutyRow,
         r#"SELECT r.id AS "round_id!", i.id AS "item_id!", i.key AS "item_key!",
                   i.kind AS "kind!: ItemKind", i.number AS "number!", i.title AS "title!",
-                  u.id AS "unit_id!", u.name AS "unit_name!", d.role AS "role!: Role",
-                  g.name AS "group_name?", rep.state AS "state?: ReportState",
+                  u.id AS "unit_id!", u.name AS "unit_name!", u.kind AS "unit_kind!: UnitKind",
+                  d.role AS "role!: Role", g.name AS "group_name?", rep.state AS "state?: ReportState",
+                  rep.version AS "version?",
                   rep.status AS "status?: ProgressStatus", rep.updated_at AS "updated_at?"
            FROM reporting_rounds r
            JOIN round_duties d ON d.round_id = r.id
@@ -403,5 +292,37 @@ pub async fn reminders(pool: &PgPool, unit_id: i64) -> sqlx::Result<Vec<Reminder
         unit_id
     )
     .fetch_all(pool)
+    .await
+}
+
+/// A report waiting for a reviewer, as the next one to open.
+pub struct Waiting {
+    pub item_key: String,
+    pub kind: ItemKind,
+    pub number: i32,
+    pub title: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+}
+
+/// The first report of the round in `state` (of one unit, when given), in the plan's order.
+pub async fn next_waiting(
+    pool: &PgPool,
+    round_id: i64,
+    state: ReportState,
+    unit_id: Option<i64>,
+) -> sqlx::Result<Option<Waiting>> {
+    sqlx::query_as!(
+        Waiting,
+        r#"SELECT i.key AS item_key, i.kind AS "kind: ItemKind", i.number, i.title,
+                  rep.unit_id, u.name AS unit_name
+           FROM reports rep JOIN items i ON i.id = rep.item_id JOIN units u ON u.id = rep.unit_id
+           WHERE rep.round_id = $1 AND rep.state = $2 AND ($3::bigint IS NULL OR rep.unit_id = $3)
+           ORDER BY i.position, rep.unit_id LIMIT 1"#,
+        round_id,
+        state as ReportState,
+        unit_id
+    )
+    .fetch_optional(pool)
     .await
 }

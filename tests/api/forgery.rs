@@ -98,6 +98,7 @@ async fn every_state_changing_route_refuses_a_cross_site_request() {
         ("boss", format!("/admin/assignments/{item}/settings")),
         ("sup", "/rounds".to_string()),
         ("sup", format!("/rounds/{round}/remind")),
+        ("sup", format!("/rounds/{round}/accept")),
         ("sup", format!("{report}/review")),
         ("sup", "/plans/jincheng-2023-33/rules".to_string()),
         ("sup", "/plans/jincheng-2023-33/evaluations".to_string()),

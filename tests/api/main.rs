@@ -8,6 +8,7 @@ mod admin_units;
 mod audit;
 mod backup;
 mod batch;
+mod board;
 mod browser;
 mod cli;
 mod connections;
