@@ -59,6 +59,8 @@ pub struct RoundFact {
     pub scheduled: bool,
     pub period_end: NaiveDate,
     pub due_on: NaiveDate,
+    /// Due before the plan's 启用日期: never late, never flagged.
+    pub history: bool,
 }
 
 pub struct ReportFact {
@@ -143,13 +145,21 @@ pub async fn rules(pool: &PgPool, plan_id: i64) -> sqlx::Result<Rules> {
     )
     .fetch_optional(pool)
     .await?;
-    Ok(row.map_or_else(Rules::default, |r| Rules {
+    let started_on = sqlx::query_scalar!(r#"SELECT plan_started_on($1) AS "d!""#, plan_id)
+        .fetch_one(pool)
+        .await?;
+    let rules = row.map_or_else(Rules::default, |r| Rules {
         lag_points: r.lag_points,
         due_soon_days: r.due_soon_days,
         on_path_percent: r.on_path_percent,
         by_weight: r.share_basis == "weight",
+        started_on: None,
         version: r.version,
-    }))
+    });
+    Ok(Rules {
+        started_on: Some(started_on),
+        ..rules
+    })
 }
 
 pub async fn load(pool: &PgPool, plan: PlanInfo) -> sqlx::Result<Facts> {
@@ -188,7 +198,8 @@ pub async fn load(pool: &PgPool, plan: PlanInfo) -> sqlx::Result<Facts> {
     .await?;
     let rounds = sqlx::query_as!(
         RoundFact,
-        r#"SELECT id, title, kind = 'scheduled' AS "scheduled!", period_end, due_on
+        r#"SELECT id, title, kind = 'scheduled' AS "scheduled!", period_end, due_on,
+                  due_on < plan_started_on(plan_id) AS "history!"
            FROM reporting_rounds WHERE plan_id = $1 ORDER BY due_on, id"#,
         id
     )

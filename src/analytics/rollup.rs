@@ -178,9 +178,10 @@ impl<'a> Snapshot<'a> {
         })
     }
 
-    /// Due in this round and not in by the due date (once it has passed).
+    /// Due in this round and not in by the due date (once it has passed); never in a round
+    /// due before the plan's 启用日期.
     pub fn late(&self, line: &UnitLine, today: NaiveDate) -> bool {
-        line.due && today > self.round.due_on && !self.on_time(line)
+        line.due && !self.round.history && today > self.round.due_on && !self.on_time(line)
     }
 }
 

@@ -20,6 +20,9 @@ pub struct Rules {
     pub on_path_percent: Decimal,
     /// Shares by item weight instead of by count.
     pub by_weight: bool,
+    /// 启用日期: rounds due before it are history, never late or flagged (`None`: every round
+    /// counts, as in the unit tests; read from the database it is always set).
+    pub started_on: Option<NaiveDate>,
     pub version: i32,
 }
 
@@ -30,6 +33,7 @@ impl Default for Rules {
             due_soon_days: 7,
             on_path_percent: Decimal::from(10),
             by_weight: false,
+            started_on: None,
             version: 0,
         }
     }

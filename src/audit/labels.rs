@@ -114,6 +114,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("due_soon_days", "临近截止提醒（天）"),
     ("on_path_percent", "“基本符合预期”范围（%）"),
     ("by_weight", "按事项权重统计占比"),
+    ("started_on", "启用日期"),
     ("count", "变更数"),
     ("city", "城市"),
     ("units", "单位数"),

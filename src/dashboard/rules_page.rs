@@ -25,6 +25,7 @@ pub(crate) struct RulesForm {
     due_soon_days: String,
     on_path_percent: String,
     share_basis: String,
+    started_on: String,
     version: String,
 }
 
@@ -35,6 +36,7 @@ impl RulesForm {
             due_soon_days: r.due_soon_days.to_string(),
             on_path_percent: r.on_path_percent.normalize().to_string(),
             share_basis: if r.by_weight { "weight" } else { "count" }.into(),
+            started_on: r.started_on.map(|d| d.to_string()).unwrap_or_default(),
             version: r.version.to_string(),
         }
     }
@@ -129,6 +131,12 @@ pub(crate) async fn save(
     if !matches!(form.share_basis.as_str(), "count" | "weight") {
         errors.push(("share_basis", "请选择计算口径".into()));
     }
+    let started_on = chrono::NaiveDate::parse_from_str(form.started_on.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)));
+    if started_on.is_none() {
+        errors.push(("started_on", "请填写启用日期，如 2026-01-01".into()));
+    }
     let version: i32 = form.version.trim().parse().unwrap_or(-1);
     let before = facts::rules(&state.pool, info.id).await?;
     if !errors.is_empty() || version != before.version {
@@ -149,18 +157,21 @@ pub(crate) async fn save(
     }
     let mut tx = state.pool.begin().await?;
     let changed = sqlx::query!(
-        r#"INSERT INTO plan_rules (plan_id, lag_points, due_soon_days, on_path_percent, share_basis, version)
-           VALUES ($1, $2, $3, $4, $5, 1)
+        r#"INSERT INTO plan_rules (plan_id, lag_points, due_soon_days, on_path_percent, share_basis,
+                                   started_on, version)
+           VALUES ($1, $2, $3, $4, $5, $7, 1)
            ON CONFLICT (plan_id) DO UPDATE SET lag_points = EXCLUDED.lag_points,
                due_soon_days = EXCLUDED.due_soon_days, on_path_percent = EXCLUDED.on_path_percent,
-               share_basis = EXCLUDED.share_basis, version = plan_rules.version + 1
+               share_basis = EXCLUDED.share_basis, started_on = EXCLUDED.started_on,
+               version = plan_rules.version + 1
            WHERE plan_rules.version = $6"#,
         info.id,
         lag,
         days.unwrap_or(7),
         on_path,
         form.share_basis,
-        version
+        version,
+        started_on
     )
     .execute(&mut *tx)
     .await?
@@ -185,10 +196,11 @@ pub(crate) async fn save(
             before: Some(serde_json::json!({
                 "lag_points": before.lag_points, "due_soon_days": before.due_soon_days,
                 "on_path_percent": before.on_path_percent, "by_weight": before.by_weight,
+                "started_on": before.started_on,
             })),
             after: Some(serde_json::json!({
                 "lag_points": lag, "due_soon_days": days, "on_path_percent": on_path,
-                "by_weight": form.share_basis == "weight",
+                "by_weight": form.share_basis == "weight", "started_on": started_on,
             })),
             ..Default::default()
         },

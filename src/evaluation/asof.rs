@@ -22,6 +22,7 @@ pub fn cutoff_round(cutoff: NaiveDate) -> RoundFact {
         scheduled: false,
         period_end: cutoff,
         due_on: NaiveDate::MAX,
+        history: false,
     }
 }
 

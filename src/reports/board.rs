@@ -169,7 +169,8 @@ pub async fn board(
             via: d.group_name.clone().unwrap_or_default(),
             state: d.state.map(ReportState::label).unwrap_or("未填报"),
             state_slug: slug(d.state),
-            late: today > late_after
+            late: !round.history
+                && today > late_after
                 && matches!(
                     d.state,
                     None | Some(ReportState::Draft) | Some(ReportState::Returned)

@@ -326,7 +326,7 @@ pub(super) fn page(
         value_rule: l.value_rule(),
         chrome: Chrome::new(Some(user)),
         action_path: format!("/rounds/{}/reports/{}/{unit_id}", l.round.id, l.item.key),
-        overdue: !submitted && today() > l.round.due_on,
+        overdue: !submitted && !l.round.history && today() > l.round.due_on,
         item_label: l.item.kind.number_label(l.item.number),
         round: l.round,
         unit_name: l.unit_name,

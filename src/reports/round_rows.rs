@@ -16,6 +16,8 @@ pub struct RoundRow {
     pub opens_on: NaiveDate,
     pub due_on: NaiveDate,
     pub scope: Option<String>,
+    /// Due before the plan's 启用日期: may be filled in, never overdue.
+    pub history: bool,
 }
 
 pub async fn round(pool: &PgPool, id: i64) -> sqlx::Result<Option<RoundRow>> {
@@ -47,7 +49,7 @@ async fn rounds(pool: &PgPool, f: RoundFilter) -> sqlx::Result<Vec<RoundRow>> {
     sqlx::query_as!(
         RoundRow,
         r#"SELECT r.id, r.plan_id, p.key AS plan_key, r.key, r.title, r.period_start, r.period_end,
-                  r.opens_on, r.due_on, r.scope
+                  r.opens_on, r.due_on, r.scope, r.due_on < plan_started_on(r.plan_id) AS "history!"
            FROM reporting_rounds r JOIN plans p ON p.id = r.plan_id
            WHERE ($1::bigint IS NULL OR r.id = $1)
              AND ($2::bigint IS NULL OR r.plan_id = $2)

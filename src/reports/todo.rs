@@ -78,6 +78,8 @@ struct TodoPage {
     to_approve: Vec<Line>,
     deadlines: Vec<(String, String, usize)>,
     overdue: Vec<Overdue>,
+    /// Rounds due before the plan's 启用日期 with reports not written: not overdue.
+    history: Vec<Overdue>,
     queues: Vec<ReviewQueue>,
     has_unit: bool,
 }
@@ -151,6 +153,7 @@ pub async fn todo(
         to_approve: Vec::new(),
         deadlines: Vec::new(),
         overdue: Vec::new(),
+        history: Vec::new(),
         queues: Vec::new(),
         has_unit: user.unit_id.is_some(),
     };
@@ -189,7 +192,13 @@ pub async fn todo(
                 page.deadlines
                     .push((r.title.clone(), r.due_on.to_string(), missing));
             } else if missing > 0 {
-                page.overdue.push(Overdue {
+                // Before the plan's 启用日期: history, to fill in if wanted, never overdue.
+                let list = if r.history {
+                    &mut page.history
+                } else {
+                    &mut page.overdue
+                };
+                list.push(Overdue {
                     title: r.title.clone(),
                     due_on: r.due_on.to_string(),
                     missing,

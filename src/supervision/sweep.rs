@@ -23,7 +23,8 @@ pub fn wanted(facts: &Facts, today: NaiveDate) -> HashMap<Key, String> {
     let relevant: Vec<_> = facts
         .rounds
         .iter()
-        .filter(|r| (r.due_on - today).num_days() <= soon)
+        // Rounds due before the 启用日期 are history: never flagged.
+        .filter(|r| !r.history && (r.due_on - today).num_days() <= soon)
         .collect();
     let newest = relevant.iter().map(|r| r.due_on).max();
     let mut out = HashMap::new();

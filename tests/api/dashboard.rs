@@ -272,6 +272,7 @@ async fn only_the_bureau_and_leaders_read_dashboards_and_rules_are_the_plans_own
             ("on_path_percent", "10".to_string()),
             ("due_soon_days", "7".to_string()),
             ("share_basis", "count".to_string()),
+            ("started_on", "2023-05-01".to_string()),
             ("version", v.to_string()),
         ]
     };

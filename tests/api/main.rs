@@ -42,6 +42,7 @@ mod seed_errors;
 mod seed_load;
 mod seed_plans;
 mod shutdown;
+mod started_on;
 mod startup;
 mod supervision;
 mod synth;

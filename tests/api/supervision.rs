@@ -5,6 +5,14 @@ use plan_portal::accounts::model::UserRole;
 use crate::helpers::{PASSWORD, TestApp, spawn_app, texts};
 
 async fn round(app: &TestApp, key: &str, due_in_days: i32) -> i64 {
+    // The portal in use since well before these rounds (启用日期), so their lateness counts.
+    sqlx::query(
+        "INSERT INTO plan_rules (plan_id, started_on) SELECT id, current_date - 400 FROM plans
+         ON CONFLICT (plan_id) DO UPDATE SET started_on = EXCLUDED.started_on",
+    )
+    .execute(&app.pool)
+    .await
+    .expect("启用日期");
     sqlx::query_scalar(
         r#"INSERT INTO reporting_rounds (plan_id, key, title, kind, period_start, period_end, opens_on, due_on, created_by)
            SELECT id, $1, $1, 'ad_hoc', current_date - 40, current_date - 10,
