@@ -26,6 +26,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 
 use self::extract::{Client, MaybeUser, RequireUser, constant_time_eq, safe_next};
+use self::model::UserRole;
 use self::session::{COOKIE, SessionUser};
 use crate::AppState;
 use crate::audit::{self, Actor, Entry};
@@ -76,7 +77,12 @@ pub(crate) async fn login_form(
     jar: CookieJar,
     Query(q): Query<NextParam>,
 ) -> Result<Response, AppError> {
-    let next = safe_next(Some(q.next.as_deref().unwrap_or("/todo")));
+    // No `next`: after signing in, each role lands where its work is (see `landing`).
+    let next = q
+        .next
+        .as_deref()
+        .map(|n| safe_next(Some(n)))
+        .unwrap_or_default();
     // A signed-in user sees the form too (to switch accounts); the header says who they are.
     let token = password::random_hex(32).context("login form token")?;
     let page = LoginPage {
@@ -105,7 +111,11 @@ pub(crate) async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let username = form.username.trim().to_ascii_lowercase();
-    let next = safe_next(Some(&form.next));
+    let next = if form.next.trim().is_empty() {
+        String::new()
+    } else {
+        safe_next(Some(&form.next))
+    };
     let again = |status: StatusCode, error: &str, jar: CookieJar| -> Result<Response, AppError> {
         let token = password::random_hex(32).context("login form token")?;
         let page = LoginPage {
@@ -209,7 +219,21 @@ pub(crate) async fn login(
     let jar = jar
         .remove(Cookie::build(LOGIN_COOKIE).path("/login"))
         .add(cookie);
-    Ok((jar, Redirect::to(&next)).into_response())
+    let to = if next.is_empty() {
+        landing(account.role)
+    } else {
+        &next
+    };
+    Ok((jar, Redirect::to(to)).into_response())
+}
+
+/// Where a role's work is: leaders and the bureau's supervisors read the dashboard first (their
+/// 待办 holds little or nothing); units and admins start from 待办.
+fn landing(role: UserRole) -> &'static str {
+    match role {
+        UserRole::Leader | UserRole::Supervisor => "/dashboard",
+        _ => "/todo",
+    }
 }
 
 async fn audit_login(

@@ -20,13 +20,15 @@ pub struct UserRow {
 pub struct LoginRow {
     pub id: i64,
     pub password_hash: String,
+    pub role: UserRole,
 }
 
 /// An enabled account's id and hash, for login.
 pub async fn for_login(pool: &PgPool, username: &str) -> sqlx::Result<Option<LoginRow>> {
     sqlx::query_as!(
         LoginRow,
-        "SELECT id, password_hash FROM users WHERE username = $1 AND disabled_at IS NULL",
+        r#"SELECT id, password_hash, role AS "role: UserRole"
+           FROM users WHERE username = $1 AND disabled_at IS NULL"#,
         username
     )
     .fetch_optional(pool)

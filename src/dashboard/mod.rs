@@ -3,6 +3,7 @@
 //! every figure; and the page where a keeper sets the rules. What the figures are is computed
 //! by `analytics`.
 
+mod attention;
 mod charts;
 mod drill;
 mod indicators;

@@ -61,6 +61,8 @@ pub struct Overview {
     pub due: Figure,
     pub reported: Figure,
     pub late: Figure,
+    /// The lagging items and the units most behind, named on the first screen.
+    pub attention: super::attention::Attention,
 }
 
 /// The columns of the status tables, in order.
@@ -173,7 +175,7 @@ fn count(v: &[&ItemView], st: ItemStatus) -> usize {
 }
 
 impl Cx<'_> {
-    fn link(&self, changes: &[(&str, &str)]) -> String {
+    pub(super) fn link(&self, changes: &[(&str, &str)]) -> String {
         format!("{}/items?{}", self.base, self.p.query(changes))
     }
 
@@ -218,6 +220,7 @@ impl Cx<'_> {
                 lines.iter().filter(|l| s.late(l, today)).count(),
                 &[("report", "late"), ("status", "")],
             ),
+            attention: self.attention(today),
         }
     }
 

@@ -27,6 +27,7 @@ mod hardening;
 mod helpers;
 mod html;
 mod indicators;
+mod landing;
 mod odd_requests;
 mod operations;
 mod page_cache;
