@@ -90,6 +90,8 @@ pub struct MilestoneFact {
     pub target_count: Option<i32>,
     pub count_unit: Option<String>,
     pub due_year: Option<i32>,
+    /// Each unit's share and their sum, where the document splits the count.
+    pub shares: Option<String>,
 }
 
 pub struct AchievedFact {
@@ -218,7 +220,8 @@ pub async fn load(pool: &PgPool, plan: PlanInfo) -> sqlx::Result<Facts> {
     .await?;
     let milestones = sqlx::query_as!(
         MilestoneFact,
-        r#"SELECT m.id, m.item_id, m.title, m.target_count, m.count_unit, m.due_year
+        r#"SELECT m.id, m.item_id, m.title, m.target_count, m.count_unit, m.due_year,
+                  milestone_shares_text(m.id) AS shares
            FROM milestones m JOIN items i ON i.id = m.item_id
            WHERE i.plan_id = $1 ORDER BY i.position, m.position"#,
         id

@@ -219,6 +219,8 @@ pub struct MilestoneRow {
     pub count_unit: String,
     pub due_year: Option<i32>,
     pub share: Option<Decimal>,
+    /// Each unit's share of the count and their sum, where the document splits it.
+    pub shares: Option<String>,
 }
 
 /// Counted milestones: the lead's consolidated count when it gave one, else the sum of every
@@ -276,6 +278,7 @@ pub fn milestone_rows(s: &Snapshot) -> Vec<MilestoneRow> {
             committed: m.target_count,
             count_unit: m.count_unit.clone().unwrap_or_default(),
             due_year: m.due_year,
+            shares: m.shares.clone(),
         });
     }
     out

@@ -54,6 +54,8 @@ pub struct MilestoneRow {
     pub count_unit: Option<String>,
     pub due_year: Option<i32>,
     pub quote: String,
+    /// Each unit's share of the count and their sum, where the document splits it.
+    pub shares: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -143,7 +145,8 @@ pub async fn members_of(pool: &PgPool, group_ids: &[i64]) -> sqlx::Result<Vec<Me
 pub async fn milestones_of(pool: &PgPool, item_id: i64) -> sqlx::Result<Vec<MilestoneRow>> {
     sqlx::query_as!(
         MilestoneRow,
-        r#"SELECT title, target_count, count_unit, due_year, quote
+        r#"SELECT title, target_count, count_unit, due_year, quote,
+                  milestone_shares_text(id) AS shares
            FROM milestones WHERE item_id = $1 ORDER BY position"#,
         item_id
     )

@@ -273,7 +273,7 @@ async fn read(
     };
     let report = queries::report(pool, round.id, item.id, unit_id).await?;
     let milestones =
-        queries::milestone_counts(pool, item.id, report.as_ref().map(|r| r.id)).await?;
+        queries::milestone_counts(pool, item.id, unit_id, report.as_ref().map(|r| r.id)).await?;
     let (versions, evidence) = match &report {
         Some(r) => (
             queries::versions(pool, r.id)

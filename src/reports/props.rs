@@ -32,6 +32,7 @@ fn milestones() -> Vec<MilestoneCount> {
             target_count: Some(10),
             count_unit: None,
             achieved: None,
+            whole: None,
         })
         .collect()
 }

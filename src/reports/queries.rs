@@ -61,9 +61,12 @@ pub struct VersionRow {
 pub struct MilestoneCount {
     pub milestone_id: i64,
     pub title: String,
+    /// The count asked of this unit: its share where the document splits the count.
     pub target_count: Option<i32>,
     pub count_unit: Option<String>,
     pub achieved: Option<i32>,
+    /// The whole count, when `target_count` is the unit's share of it.
+    pub whole: Option<i32>,
 }
 
 /// Duties in the given rounds; for one unit, or for every unit when `unit_id` is `None`; on one
@@ -202,22 +205,29 @@ pub async fn versions(pool: &PgPool, report_id: i64) -> sqlx::Result<Vec<Version
     .await
 }
 
-/// The item's counted milestones with what this report says was achieved.
+/// The item's counted milestones asked of the unit, with what this report says was achieved.
+/// A milestone the document splits among units is asked only of those, each for its share.
 pub async fn milestone_counts(
     pool: &PgPool,
     item_id: i64,
+    unit_id: i64,
     report_id: Option<i64>,
 ) -> sqlx::Result<Vec<MilestoneCount>> {
     sqlx::query_as!(
         MilestoneCount,
-        r#"SELECT m.id AS milestone_id, m.title, m.target_count, m.count_unit,
-                  rm.achieved AS "achieved?"
+        r#"SELECT m.id AS milestone_id, m.title, COALESCE(s.share, m.target_count) AS target_count,
+                  m.count_unit, rm.achieved AS "achieved?",
+                  CASE WHEN s.share IS NOT NULL THEN m.target_count END AS whole
            FROM milestones m
+           LEFT JOIN milestone_shares s ON s.milestone_id = m.id AND s.unit_id = $3
            LEFT JOIN report_milestones rm ON rm.milestone_id = m.id AND rm.report_id = $2
            WHERE m.item_id = $1 AND m.target_count IS NOT NULL
+             AND (s.unit_id IS NOT NULL
+                  OR NOT EXISTS (SELECT 1 FROM milestone_shares x WHERE x.milestone_id = m.id))
            ORDER BY m.position"#,
         item_id,
-        report_id
+        report_id,
+        unit_id
     )
     .fetch_all(pool)
     .await

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::load::{BodyIds, Change, LoadError, Tx};
-use super::{ItemSeed, MilestoneSeed, PlanSeed};
+use super::{ItemSeed, PlanSeed};
 use crate::plan::model::{ItemKind, Role};
 
 /// (unit_id, group_id) of an assignment.
@@ -89,7 +89,7 @@ pub(super) async fn sync(
         .await?;
         ids.insert(item.key.clone(), id);
         super::targets::sync(tx, id, item, changes).await?;
-        milestones(tx, id, item, changes).await?;
+        super::milestones::sync(tx, id, item, bodies, changes).await?;
         assignments(tx, id, item, bodies, changes).await?;
     }
 
@@ -180,74 +180,6 @@ async fn upsert_item(
         .await?;
     }
     Ok(e.id)
-}
-
-async fn milestones(
-    tx: &mut Tx<'_>,
-    item_id: i64,
-    item: &ItemSeed,
-    changes: &mut Vec<Change>,
-) -> Result<(), LoadError> {
-    let rows = sqlx::query!(
-        "SELECT id, key, title, target_count, count_unit, due_year, quote, position FROM milestones WHERE item_id = $1",
-        item_id
-    )
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut old: HashMap<String, (i64, MilestoneSeed, i32)> = rows
-        .into_iter()
-        .map(|r| {
-            let target = r.target_count.zip(r.count_unit);
-            let m = MilestoneSeed {
-                key: r.key.clone(),
-                title: r.title,
-                target,
-                due_year: r.due_year,
-                quote: r.quote,
-            };
-            (r.key, (r.id, m, r.position))
-        })
-        .collect();
-    for (position, m) in item.milestones.iter().enumerate() {
-        let position = i32::try_from(position).unwrap_or(i32::MAX);
-        let (count, unit) = m
-            .target
-            .clone()
-            .map_or((None, None), |(c, u)| (Some(c), Some(u)));
-        match old.remove(&m.key) {
-            Some((_, ref o, p)) if o == m && p == position => {}
-            Some((id, _, _)) => {
-                changes.push(Change::Updated(format!("milestone {}", m.key)));
-                sqlx::query!(
-                    r#"UPDATE milestones SET title = $2, target_count = $3, count_unit = $4, due_year = $5,
-                           quote = $6, position = $7 WHERE id = $1"#,
-                    id, m.title, count, unit, m.due_year, m.quote, position
-                )
-                .execute(&mut **tx)
-                .await?;
-            }
-            None => {
-                changes.push(Change::Added(format!(
-                    "milestone {} 「{}」",
-                    m.key, m.title
-                )));
-                sqlx::query!(
-                    r#"INSERT INTO milestones (item_id, key, title, target_count, count_unit, due_year, quote, position)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"#,
-                    item_id, m.key, m.title, count, unit, m.due_year, m.quote, position
-                )
-                .execute(&mut **tx)
-                .await?;
-            }
-        }
-    }
-    for (key, (id, _, _)) in old {
-        changes.push(Change::Removed(format!("milestone {key}")));
-        sqlx::query!("DELETE FROM milestones WHERE id = $1", id)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
 }
 
 async fn assignments(

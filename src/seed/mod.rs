@@ -4,6 +4,7 @@
 mod bodies;
 mod items;
 mod load;
+mod milestones;
 mod problem;
 #[cfg(test)]
 mod props;
@@ -102,6 +103,9 @@ pub struct MilestoneSeed {
     pub target: Option<(i32, String)>,
     pub due_year: Option<i32>,
     pub quote: String,
+    /// (unit's canonical name, its share of the count), in the file's order.
+    pub shares: Vec<(String, i32)>,
+    pub shares_add_up: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

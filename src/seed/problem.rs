@@ -44,6 +44,13 @@ pub enum Problem {
     NotAllowedFor(ItemKind),
     OnlyColumnsHaveAreas,
     NotPositive,
+    /// Shares of a milestone that has no count.
+    SharesWithoutCount,
+    /// The shares do not make the whole the document gives.
+    SharesDoNotAddUp {
+        sum: i64,
+        target: i32,
+    },
     CountWithoutUnit,
     UnitWithoutCount,
     NotATaskOfCategory(String),
@@ -110,6 +117,10 @@ impl fmt::Display for Problem {
                 write!(f, "relative_decrease needs `percent` and `baseline_label`")
             }
             PercentRange => write!(f, "must be more than 0 and at most 100"),
+            SharesWithoutCount => write!(f, "shares need the milestone's count (target)"),
+            SharesDoNotAddUp { sum, target } => {
+                write!(f, "the shares add up to {sum}, not to the target {target}")
+            }
             Negative => write!(f, "must not be negative"),
             AbsoluteBoundIncomplete => write!(
                 f,
@@ -170,6 +181,10 @@ impl Problem {
                 "relative_decrease（相对下降）须填写 percent 和 baseline_label".into()
             }
             PercentRange => "应大于 0 且不超过 100".into(),
+            SharesWithoutCount => "分解到单位的数量需要该目标有总数（target）".into(),
+            SharesDoNotAddUp { sum, target } => {
+                format!("各单位分解数合计为 {sum}，与总数 {target} 不符")
+            }
             Negative => "不能为负数".into(),
             AbsoluteBoundIncomplete => {
                 "absolute_bound（绝对限值）须填写 comparator、value 和 aggregation".into()

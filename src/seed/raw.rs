@@ -120,6 +120,18 @@ pub struct RawMilestone {
     pub unit: Option<S<String>>,
     pub due_year: Option<S<i64>>,
     pub quote: S<String>,
+    /// Units' own shares of the count, where the document splits it.
+    #[serde(default)]
+    pub shares: Vec<S<RawShare>>,
+    /// The document's shares make the whole count.
+    pub shares_add_up: Option<S<bool>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawShare {
+    pub unit: S<String>,
+    pub count: S<i64>,
 }
 
 /// An exact decimal written as a TOML integer or float (`80`, `0.04`).

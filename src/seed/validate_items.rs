@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::raw::{RawItem, S};
+use super::raw::{RawItem, RawMilestone, S};
 use super::validate::Validator;
 use super::{AssignmentSeed, ItemSeed, MilestoneSeed, Party, Problem};
 use crate::plan::model::{ItemKind, Role};
@@ -90,7 +90,7 @@ impl Validator {
         };
         self.foreign_fields(r, kind, path);
         let (units_text, assignments) = self.units(r, kind, path, names);
-        let milestones = self.milestones(r, path, keys);
+        let milestones = self.milestones(r, path, keys, names);
         let target = self.target(r, kind, path);
         let mut out = vec![ItemSeed {
             key: key.clone(),
@@ -192,6 +192,7 @@ impl Validator {
         r: &RawItem,
         path: &str,
         keys: &mut HashMap<String, ()>,
+        names: &HashMap<String, Party>,
     ) -> Vec<MilestoneSeed> {
         let mut out = Vec::new();
         for (i, m) in r.milestones.iter().enumerate() {
@@ -220,13 +221,61 @@ impl Validator {
                 (None, None) => None,
             };
             let due_year = m.due_year.as_ref().map(|y| self.year(y, &f("due_year")));
+            let shares = self.shares(m, &f("shares"), target.as_ref().map(|t| t.0), names);
             out.push(MilestoneSeed {
                 key,
                 title: self.text(&m.title, &f("title")),
                 target,
                 due_year,
                 quote: self.text(&m.quote, &f("quote")),
+                shares,
+                shares_add_up: m.shares_add_up.as_ref().is_some_and(|b| *b.get_ref()),
             });
+        }
+        out
+    }
+
+    /// A milestone's shares: each a unit of the plan, at most once, with a positive count; and
+    /// where `shares_add_up` says so, together the whole count.
+    fn shares(
+        &mut self,
+        m: &RawMilestone,
+        field: &str,
+        target: Option<i32>,
+        names: &HashMap<String, Party>,
+    ) -> Vec<(String, i32)> {
+        let mut out: Vec<(String, i32)> = Vec::new();
+        for (j, s) in m.shares.iter().enumerate() {
+            let s = s.get_ref();
+            let at = format!("{field}[{j}]");
+            let name = s.unit.get_ref().trim();
+            let unit = match names.get(name) {
+                Some(Party::Unit(u)) => u.clone(),
+                _ => {
+                    self.issue(
+                        &s.unit,
+                        format!("{at}.unit"),
+                        Problem::UnknownUnit(name.into()),
+                    );
+                    continue;
+                }
+            };
+            if out.iter().any(|(u, _)| *u == unit) {
+                self.issue(&s.unit, format!("{at}.unit"), Problem::ListedTwice(unit));
+                continue;
+            }
+            match i32::try_from(*s.count.get_ref()) {
+                Ok(n) if n > 0 => out.push((unit, n)),
+                _ => self.issue(&s.count, format!("{at}.count"), Problem::NotPositive),
+            }
+        }
+        let sum: i64 = out.iter().map(|(_, n)| i64::from(*n)).sum();
+        match (m.shares.first(), target, &m.shares_add_up) {
+            (Some(first), None, _) => self.issue(first, field, Problem::SharesWithoutCount),
+            (_, Some(target), Some(add_up)) if *add_up.get_ref() && sum != i64::from(target) => {
+                self.issue(add_up, field, Problem::SharesDoNotAddUp { sum, target })
+            }
+            _ => {}
         }
         out
     }

@@ -42,6 +42,7 @@ mod search;
 mod seed_errors;
 mod seed_load;
 mod seed_plans;
+mod shares;
 mod shutdown;
 mod started_on;
 mod startup;

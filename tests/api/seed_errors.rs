@@ -137,6 +137,25 @@ fn cases() -> Vec<(&'static str, String, usize, &'static str)> {
     let t = line_of(text, "title = \"推进安全法治体系建设\"", task2);
     let header = task2 - 1;
     out.push(("missing field", replace_line(text, t, ""), header, "title"));
+
+    // Shares of a count: each a known unit, and together the whole where the file says so.
+    let project2 = line_of(text, "key = \"project-2\"", 1);
+    let l = line_of(text, "{ unit = \"高平市人民政府\", count = 1 },", project2);
+    let broken = replace_line(text, l, "    { unit = \"高平市人民政府\", count = 2 },");
+    let add_up = line_of(text, "shares_add_up = true", project2);
+    out.push((
+        "shares not adding up",
+        broken,
+        add_up,
+        "projects[1].milestones[0].shares",
+    ));
+    let l = line_of(text, "{ unit = \"沁水县人民政府\", count = 2 },", project2);
+    out.push((
+        "unknown unit in shares",
+        replace_line(text, l, "    { unit = \"沁水县政府\", count = 2 },"),
+        l,
+        "projects[1].milestones[0].shares[0].unit",
+    ));
     out
 }
 

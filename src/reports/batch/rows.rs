@@ -151,14 +151,18 @@ pub async fn milestones(
     unit_id: i64,
 ) -> sqlx::Result<HashMap<i64, Vec<MilestoneCount>>> {
     let rows = sqlx::query!(
-        r#"SELECT m.item_id, m.id AS milestone_id, m.title, m.target_count, m.count_unit,
-                  rm.achieved AS "achieved?"
+        r#"SELECT m.item_id, m.id AS milestone_id, m.title,
+                  COALESCE(s.share, m.target_count) AS target_count, m.count_unit,
+                  rm.achieved AS "achieved?", CASE WHEN s.share IS NOT NULL THEN m.target_count END AS whole
            FROM round_duties d
            JOIN milestones m ON m.item_id = d.item_id AND m.target_count IS NOT NULL
+           LEFT JOIN milestone_shares s ON s.milestone_id = m.id AND s.unit_id = d.unit_id
            LEFT JOIN reports rep
              ON rep.round_id = d.round_id AND rep.item_id = d.item_id AND rep.unit_id = d.unit_id
            LEFT JOIN report_milestones rm ON rm.report_id = rep.id AND rm.milestone_id = m.id
            WHERE d.round_id = $1 AND d.unit_id = $2
+             AND (s.unit_id IS NOT NULL
+                  OR NOT EXISTS (SELECT 1 FROM milestone_shares x WHERE x.milestone_id = m.id))
            ORDER BY m.item_id, m.position"#,
         round_id,
         unit_id
@@ -173,6 +177,7 @@ pub async fn milestones(
             target_count: r.target_count,
             count_unit: r.count_unit,
             achieved: r.achieved,
+            whole: r.whole,
         });
     }
     Ok(out)
