@@ -40,6 +40,38 @@ pub(super) fn action_label(action: &str) -> &'static str {
     }
 }
 
+/// The report's history: its versions, and each file uploaded or removed, newest first. A
+/// file event has no version of its own (shown as 0: no link).
+fn history(versions: Vec<VersionRow>, files: &[super::evidence::EvidenceRow]) -> Vec<VersionView> {
+    let mut events: Vec<(chrono::DateTime<chrono::Utc>, VersionView)> = versions
+        .into_iter()
+        .map(|v| (v.at, version_view(v)))
+        .collect();
+    let file_event = |at, action, name: &Option<String>, filename: &str| VersionView {
+        version: 0,
+        action,
+        state: "",
+        comment: filename.to_string(),
+        actor: name.clone().unwrap_or_default(),
+        at: shanghai(at),
+    };
+    for f in files {
+        events.push((
+            f.uploaded_at,
+            file_event(f.uploaded_at, "上传佐证材料", &f.uploaded_by, &f.filename),
+        ));
+        if let Some(at) = f.removed_at {
+            events.push((
+                at,
+                file_event(at, "移除佐证材料", &f.removed_by, &f.filename),
+            ));
+        }
+    }
+    // Newest first, as the versions come.
+    events.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+    events.into_iter().map(|(_, v)| v).collect()
+}
+
 fn version_view(v: VersionRow) -> VersionView {
     VersionView {
         version: v.version,
@@ -275,14 +307,10 @@ async fn read(
     let milestones =
         queries::milestone_counts(pool, item.id, unit_id, report.as_ref().map(|r| r.id)).await?;
     let (versions, evidence) = match &report {
-        Some(r) => (
-            queries::versions(pool, r.id)
-                .await?
-                .into_iter()
-                .map(version_view)
-                .collect(),
-            super::evidence::list(pool, r.id)
-                .await?
+        Some(r) => {
+            let files = super::evidence::list(pool, r.id).await?;
+            let versions = history(queries::versions(pool, r.id).await?, &files);
+            let evidence = files
                 .into_iter()
                 .map(|e| EvidenceView {
                     id: e.id,
@@ -291,8 +319,9 @@ async fn read(
                     at: shanghai(e.uploaded_at),
                     removed: e.removed_at.map(shanghai),
                 })
-                .collect(),
-        ),
+                .collect();
+            (versions, evidence)
+        }
         None => (Vec::new(), Vec::new()),
     };
     Ok(ReportData {

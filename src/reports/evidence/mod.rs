@@ -70,12 +70,19 @@ pub struct EvidenceRow {
     pub uploaded_at: DateTime<Utc>,
     /// When the file was removed (its bytes are gone; the row is the record).
     pub removed_at: Option<DateTime<Utc>>,
+    /// Who uploaded and who removed it, for the report's history.
+    pub uploaded_by: Option<String>,
+    pub removed_by: Option<String>,
 }
 
 pub async fn list(pool: &PgPool, report_id: i64) -> sqlx::Result<Vec<EvidenceRow>> {
     sqlx::query_as!(
         EvidenceRow,
-        "SELECT id, filename, size_bytes, uploaded_at, removed_at FROM evidence WHERE report_id = $1 ORDER BY id",
+        r#"SELECT e.id, e.filename, e.size_bytes, e.uploaded_at, e.removed_at,
+                  up.display_name AS "uploaded_by?", rm.display_name AS "removed_by?"
+           FROM evidence e LEFT JOIN users up ON up.id = e.uploaded_by
+           LEFT JOIN users rm ON rm.id = e.removed_by
+           WHERE e.report_id = $1 ORDER BY e.id"#,
         report_id
     )
     .fetch_all(pool)

@@ -203,6 +203,11 @@ async fn evidence_is_removed_before_submission_and_kept_on_record() {
         removed.contains("旧版清单.pdf") && removed.contains("移除于"),
         "{removed}"
     );
+    let history = crate::helpers::texts(&page, "#h-history ~ .table-wrap td[data-label='操作']");
+    assert!(
+        history.iter().any(|a| a == "上传佐证材料") && history.iter().any(|a| a == "移除佐证材料"),
+        "the report's history keeps both: {history:?}"
+    );
     let download = c
         .rep
         .get(format!("{}/evidence/{id}", app.address))
