@@ -126,7 +126,8 @@ async fn unit_work(
                 flags: crate::supervision::flags(pool, filter)
                     .await?
                     .into_iter()
-                    .filter(|f| f.cleared_at.is_none() || f.answer.is_none())
+                    // Open flags, and cleared ones still owing an explanation (blue ones owe none).
+                    .filter(|f| f.cleared_at.is_none() || (f.answer.is_none() && f.level != "blue"))
                     .take(50)
                     .collect(),
                 reminders: queries::reminders(pool, unit_id).await?,

@@ -122,12 +122,21 @@ pub(crate) async fn answer(
     SignedForm(form): SignedForm<AnswerForm>,
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let unit = sqlx::query_scalar!("SELECT unit_id FROM supervision_flags WHERE id = $1", id)
-        .fetch_optional(&state.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if user.unit_id != Some(unit) {
+    let flag = sqlx::query!(
+        r#"SELECT unit_id, level::text AS "level!" FROM supervision_flags WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if user.unit_id != Some(flag.unit_id) {
         return Err(AppError::Forbidden);
+    }
+    // A blue flag only says a deadline is near: reporting on time answers it.
+    if flag.level == "blue" {
+        return Err(AppError::BadRequest(
+            "临近截止提醒无需情况说明：按时报送即可。".into(),
+        ));
     }
     let text = form.answer.trim();
     if text.is_empty() || text.chars().count() > 1000 {

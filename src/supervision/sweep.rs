@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use crate::analytics::facts::{self, Facts};
-use crate::analytics::rollup::{Filters, Snapshot};
+use crate::analytics::rollup::{Filters, Snapshot, UnitLine};
 use crate::analytics::rules::ItemStatus;
 
 /// (round, item, unit, level)
@@ -40,12 +40,28 @@ pub fn wanted(facts: &Facts, today: NaiveDate) -> HashMap<Key, String> {
                     out.insert(key("blue"), format!("将于 {} 截止，尚未报送", r.due_on));
                 }
                 if Some(r.due_on) == newest && s.line_status(l) == ItemStatus::Lagging {
-                    out.insert(key("yellow"), "单位报告滞后或落后于序时进度".to_string());
+                    out.insert(key("yellow"), lag_reason(l, s.expected));
                 }
             }
         }
     }
     out
+}
+
+/// Why a unit's line lags, with its numbers: 「报告完成 60%，序时进度 100%」, or the unit's own
+/// 滞后 when it gave no percent.
+fn lag_reason(line: &UnitLine, expected: rust_decimal::Decimal) -> String {
+    match line.latest.and_then(|r| r.percent) {
+        Some(p) => format!(
+            "报告完成 {}%，序时进度 {}%",
+            p.normalize(),
+            expected.round_dp(1).normalize()
+        ),
+        None => format!(
+            "单位报告为“滞后”，序时进度 {}%",
+            expected.round_dp(1).normalize()
+        ),
+    }
 }
 
 pub struct Swept {
