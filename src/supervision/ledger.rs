@@ -25,6 +25,8 @@ const PAGE_SIZE: i64 = 100;
 pub(crate) struct LedgerQuery {
     level: String,
     open: String,
+    /// A unit's id, or empty for every unit.
+    unit: String,
     page: String,
 }
 
@@ -46,6 +48,9 @@ struct LedgerBody {
     rows: Vec<FlagRow>,
     level: String,
     open: bool,
+    /// The filter form's units (those with flags in the plan), and the one chosen.
+    units: Vec<(i64, String)>,
+    unit: Option<i64>,
     counts: Vec<(&'static str, &'static str, i64)>,
     page: i64,
     /// Whether another page follows.
@@ -78,13 +83,20 @@ pub(crate) async fn ledger(
         _ => String::new(),
     };
     let open = q.open == "1";
+    let unit: Option<i64> = q.unit.trim().parse().ok();
     let page: i64 = q.page.trim().parse().ok().filter(|p| *p >= 1).unwrap_or(1);
+    let shown = Shown {
+        level,
+        open,
+        unit,
+        page,
+    };
     let rendered = state
         .dashboards
         .get_or_compute(
-            format!("ledger|{plan_id}|{level}|{open}|{page}"),
+            format!("ledger|{plan_id}|{}|{open}|{unit:?}|{page}", shown.level),
             version,
-            || body(&state.pool, plan_id, level, open, page),
+            || body(&state.pool, plan_id, shown),
         )
         .await?;
     Ok(render(&LedgerPage {
@@ -97,13 +109,21 @@ pub(crate) async fn ledger(
     .into_response())
 }
 
-async fn body(
-    pool: &PgPool,
-    plan_id: i64,
+/// Which flags the page shows: the filters and the page.
+struct Shown {
     level: String,
     open: bool,
+    unit: Option<i64>,
     page: i64,
-) -> Result<Rendered, AppError> {
+}
+
+async fn body(pool: &PgPool, plan_id: i64, shown: Shown) -> Result<Rendered, AppError> {
+    let Shown {
+        level,
+        open,
+        unit,
+        page,
+    } = shown;
     let title: String = sqlx::query_scalar!("SELECT title FROM plans WHERE id = $1", plan_id)
         .fetch_optional(pool)
         .await?
@@ -112,7 +132,7 @@ async fn body(
         pool,
         FlagFilter {
             plan_id: Some(plan_id),
-            unit_id: None,
+            unit_id: unit,
             level: &level,
             open_only: open,
             limit: PAGE_SIZE + 1,
@@ -139,9 +159,23 @@ async fn body(
     .into_iter()
     .map(|m| (shanghai(m.sent_at), m.title, m.name, m.message, m.sent_name))
     .collect();
+    let units = sqlx::query!(
+        r#"SELECT DISTINCT u.id, u.name FROM supervision_flags f
+           JOIN reporting_rounds r ON r.id = f.round_id JOIN units u ON u.id = f.unit_id
+           WHERE r.plan_id = $1 ORDER BY u.id"#,
+        plan_id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|u| (u.id, u.name))
+    .collect();
+    let unit_query = unit.map(|u| u.to_string()).unwrap_or_default();
     let body = LedgerBody {
         rows,
         open,
+        units,
+        unit,
         counts: vec![
             ("red", "红色", red),
             ("yellow", "黄色", yellow),
@@ -150,7 +184,10 @@ async fn body(
         reminders,
         page,
         more,
-        query: format!("level={level}&open={}", if open { "1" } else { "" }),
+        query: format!(
+            "level={level}&open={}&unit={unit_query}",
+            if open { "1" } else { "" }
+        ),
         level,
     };
     Ok(Rendered {

@@ -444,3 +444,34 @@ async fn blue_flags_need_no_explanation_and_yellow_ones_give_their_numbers() {
         0
     );
 }
+
+/// The ledger filters by unit (with level and open kept in its pager).
+#[tokio::test]
+async fn the_ledger_filters_by_unit() {
+    let app = spawn_app().await;
+    round(&app, "late", -1).await;
+    app.create_user("sup", UserRole::Supervisor, None).await;
+    let sup = app.new_client();
+    app.login_with(&sup, "sup", PASSWORD).await;
+    sweep_now(&app, &sup).await;
+    let gp = app.unit_id("高平市人民政府").await;
+    let page = app
+        .page_as(&sup, &format!("{LEDGER}?unit={gp}&level=red&open=1"))
+        .await;
+    let units = texts(&page, "td[data-label='单位']");
+    assert!(!units.is_empty());
+    assert!(units.iter().all(|u| u == "高平市人民政府"), "{units:?}");
+    let chosen = crate::helpers::select(&page, "#f-unit option[selected]");
+    assert_eq!(
+        chosen[0].value().attr("value"),
+        Some(gp.to_string().as_str())
+    );
+    let all = app
+        .page_as(&sup, &format!("{LEDGER}?level=red&open=1&unit="))
+        .await;
+    assert!(
+        texts(&all, "td[data-label='单位']")
+            .iter()
+            .any(|u| u != "高平市人民政府")
+    );
+}
