@@ -5,6 +5,7 @@ pub(crate) mod batch;
 pub(crate) mod board;
 pub(crate) mod evidence;
 mod form;
+mod history;
 pub mod model;
 mod outcome;
 pub(crate) mod page;

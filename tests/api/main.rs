@@ -47,4 +47,5 @@ mod shutdown;
 mod started_on;
 mod startup;
 mod supervision;
+mod supervision_flags;
 mod synth;

@@ -4,7 +4,7 @@ use plan_portal::accounts::model::UserRole;
 
 use crate::helpers::{PASSWORD, TestApp, spawn_app, texts};
 
-async fn round(app: &TestApp, key: &str, due_in_days: i32) -> i64 {
+pub(crate) async fn round(app: &TestApp, key: &str, due_in_days: i32) -> i64 {
     // The portal in use since well before these rounds (启用日期), so their lateness counts.
     sqlx::query(
         "INSERT INTO plan_rules (plan_id, started_on) SELECT id, current_date - 400 FROM plans
@@ -36,10 +36,10 @@ async fn open_flags(app: &TestApp, round: i64, level: &str) -> i64 {
     .expect("count")
 }
 
-const LEDGER: &str = "/plans/jincheng-2023-33/supervision";
+pub(crate) const LEDGER: &str = "/plans/jincheng-2023-33/supervision";
 
 /// 立即核查, as the supervisor would click it; returns the ledger it leads to.
-async fn sweep_now(app: &TestApp, sup: &reqwest::Client) -> scraper::Html {
+pub(crate) async fn sweep_now(app: &TestApp, sup: &reqwest::Client) -> scraper::Html {
     let csrf = app.csrf(sup).await;
     let resp = app
         .post_form(sup, &format!("{LEDGER}/sweep"), &[("csrf", &csrf)])
@@ -48,7 +48,7 @@ async fn sweep_now(app: &TestApp, sup: &reqwest::Client) -> scraper::Html {
     app.page_as(sup, LEDGER).await
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
         .fetch_one(&app.pool)
         .await
@@ -371,107 +371,4 @@ async fn open_counts_all(app: &TestApp) -> i64 {
         "SELECT count(*) FROM supervision_flags WHERE level = 'red' AND cleared_at IS NULL",
     )
     .await
-}
-
-/// A blue flag only says a deadline is near: no 情况说明 is asked or taken. A yellow flag says
-/// by how much the unit's report trails the expected path.
-#[tokio::test]
-async fn blue_flags_need_no_explanation_and_yellow_ones_give_their_numbers() {
-    let app = spawn_app().await;
-    let soon = round(&app, "soon", 3).await;
-    app.create_user("sup", UserRole::Supervisor, None).await;
-    app.create_user("gp", UserRole::Reporter, Some("高平市人民政府"))
-        .await;
-    let (sup, gp_c) = (app.new_client(), app.new_client());
-    app.login_with(&sup, "sup", PASSWORD).await;
-    app.login_with(&gp_c, "gp", PASSWORD).await;
-    let gp = app.unit_id("高平市人民政府").await;
-    // task-1 reported at 20%: behind the path; the rest not yet reported, due in three days.
-    sqlx::query(
-        "INSERT INTO reports (round_id, item_id, unit_id, state, status, percent, progress, submitted_at)
-         SELECT $1, id, $2, 'submitted', 'in_progress', 20, '推进中', now() FROM items WHERE key = 'task-1'",
-    )
-    .bind(soon)
-    .bind(gp)
-    .execute(&app.pool)
-    .await
-    .expect("report");
-    sweep_now(&app, &sup).await;
-
-    let reason: String = sqlx::query_scalar(
-        "SELECT f.reason FROM supervision_flags f JOIN items i ON i.id = f.item_id
-         WHERE f.unit_id = $1 AND i.key = 'task-1' AND f.level = 'yellow'",
-    )
-    .bind(gp)
-    .fetch_one(&app.pool)
-    .await
-    .expect("yellow flag");
-    assert!(reason.starts_with("报告完成 20%，序时进度 "), "{reason}");
-
-    let blue: i64 = sqlx::query_scalar(
-        "SELECT id FROM supervision_flags WHERE unit_id = $1 AND level = 'blue' LIMIT 1",
-    )
-    .bind(gp)
-    .fetch_one(&app.pool)
-    .await
-    .expect("blue flag");
-    let todo = app.page_as(&gp_c, "/todo").await;
-    assert!(
-        texts(&todo, ".flag-list .note")
-            .iter()
-            .any(|t| t == "按时报送即可，无需说明。")
-    );
-    assert!(
-        crate::helpers::select(&todo, &format!("form[action='/supervision/{blue}/answer']"))
-            .is_empty(),
-        "no answer form on a blue flag"
-    );
-    let csrf = app.csrf(&gp_c).await;
-    let resp = app
-        .post_form(
-            &gp_c,
-            &format!("/supervision/{blue}/answer"),
-            &[("csrf", &csrf), ("answer", "知道了")],
-        )
-        .await;
-    assert_eq!(resp.status(), 400);
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM supervision_flags WHERE answer IS NOT NULL"
-        )
-        .await,
-        0
-    );
-}
-
-/// The ledger filters by unit (with level and open kept in its pager).
-#[tokio::test]
-async fn the_ledger_filters_by_unit() {
-    let app = spawn_app().await;
-    round(&app, "late", -1).await;
-    app.create_user("sup", UserRole::Supervisor, None).await;
-    let sup = app.new_client();
-    app.login_with(&sup, "sup", PASSWORD).await;
-    sweep_now(&app, &sup).await;
-    let gp = app.unit_id("高平市人民政府").await;
-    let page = app
-        .page_as(&sup, &format!("{LEDGER}?unit={gp}&level=red&open=1"))
-        .await;
-    let units = texts(&page, "td[data-label='单位']");
-    assert!(!units.is_empty());
-    assert!(units.iter().all(|u| u == "高平市人民政府"), "{units:?}");
-    let chosen = crate::helpers::select(&page, "#f-unit option[selected]");
-    assert_eq!(
-        chosen[0].value().attr("value"),
-        Some(gp.to_string().as_str())
-    );
-    let all = app
-        .page_as(&sup, &format!("{LEDGER}?level=red&open=1&unit="))
-        .await;
-    assert!(
-        texts(&all, "td[data-label='单位']")
-            .iter()
-            .any(|u| u != "高平市人民政府")
-    );
 }
