@@ -50,6 +50,7 @@ const PROBLEMS: [&str; 3] = ["基层专业人员不足。", "", "部分资金尚
 /// Creates the demo accounts and history once; later starts leave them as they are.
 pub async fn prepare(pool: &PgPool) -> anyhow::Result<bool> {
     if queries::by_username(pool, "demo-admin").await?.is_some() {
+        addresses(pool).await?;
         return Ok(false);
     }
     let actor = Actor::system("demo");
@@ -60,6 +61,7 @@ pub async fn prepare(pool: &PgPool) -> anyhow::Result<bool> {
         };
         ops::ensure_account(pool, &actor, (username, name, role, unit_id), PASSWORD).await?;
     }
+    addresses(pool).await?;
     history(pool).await?;
     indicator_history(pool).await?;
     // The history is written today; date the submissions within their rounds, as if the
@@ -72,6 +74,18 @@ pub async fn prepare(pool: &PgPool) -> anyhow::Result<bool> {
     .execute(pool)
     .await?;
     Ok(true)
+}
+
+/// Demo accounts get e-mail addresses that can never be delivered (`.invalid`), so that
+/// `serve --demo --smtp-url …` against a local sink shows the digests at once.
+async fn addresses(pool: &PgPool) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"UPDATE users SET email = username || '@demo.invalid'
+           WHERE username LIKE 'demo-%' AND email IS NULL"#
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// The last four scheduled rounds of the default plan get reports from the two demo units:

@@ -29,6 +29,10 @@ pub fn table(state: &AppState) -> Router<AppState> {
         .route("/logout", post(accounts::logout))
         .route("/account", get(accounts::own::account_page))
         .route(
+            "/account/contact",
+            get(accounts::contact::own_form).post(accounts::contact::own_save),
+        )
+        .route(
             "/account/password",
             get(accounts::own::password_form).post(accounts::own::change_password),
         )
@@ -106,7 +110,7 @@ pub fn table(state: &AppState) -> Router<AppState> {
 
 /// The admin pages; their writes are rate-limited per account (`audit::rate::ADMIN_WRITES`).
 fn admin_table(state: &AppState) -> Router<AppState> {
-    use admin::{assignments, groups, item_settings, seeds, unit_list, units};
+    use admin::{assignments, groups, item_settings, notifications, seeds, unit_list, units};
     Router::new()
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/new", get(admin::new_form))
@@ -117,6 +121,16 @@ fn admin_table(state: &AppState) -> Router<AppState> {
         .route(
             "/admin/users/{id}/reset-password",
             post(admin::reset_password),
+        )
+        .route("/admin/notifications", get(notifications::page))
+        .route("/admin/webhooks", post(notifications::add_robot))
+        .route(
+            "/admin/notifications/{action}/{id}",
+            post(notifications::act_on),
+        )
+        .route(
+            "/admin/users/{id}/contact",
+            get(accounts::contact::admin_form).post(accounts::contact::admin_save),
         )
         .route("/admin/units", get(unit_list::list).post(units::create))
         .route("/admin/units/new", get(units::new_form))

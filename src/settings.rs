@@ -43,6 +43,53 @@ pub struct Settings {
     pub max_connections: usize,
     /// How long a shutdown lets requests in flight finish before cancelling them.
     pub shutdown_grace: Duration,
+    /// Messages that leave the portal: e-mail and group robots.
+    pub notify: NotifySettings,
+}
+
+/// How messages leave the portal (the `notify` feature).
+#[derive(Clone)]
+pub struct NotifySettings {
+    /// Run the outbox worker and prepare the daily digests in this process (`serve`; tests
+    /// drive the worker themselves).
+    pub worker: bool,
+    /// `smtp://[user:pass@]host:port` (STARTTLS when the server offers it) or `smtps://…`;
+    /// none: e-mails are kept in the outbox as failed, with the reason.
+    pub smtp_url: Option<String>,
+    /// The sender of every e-mail.
+    pub mail_from: String,
+    /// A group robot (企业微信 or 钉钉) told about every plan.
+    pub webhook_url: Option<String>,
+    /// The portal's address as its users reach it, for the links in messages.
+    pub public_url: String,
+    /// The Beijing hour at which each day's digest goes out.
+    pub digest_hour: u32,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            worker: false,
+            smtp_url: None,
+            mail_from: "规划督办 <noreply@plan-portal.invalid>".into(),
+            webhook_url: None,
+            public_url: "http://127.0.0.1:8080".into(),
+            digest_hour: 8,
+        }
+    }
+}
+
+/// The SMTP URL may hold a password: never in a log line.
+impl std::fmt::Debug for NotifySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotifySettings")
+            .field("worker", &self.worker)
+            .field("smtp", &self.smtp_url.as_ref().map(|_| "(set)"))
+            .field("webhook", &self.webhook_url.as_ref().map(|_| "(set)"))
+            .field("public_url", &self.public_url)
+            .field("digest_hour", &self.digest_hour)
+            .finish()
+    }
 }
 
 impl Settings {
@@ -93,6 +140,7 @@ impl Default for Settings {
             idle_timeout: Duration::from_secs(30),
             max_connections: web::serve::default_max_connections(),
             shutdown_grace: Duration::from_secs(10),
+            notify: NotifySettings::default(),
         }
     }
 }

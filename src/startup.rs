@@ -46,6 +46,8 @@ pub struct Application {
     limits: web::serve::Limits,
     /// The periodic 督办 sweep, stopped when shutdown begins.
     sweep: Option<tokio::task::AbortHandle>,
+    /// The outbox worker and digest clock, stopped gracefully after the requests.
+    notify: Option<crate::notify::service::Running>,
 }
 
 impl Application {
@@ -71,6 +73,10 @@ impl Application {
             })
             .abort_handle()
         });
+        let notify = settings
+            .notify
+            .worker
+            .then(|| crate::notify::service::spawn(pool.clone(), &settings.notify));
         let limits = settings.limits();
         let hasher = crate::accounts::password::Hasher::for_settings(&settings);
         tracing::info!(at_once = hasher.limit(), "password checks bounded");
@@ -92,6 +98,7 @@ impl Application {
             router: router(state),
             limits,
             sweep,
+            notify,
         })
     }
 
@@ -114,7 +121,11 @@ impl Application {
                 sweep.abort();
             }
         };
+        let grace = self.limits.shutdown_grace;
         web::serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        if let Some(notify) = self.notify {
+            notify.stop(grace).await;
+        }
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! Accounts: login, logout, the account page and password change.
 
+pub(crate) mod contact;
 pub mod extract;
 pub mod model;
 pub mod ops;

@@ -23,12 +23,15 @@ use crate::web::extract::Query;
 struct AccountPage {
     chrome: Chrome,
     unit_name: Option<String>,
+    /// E-mail and mobile as set, with their opt-outs in words.
+    contact: (String, String),
     notice: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct AccountQuery {
     changed: Option<String>,
+    contact: Option<String>,
 }
 
 pub(crate) async fn account_page(
@@ -39,12 +42,30 @@ pub(crate) async fn account_page(
     let row = queries::by_id(&state.pool, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let c = sqlx::query!(
+        "SELECT email, mobile, email_opt_out, sms_opt_out FROM users WHERE id = $1",
+        user.id
+    )
+    .fetch_one(&state.pool)
+    .await?;
+    let shown = |v: Option<String>, off: bool| match (v, off) {
+        (None, _) => "未填写".to_string(),
+        (Some(v), true) => format!("{v}（已关闭提醒）"),
+        (Some(v), false) => v,
+    };
+    let notice = match (q.changed, q.contact) {
+        (Some(_), _) => Some("密码已修改。其他设备上的登录已全部退出。"),
+        (None, Some(_)) => Some("联系方式与提醒设置已保存。"),
+        _ => None,
+    };
     let page = AccountPage {
         chrome: Chrome::new(Some(user)),
         unit_name: row.unit_name,
-        notice: q
-            .changed
-            .map(|_| "密码已修改。其他设备上的登录已全部退出。"),
+        contact: (
+            shown(c.email, c.email_opt_out),
+            shown(c.mobile, c.sms_opt_out),
+        ),
+        notice,
     };
     Ok(render(&page)?.into_response())
 }

@@ -3,6 +3,7 @@
 pub(crate) mod assignments;
 pub(crate) mod groups;
 pub(crate) mod item_settings;
+pub(crate) mod notifications;
 pub(crate) mod seeds;
 pub(crate) mod unit_list;
 mod unit_queries;

@@ -141,7 +141,7 @@ pub async fn plan_by_key(pool: &PgPool, key: &str) -> sqlx::Result<Option<PlanIn
 
 pub async fn rules(pool: &PgPool, plan_id: i64) -> sqlx::Result<Rules> {
     let row = sqlx::query!(
-        r#"SELECT lag_points, due_soon_days, on_path_percent, share_basis, version
+        r#"SELECT lag_points, due_soon_days, on_path_percent, share_basis, support_days_earlier, version
            FROM plan_rules WHERE plan_id = $1"#,
         plan_id
     )
@@ -156,6 +156,7 @@ pub async fn rules(pool: &PgPool, plan_id: i64) -> sqlx::Result<Rules> {
         on_path_percent: r.on_path_percent,
         by_weight: r.share_basis == "weight",
         started_on: None,
+        support_days_earlier: r.support_days_earlier,
         version: r.version,
     });
     Ok(Rules {

@@ -169,19 +169,74 @@ impl<'a> Snapshot<'a> {
         item_status(report.as_slice(), self.expected, &self.facts.rules)
     }
 
-    /// Whether the round's report came in by the due date (Beijing time).
+    /// The unit's own deadline in this round: the round's, or earlier for a 配合 unit when the
+    /// plan stages its deadlines (so that the lead has their input first).
+    pub fn due_on(&self, line: &UnitLine) -> NaiveDate {
+        let earlier = match line.role {
+            Role::Supporting => i64::from(self.facts.rules.support_days_earlier),
+            _ => 0,
+        };
+        self.round.due_on - chrono::Duration::days(earlier)
+    }
+
+    /// Whether the round's report came in by the unit's deadline (Beijing time).
     pub fn on_time(&self, line: &UnitLine) -> bool {
         line.current.is_some_and(|r| {
             r.reported()
                 && r.submitted_at
-                    .is_some_and(|t| t.with_timezone(&Shanghai).date_naive() <= self.round.due_on)
+                    .is_some_and(|t| t.with_timezone(&Shanghai).date_naive() <= self.due_on(line))
         })
     }
 
-    /// Due in this round and not in by the due date (once it has passed); never in a round
-    /// due before the plan's 启用日期.
-    pub fn late(&self, line: &UnitLine, today: NaiveDate) -> bool {
-        line.due && !self.round.history && today > self.round.due_on && !self.on_time(line)
+    /// The one rule for lateness (逾期): due in this round, past the unit's deadline, and not in
+    /// the bureau's hands. Never in a round due before the plan's 启用日期. The dashboard counts
+    /// these and the 督办 sweep raises a red flag on each, so the two always agree.
+    pub fn overdue(&self, line: &UnitLine, today: NaiveDate) -> bool {
+        line.due && !self.round.history && today > self.due_on(line) && !Self::reported(line)
+    }
+
+    /// In, but after the unit's deadline (迟报).
+    pub fn reported_late(&self, line: &UnitLine) -> bool {
+        line.due && !self.round.history && Self::reported(line) && !self.on_time(line)
+    }
+
+    /// Not in, and the unit's deadline is within the plan's 临近截止 days (a blue flag).
+    pub fn due_soon(&self, line: &UnitLine, today: NaiveDate) -> bool {
+        let due = self.due_on(line);
+        line.due
+            && !self.round.history
+            && !Self::reported(line)
+            && today <= due
+            && (due - today).num_days() <= i64::from(self.facts.rules.due_soon_days)
+    }
+
+    /// A unit's points on one line, for the fair ranking: 100 in on time, 60 in late, 0 when
+    /// overdue and still not in, 20 fewer when the report itself lags the expected path. So a
+    /// unit that reports a lag (40 at least) always ranks above one that does not report (0).
+    /// `None` while the line is not due yet, or in a history round: it counts neither way.
+    pub fn line_points(&self, line: &UnitLine, today: NaiveDate) -> Option<Decimal> {
+        if !line.due || self.round.history {
+            return None;
+        }
+        let base = if self.on_time(line) {
+            100
+        } else if Self::reported(line) {
+            60
+        } else if self.overdue(line, today) {
+            return Some(Decimal::ZERO);
+        } else {
+            return None;
+        };
+        let lag = if self.line_status(line) == ItemStatus::Lagging {
+            20
+        } else {
+            0
+        };
+        Some(Decimal::from(base - lag))
+    }
+
+    fn reported(line: &UnitLine) -> bool {
+        line.current.is_some_and(|r| r.reported())
     }
 }
 

@@ -23,6 +23,8 @@ pub struct Rules {
     /// 启用日期: rounds due before it are history, never late or flagged (`None`: every round
     /// counts, as in the unit tests; read from the database it is always set).
     pub started_on: Option<NaiveDate>,
+    /// Staged deadlines: 配合 units are due this many days before the round's deadline.
+    pub support_days_earlier: i32,
     pub version: i32,
 }
 
@@ -34,6 +36,7 @@ impl Default for Rules {
             on_path_percent: Decimal::from(10),
             by_weight: false,
             started_on: None,
+            support_days_earlier: 0,
             version: 0,
         }
     }

@@ -66,6 +66,16 @@ pub(super) async fn serve(options: PgConnectOptions, args: ServeArgs) -> anyhow:
             bytes_per_report: args.evidence_mib_per_report.clamp(1, 1 << 30) << 20,
             bytes_per_unit: args.evidence_mib_per_unit.clamp(1, 1 << 30) << 20,
         },
+        notify: crate::settings::NotifySettings {
+            worker: true,
+            smtp_url: args.smtp_url.filter(|u| !u.trim().is_empty()),
+            mail_from: args.mail_from,
+            webhook_url: args.webhook_url.filter(|u| !u.trim().is_empty()),
+            public_url: args
+                .public_url
+                .unwrap_or_else(|| format!("http://{}", args.bind)),
+            digest_hour: 8,
+        },
         ..Settings::default()
     };
     let bind = args.bind;

@@ -155,6 +155,24 @@ pub struct ServeArgs {
         default_value_t = 2048
     )]
     pub evidence_mib_per_unit: i64,
+    /// SMTP server for e-mail: smtp://[user:pass@]host:port (STARTTLS when offered) or
+    /// smtps://…; without it e-mails wait in the outbox marked failed.
+    #[arg(long, env = "PLAN_PORTAL_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of the portal's e-mail.
+    #[arg(
+        long,
+        env = "PLAN_PORTAL_MAIL_FROM",
+        default_value = "规划督办 <noreply@plan-portal.invalid>"
+    )]
+    pub mail_from: String,
+    /// A 企业微信 or 钉钉 group robot's webhook URL that hears about every plan (admins add
+    /// robots per plan or per unit on the notifications page).
+    #[arg(long, env = "PLAN_PORTAL_WEBHOOK_URL", hide_env_values = true)]
+    pub webhook_url: Option<String>,
+    /// The portal's address as users reach it, for links in messages [default: http://BIND].
+    #[arg(long, env = "PLAN_PORTAL_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Subcommand)]

@@ -54,7 +54,7 @@ impl Cx<'_> {
             .filter(|l| l.due)
         {
             let lagging = usize::from(self.s.line_status(line) == ItemStatus::Lagging);
-            let late = usize::from(self.s.late(line, today));
+            let late = usize::from(self.s.overdue(line, today));
             if lagging + late == 0 {
                 continue;
             }

@@ -31,7 +31,8 @@ fn wanted(s: &Snapshot, l: &UnitLine, report: &str, today: chrono::NaiveDate) ->
     match report {
         "due" => l.due,
         "on_time" => s.on_time(l),
-        "late" => s.late(l, today),
+        "late" => s.overdue(l, today),
+        "late_in" => s.reported_late(l),
         "missing" => l.due && !l.current.is_some_and(|r| r.reported()),
         "returned" => l.current.is_some_and(|r| r.returned),
         "completed" => l.due && s.line_status(l) == ItemStatus::Completed,
@@ -64,7 +65,7 @@ pub fn rows(s: &Snapshot, p: &Params, today: chrono::NaiveDate) -> Vec<ItemRow> 
                         .unwrap_or_else(|| "—".into()),
                     current: l.current.map(|r| r.state.label()).unwrap_or("未填报"),
                     current_slug: l.current.map(|r| r.state.slug()).unwrap_or("missing"),
-                    late: s.late(l, today),
+                    late: s.overdue(l, today),
                     href: crate::web::report_href(s.round.id, &i.item.key, l.unit.id),
                 })
                 .collect();

@@ -133,11 +133,13 @@ pub(crate) async fn dashboard(
         View::Overview => String::new(),
         v => v.slug().to_string(),
     };
+    params.sort = scorecards::Column::parse_sort(&params.sort);
     let key = format!(
-        "{plan_id}|{}|{}|{}",
+        "{plan_id}|{}|{}|{}|{}",
         today(),
         params.query(&[]),
-        view.slug()
+        view.slug(),
+        params.sort
     );
     let mut rendered = state.dashboards.get(&key, version);
     let _computing = match rendered {
@@ -219,7 +221,8 @@ fn report_label(r: &str) -> &'static str {
     match r {
         "due" => "本期应报",
         "on_time" => "按时报送",
-        "late" => "逾期未报或逾期报送",
+        "late" => "逾期未报",
+        "late_in" => "迟报（截止日后报送）",
         "missing" => "尚未报送",
         "returned" => "本期被退回过",
         "completed" => "单位报告已完成",

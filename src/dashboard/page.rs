@@ -84,6 +84,8 @@ pub struct Board {
     pub categories: Vec<CategoryRow>,
     pub projects: Vec<ProjectRow>,
     pub units: Vec<UnitRow>,
+    /// The scorecards' heads: label, the link that sorts by it, and its `aria-sort`.
+    pub unit_heads: Vec<(&'static str, String, &'static str)>,
     pub counties: Vec<String>,
     pub county_rows: Vec<CountyRow>,
     pub indicators: Vec<IndicatorRow>,
@@ -144,6 +146,7 @@ pub fn build(
             let (counties, county_rows) = cx.counties();
             Board {
                 units: cx.units(today),
+                unit_heads: cx.unit_heads(),
                 counties,
                 county_rows,
                 ..Board::default()
@@ -163,8 +166,8 @@ pub fn build(
 pub(super) struct Cx<'a> {
     pub(super) facts: &'a Facts,
     pub(super) s: &'a Snapshot<'a>,
-    p: &'a Params,
-    base: &'a str,
+    pub(super) p: &'a Params,
+    pub(super) base: &'a str,
     pub(super) f: Filters,
     /// The items under the filters but the status one, which the tables spread out.
     pub(super) items: Vec<ItemView<'a>>,
@@ -217,7 +220,7 @@ impl Cx<'_> {
                 &[("report", "on_time"), ("status", "")],
             ),
             late: self.figure(
-                lines.iter().filter(|l| s.late(l, today)).count(),
+                lines.iter().filter(|l| s.overdue(l, today)).count(),
                 &[("report", "late"), ("status", "")],
             ),
             attention: self.attention(today),

@@ -21,6 +21,8 @@ pub struct Params {
     pub item: String,
     /// Which part of the dashboard is shown (see `View`); not a filter, so `query` leaves it out.
     pub view: String,
+    /// The scorecards' order (a column's slug, `-` first for descending); not a filter either.
+    pub sort: String,
 }
 
 /// The dashboard's parts, one page each, so that none is a phone's twenty screens long.

@@ -26,6 +26,8 @@ pub(crate) struct RulesForm {
     on_path_percent: String,
     share_basis: String,
     started_on: String,
+    /// Staged deadlines; empty is 0 (everyone on the round's day).
+    support_days_earlier: String,
     version: String,
 }
 
@@ -37,6 +39,7 @@ impl RulesForm {
             on_path_percent: r.on_path_percent.normalize().to_string(),
             share_basis: if r.by_weight { "weight" } else { "count" }.into(),
             started_on: r.started_on.map(|d| d.to_string()).unwrap_or_default(),
+            support_days_earlier: r.support_days_earlier.to_string(),
             version: r.version.to_string(),
         }
     }
@@ -137,6 +140,16 @@ pub(crate) async fn save(
     if started_on.is_none() {
         errors.push(("started_on", "请填写启用日期，如 2026-01-01".into()));
     }
+    let earlier = match form.support_days_earlier.trim() {
+        "" => Some(0),
+        s => s.parse::<i32>().ok().filter(|d| (0..=60).contains(d)),
+    };
+    if earlier.is_none() {
+        errors.push((
+            "support_days_earlier",
+            "请填写 0 到 60 之间的整数（0 表示与牵头单位同日截止）".into(),
+        ));
+    }
     let version: i32 = form.version.trim().parse().unwrap_or(-1);
     let before = facts::rules(&state.pool, info.id).await?;
     if !errors.is_empty() || version != before.version {
@@ -158,11 +171,12 @@ pub(crate) async fn save(
     let mut tx = state.pool.begin().await?;
     let changed = sqlx::query!(
         r#"INSERT INTO plan_rules (plan_id, lag_points, due_soon_days, on_path_percent, share_basis,
-                                   started_on, version)
-           VALUES ($1, $2, $3, $4, $5, $7, 1)
+                                   started_on, support_days_earlier, version)
+           VALUES ($1, $2, $3, $4, $5, $7, $8, 1)
            ON CONFLICT (plan_id) DO UPDATE SET lag_points = EXCLUDED.lag_points,
                due_soon_days = EXCLUDED.due_soon_days, on_path_percent = EXCLUDED.on_path_percent,
                share_basis = EXCLUDED.share_basis, started_on = EXCLUDED.started_on,
+               support_days_earlier = EXCLUDED.support_days_earlier,
                version = plan_rules.version + 1
            WHERE plan_rules.version = $6"#,
         info.id,
@@ -171,7 +185,8 @@ pub(crate) async fn save(
         on_path,
         form.share_basis,
         version,
-        started_on
+        started_on,
+        earlier.unwrap_or(0)
     )
     .execute(&mut *tx)
     .await?
@@ -197,10 +212,12 @@ pub(crate) async fn save(
                 "lag_points": before.lag_points, "due_soon_days": before.due_soon_days,
                 "on_path_percent": before.on_path_percent, "by_weight": before.by_weight,
                 "started_on": before.started_on,
+                "support_days_earlier": before.support_days_earlier,
             })),
             after: Some(serde_json::json!({
                 "lag_points": lag, "due_soon_days": days, "on_path_percent": on_path,
                 "by_weight": form.share_basis == "weight", "started_on": started_on,
+                "support_days_earlier": earlier,
             })),
             ..Default::default()
         },

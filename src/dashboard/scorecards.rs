@@ -1,6 +1,8 @@
 //! The dashboard's 单位与县区 part: each unit's scorecard for the round, and the counties side
 //! by side on the items they share.
 
+use rust_decimal::Decimal;
+
 use super::page::{Cx, Figure};
 use crate::analytics::rollup::{ItemView, UnitLine, is_county};
 use crate::analytics::rules::ItemStatus;
@@ -8,7 +10,12 @@ use crate::analytics::rules::ItemStatus;
 pub struct UnitRow {
     pub name: String,
     pub county: bool,
+    /// One figure per column but the score, in `Column::COUNTS` order.
     pub cells: Vec<Figure>,
+    /// The fair-ranking score (0–100), and the unit's place by it.
+    pub score: Option<Decimal>,
+    pub rank: Option<usize>,
+    counts: Vec<usize>,
 }
 
 pub struct CountyRow {
@@ -17,8 +24,86 @@ pub struct CountyRow {
     pub cells: Vec<Option<(ItemStatus, String)>>,
 }
 
+impl UnitRow {
+    pub fn score_text(&self) -> String {
+        self.score
+            .map_or("—".into(), |s| s.round_dp(1).normalize().to_string())
+    }
+}
+
+/// The scorecards' columns, each sortable.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Name,
+    Due,
+    OnTime,
+    Late,
+    Overdue,
+    Completed,
+    Lagging,
+    Returned,
+    Score,
+}
+
+impl Column {
+    /// The counted columns, as `UnitRow::cells` holds them.
+    pub const COUNTS: [Column; 7] = [
+        Column::Due,
+        Column::OnTime,
+        Column::Late,
+        Column::Overdue,
+        Column::Completed,
+        Column::Lagging,
+        Column::Returned,
+    ];
+
+    /// Every column, as the table shows them: the unit, the counts, the score.
+    fn all() -> impl Iterator<Item = Column> {
+        std::iter::once(Column::Name)
+            .chain(Column::COUNTS)
+            .chain(std::iter::once(Column::Score))
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Column::Name => "name",
+            Column::Due => "due",
+            Column::OnTime => "on_time",
+            Column::Late => "late_in",
+            Column::Overdue => "late",
+            Column::Completed => "completed",
+            Column::Lagging => "lagging",
+            Column::Returned => "returned",
+            Column::Score => "score",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Column::Name => "单位",
+            Column::Due => "应报",
+            Column::OnTime => "按时报送",
+            Column::Late => "迟报",
+            Column::Overdue => "逾期未报",
+            Column::Completed => "已完成",
+            Column::Lagging => "滞后",
+            Column::Returned => "被退回",
+            Column::Score => "得分",
+        }
+    }
+
+    /// A sort as the URL gives it (`score`, `-late` …), or the default: best score first.
+    pub fn parse_sort(s: &str) -> String {
+        let slug = s.strip_prefix('-').unwrap_or(s);
+        match Column::all().find(|c| c.slug() == slug) {
+            Some(_) => s.to_string(),
+            None => "-score".into(),
+        }
+    }
+}
+
 impl Cx<'_> {
-    /// Scorecards: every unit with a duty in this round.
+    /// Scorecards: every unit with a duty in this round, in the order asked for.
     pub(super) fn units(&self, today: chrono::NaiveDate) -> Vec<UnitRow> {
         let (facts, s, items) = (self.facts, self.s, &self.items);
         let mut units: Vec<UnitRow> = Vec::new();
@@ -37,41 +122,104 @@ impl Cx<'_> {
             }
             let id = u.id.to_string();
             let n = |pred: &dyn Fn(&UnitLine) -> bool| mine.iter().filter(|(_, l)| pred(l)).count();
-            let cells = vec![
-                self.figure(
-                    mine.len(),
-                    &[("unit", &id), ("report", "due"), ("status", "")],
-                ),
-                self.figure(
-                    n(&|l| s.on_time(l)),
-                    &[("unit", &id), ("report", "on_time"), ("status", "")],
-                ),
-                self.figure(
-                    n(&|l| s.late(l, today)),
-                    &[("unit", &id), ("report", "late"), ("status", "")],
-                ),
-                self.figure(
-                    n(&|l| s.line_status(l) == ItemStatus::Completed),
-                    &[("unit", &id), ("report", "completed"), ("status", "")],
-                ),
-                self.figure(
-                    n(&|l| s.line_status(l) == ItemStatus::Lagging),
-                    &[("unit", &id), ("report", "lagging"), ("status", "")],
-                ),
-                self.figure(
-                    n(&|l| l.current.is_some_and(|r| r.returned)),
-                    &[("unit", &id), ("report", "returned"), ("status", "")],
-                ),
+            let counts = vec![
+                mine.len(),
+                n(&|l| s.on_time(l)),
+                n(&|l| s.reported_late(l)),
+                n(&|l| s.overdue(l, today)),
+                n(&|l| s.line_status(l) == ItemStatus::Completed),
+                n(&|l| s.line_status(l) == ItemStatus::Lagging),
+                n(&|l| l.current.is_some_and(|r| r.returned)),
             ];
+            let points: Vec<Decimal> = mine
+                .iter()
+                .filter_map(|(_, l)| s.line_points(l, today))
+                .collect();
+            let score = (!points.is_empty())
+                .then(|| points.iter().sum::<Decimal>() / Decimal::from(points.len()));
             units.push(UnitRow {
                 name: u.name.clone(),
                 county: is_county(u),
-                cells,
+                cells: Column::COUNTS
+                    .iter()
+                    .zip(&counts)
+                    .map(|(c, v)| {
+                        self.figure(*v, &[("unit", &id), ("report", c.slug()), ("status", "")])
+                    })
+                    .collect(),
+                score,
+                rank: None,
+                counts,
             });
         }
+        rank(&mut units);
+        sort(&mut units, &self.p.sort);
         units
     }
 
+    pub(super) fn unit_heads(&self) -> Vec<(&'static str, String, &'static str)> {
+        Column::all()
+            .map(|c| {
+                let sorted = if self.p.sort == c.slug() {
+                    "ascending"
+                } else if self.p.sort == format!("-{}", c.slug()) {
+                    "descending"
+                } else {
+                    "none"
+                };
+                (c.label(), self.sort_link(c), sorted)
+            })
+            .collect()
+    }
+
+    /// The link that sorts the scorecards by `c`: descending first, then ascending.
+    pub(super) fn sort_link(&self, c: Column) -> String {
+        let next = if self.p.sort == format!("-{}", c.slug()) {
+            c.slug().to_string()
+        } else {
+            format!("-{}", c.slug())
+        };
+        format!(
+            "{}?{}&view=units&sort={next}#h-units",
+            self.base,
+            self.p.query(&[])
+        )
+    }
+}
+
+/// Places by score, best first; equal scores share a place; units with nothing due yet last.
+pub fn rank(units: &mut [UnitRow]) {
+    let mut scores: Vec<Decimal> = units.iter().filter_map(|u| u.score).collect();
+    scores.sort_unstable_by(|a, b| b.cmp(a));
+    for u in units.iter_mut() {
+        u.rank = u
+            .score
+            .and_then(|s| scores.iter().position(|x| *x == s).map(|p| p + 1));
+    }
+}
+
+fn sort(units: &mut [UnitRow], by: &str) {
+    let (desc, slug) = match by.strip_prefix('-') {
+        Some(s) => (true, s),
+        None => (false, by),
+    };
+    let column = Column::all().find(|c| c.slug() == slug);
+    let index = Column::COUNTS.iter().position(|c| Some(*c) == column);
+    units.sort_by(|a, b| {
+        let order = match (column, index) {
+            (_, Some(i)) => a.counts[i].cmp(&b.counts[i]),
+            (Some(Column::Name), _) => a.name.cmp(&b.name),
+            // By score: a unit with nothing counted yet sorts as the lowest.
+            _ => a
+                .score
+                .unwrap_or(Decimal::from(-1))
+                .cmp(&b.score.unwrap_or(Decimal::from(-1))),
+        };
+        if desc { order.reverse() } else { order }
+    });
+}
+
+impl Cx<'_> {
     /// Counties side by side on the items two or more of them share.
     pub(super) fn counties(&self) -> (Vec<String>, Vec<CountyRow>) {
         let (facts, s, items) = (self.facts, self.s, &self.items);

@@ -114,12 +114,10 @@ async fn unit_work(
             let rounds = queries::open_rounds_of_unit(pool, today, unit_id).await?;
             let round_ids: Vec<i64> = rounds.iter().map(|r| r.id).collect();
             let filter = crate::supervision::FlagFilter {
-                plan_id: None,
                 unit_id: Some(unit_id),
-                level: "",
-                open_only: false,
+                sort: "severity",
                 limit: 500,
-                offset: 0,
+                ..Default::default()
             };
             Ok(UnitWork {
                 duties: queries::duties(pool, &round_ids, Some(unit_id), None).await?,

@@ -351,6 +351,9 @@ pub async fn review(
         &milestones,
     )
     .await?;
+    if to == ReportState::Returned {
+        crate::notify::report_returned(&mut tx, saved.id, &actor.name, comment).await?;
+    }
     tx.commit().await?;
     Ok(saved)
 }

@@ -9,7 +9,7 @@ pub(crate) use ledger::ledger;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -31,6 +31,8 @@ pub struct FlagRow {
     pub unit_name: String,
     pub level: String,
     pub reason: String,
+    /// The unit's deadline in the round (staged for 配合 units).
+    pub due_on: NaiveDate,
     pub raised_at: DateTime<Utc>,
     pub cleared_at: Option<DateTime<Utc>>,
     pub answer: Option<String>,
@@ -57,36 +59,66 @@ impl FlagRow {
     pub fn href(&self) -> String {
         report_href(self.round_id, &self.item_key, self.unit_id)
     }
+
+    /// 「逾期 23 天」 on an open red flag, counted to `today`.
+    pub fn overdue_by(&self, today: &NaiveDate) -> Option<String> {
+        (self.level == "red" && self.cleared_at.is_none())
+            .then(|| format!("逾期 {} 天", (*today - self.due_on).num_days()))
+    }
 }
 
-/// Which flags: of a plan or of a unit, of a level (`""`: any), only open ones, which page.
+/// Which flags: of a plan or of a unit, narrowed by the ledger's filters, in an order, a page.
+/// Empty strings and `None` mean "any".
+#[derive(Default)]
 pub struct FlagFilter<'a> {
     pub plan_id: Option<i64>,
     pub unit_id: Option<i64>,
+    pub round_id: Option<i64>,
+    pub item_id: Option<i64>,
+    /// `county` (县（市、区） and 开发区) or `city` (市直部门).
+    pub area: &'a str,
     pub level: &'a str,
-    pub open_only: bool,
+    /// `open`, `cleared`, or `unanswered` (yellow and red flags still owing a 情况说明).
+    pub state: &'a str,
+    /// `severity` (open first, red before yellow before blue, oldest deadline first), `age`
+    /// (oldest deadline first) or `latest` (latest raised or cleared first).
+    pub sort: &'a str,
     pub limit: i64,
     pub offset: i64,
 }
 
-/// Flags of a plan, or of one unit, the latest raised or cleared first.
 pub async fn flags(pool: &sqlx::PgPool, f: FlagFilter<'_>) -> sqlx::Result<Vec<FlagRow>> {
     sqlx::query_as!(
         FlagRow,
         r#"SELECT f.id, f.round_id, r.title AS round_title, i.key AS item_key, i.title AS item_title,
-                  f.unit_id, u.name AS unit_name, f.level::text AS "level!", f.reason, f.raised_at,
+                  f.unit_id, u.name AS unit_name, f.level::text AS "level!", f.reason,
+                  COALESCE(f.due_on, r.due_on) AS "due_on!", f.raised_at,
                   f.cleared_at, f.answer, f.answered_by
            FROM supervision_flags f
            JOIN reporting_rounds r ON r.id = f.round_id
            JOIN items i ON i.id = f.item_id
            JOIN units u ON u.id = f.unit_id
            WHERE ($1::bigint IS NULL OR r.plan_id = $1) AND ($2::bigint IS NULL OR f.unit_id = $2)
-             AND ($3 = '' OR f.level::text = $3) AND (NOT $4 OR f.cleared_at IS NULL)
-           ORDER BY COALESCE(f.cleared_at, f.raised_at) DESC, f.id DESC LIMIT $5 OFFSET $6"#,
+             AND ($3::bigint IS NULL OR f.round_id = $3) AND ($4::bigint IS NULL OR f.item_id = $4)
+             AND ($5 = '' OR ($5 = 'county') = (u.kind IN ('county', 'zone')))
+             AND ($6 = '' OR f.level::text = $6)
+             AND ($7 = '' OR ($7 = 'open' AND f.cleared_at IS NULL)
+                  OR ($7 = 'cleared' AND f.cleared_at IS NOT NULL)
+                  OR ($7 = 'unanswered' AND f.level <> 'blue' AND f.answer IS NULL))
+           ORDER BY CASE WHEN $8 = 'latest' THEN COALESCE(f.cleared_at, f.raised_at) END DESC,
+                    CASE WHEN $8 = 'latest' THEN f.id END DESC,
+                    CASE WHEN $8 = 'severity' THEN f.cleared_at IS NULL END DESC,
+                    CASE WHEN $8 = 'severity' THEN f.level END DESC,
+                    COALESCE(f.due_on, r.due_on), f.raised_at, f.id
+           LIMIT $9 OFFSET $10"#,
         f.plan_id,
         f.unit_id,
+        f.round_id,
+        f.item_id,
+        f.area,
         f.level,
-        f.open_only,
+        f.state,
+        f.sort,
         f.limit,
         f.offset
     )

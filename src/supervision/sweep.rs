@@ -17,8 +17,10 @@ use crate::analytics::rules::ItemStatus;
 /// (round, item, unit, level)
 type Key = (i64, i64, i64, &'static str);
 
-/// What should be flagged today, with the reason shown in the ledger.
-pub fn wanted(facts: &Facts, today: NaiveDate) -> HashMap<Key, String> {
+/// What should be flagged today, with the reason shown in the ledger and the unit's deadline.
+/// Red and blue follow the rollup's one rule (`Snapshot::overdue`, `Snapshot::due_soon`), so
+/// every report the dashboard counts as 逾期 has a red flag until it is in.
+pub fn wanted(facts: &Facts, today: NaiveDate) -> HashMap<Key, (String, NaiveDate)> {
     let soon = i64::from(facts.rules.due_soon_days);
     let relevant: Vec<_> = facts
         .rounds
@@ -33,14 +35,14 @@ pub fn wanted(facts: &Facts, today: NaiveDate) -> HashMap<Key, String> {
         for item in s.items(&Filters::default()) {
             for l in item.lines.iter().filter(|l| l.due) {
                 let key = |level| (r.id, item.item.id, l.unit.id, level);
-                let reported = l.current.is_some_and(|c| c.reported());
-                if !reported && today > r.due_on {
-                    out.insert(key("red"), format!("已于 {} 截止，尚未报送", r.due_on));
-                } else if !reported && today <= r.due_on {
-                    out.insert(key("blue"), format!("将于 {} 截止，尚未报送", r.due_on));
+                let due = s.due_on(l);
+                if s.overdue(l, today) {
+                    out.insert(key("red"), (format!("{due} 截止，尚未报送"), due));
+                } else if s.due_soon(l, today) {
+                    out.insert(key("blue"), (format!("将于 {due} 截止，尚未报送"), due));
                 }
                 if Some(r.due_on) == newest && s.line_status(l) == ItemStatus::Lagging {
-                    out.insert(key("yellow"), lag_reason(l, s.expected));
+                    out.insert(key("yellow"), (lag_reason(l, s.expected), due));
                 }
             }
         }
@@ -112,18 +114,9 @@ pub async fn sweep(
         .map(|(id, _)| *id)
         .collect();
     gone.sort_unstable();
-    // New flags only for the last quarter's rounds: older lateness shows in the period grid
-    // and the scorecards; their flags, once raised, stay until the cause is gone.
-    let from = today - chrono::Duration::days(92);
-    let recent: HashSet<i64> = facts
-        .rounds
+    let mut new: Vec<(&Key, &(String, NaiveDate))> = want
         .iter()
-        .filter(|r| r.due_on >= from)
-        .map(|r| r.id)
-        .collect();
-    let mut new: Vec<(&Key, &String)> = want
-        .iter()
-        .filter(|(k, _)| !open_keys.contains(k) && recent.contains(&k.0))
+        .filter(|(k, _)| !open_keys.contains(k))
         .collect();
     new.sort_unstable_by_key(|(k, _)| **k);
     let cleared = sqlx::query!(
@@ -133,19 +126,23 @@ pub async fn sweep(
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    let raised = sqlx::query!(
-        r#"INSERT INTO supervision_flags (round_id, item_id, unit_id, level, reason)
-           SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]::flag_level[], $5::text[])
-           ON CONFLICT (round_id, item_id, unit_id, level) WHERE cleared_at IS NULL DO NOTHING"#,
+    let raised = sqlx::query_scalar!(
+        r#"INSERT INTO supervision_flags (round_id, item_id, unit_id, level, reason, due_on)
+           SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]::flag_level[], $5::text[], $6::date[])
+           ON CONFLICT (round_id, item_id, unit_id, level) WHERE cleared_at IS NULL DO NOTHING
+           RETURNING id"#,
         &new.iter().map(|(k, _)| k.0).collect::<Vec<_>>(),
         &new.iter().map(|(k, _)| k.1).collect::<Vec<_>>(),
         &new.iter().map(|(k, _)| k.2).collect::<Vec<_>>(),
         &new.iter().map(|(k, _)| k.3.to_string()).collect::<Vec<_>>(),
-        &new.iter().map(|(_, r)| (*r).clone()).collect::<Vec<_>>()
+        &new.iter().map(|(_, r)| r.0.clone()).collect::<Vec<_>>(),
+        &new.iter().map(|(_, r)| r.1).collect::<Vec<_>>()
     )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    .fetch_all(&mut *tx)
+    .await?;
+    // The units whose reports just turned red hear of it at once, in the same transaction.
+    crate::notify::red_flags_raised(&mut tx, &raised).await?;
+    let raised = raised.len() as u64;
     sqlx::query!(
         r#"INSERT INTO supervision_sweeps (plan_id, swept_at, swept_for, data_version)
            VALUES ($1, now(), $2, $3)

@@ -110,7 +110,7 @@ async fn rollups_agree_with_direct_counts() {
     assert!(select(&doc, "#h-units").is_empty(), "not on the overview");
     let row = select(&units, "#h-units ~ .table-wrap tr")
         .into_iter()
-        .find(|r| crate::helpers::text_of(r).starts_with("高平市人民政府"))
+        .find(|r| crate::helpers::text_of(r).contains("高平市人民政府"))
         .expect("高平 row");
     let first = row
         .select(&scraper::Selector::parse("td a").expect("selector"))

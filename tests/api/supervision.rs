@@ -228,8 +228,11 @@ async fn flags_are_raised_cleared_kept_and_answered() {
     .expect("cleared");
     assert_eq!(cleared, 1);
     assert!(open_flags(&app, late, "yellow").await + open_flags(&app, soon, "yellow").await >= 1);
+    // Open flags come first; the cleared ones are a filter away.
+    assert_eq!(texts(&page, "td[data-label='解除']")[0], "未解除");
+    let cleared_page = app.page_as(&sup, &format!("{LEDGER}?state=cleared")).await;
     assert!(
-        texts(&page, "td[data-label='解除']")
+        texts(&cleared_page, "td[data-label='解除']")
             .iter()
             .any(|t| t != "未解除")
     );
@@ -351,9 +354,9 @@ async fn the_ledger_pages_and_shows_every_change_at_once() {
     .await
     .expect("answer");
     let doc = app
-        .page_as(&sup, &format!("{LEDGER}?level=red&open=1"))
+        .page_as(&sup, &format!("{LEDGER}?level=red&open=1&sort=latest"))
         .await;
-    let doc_all = app.page_as(&sup, LEDGER).await;
+    let doc_all = app.page_as(&sup, &format!("{LEDGER}?sort=latest")).await;
     let answers = [
         texts(&doc, "td[data-label='说明']"),
         texts(&doc_all, "td[data-label='说明']"),

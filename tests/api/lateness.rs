@@ -1,0 +1,173 @@
+//! One rule for lateness: what the dashboard counts as 逾期未报 is what the ledger flags red,
+//! round by round; 配合 units can be due before the lead; and the ranking puts a unit that
+//! reports a lag above one that does not report.
+
+use plan_portal::accounts::model::UserRole;
+use plan_portal::demo;
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app, texts};
+use crate::supervision::{LEDGER, count, round, sweep_now};
+
+const DASHBOARD: &str = "/plans/jincheng-2023-33/dashboard";
+
+fn number(doc: &scraper::Html, css: &str) -> i64 {
+    let t = texts(doc, css);
+    t.first()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no number at {css}: {t:?}"))
+}
+
+async fn supervisor(app: &TestApp) -> reqwest::Client {
+    app.create_user("sup", UserRole::Supervisor, None).await;
+    let sup = app.new_client();
+    app.login_with(&sup, "sup", PASSWORD).await;
+    sup
+}
+
+/// The demo with the portal in use since 2023: for every round, the dashboard's 逾期未报 equals
+/// the ledger's open red flags, and some rounds have both.
+#[tokio::test]
+async fn every_round_of_the_demo_has_a_red_flag_for_each_overdue_report() {
+    let app = spawn_app().await;
+    demo::prepare(&app.pool).await.expect("demo");
+    sqlx::query(
+        "INSERT INTO plan_rules (plan_id, started_on) SELECT id, DATE '2023-01-01' FROM plans
+         ON CONFLICT (plan_id) DO UPDATE SET started_on = EXCLUDED.started_on",
+    )
+    .execute(&app.pool)
+    .await
+    .expect("启用日期");
+    let sup = supervisor(&app).await;
+    sweep_now(&app, &sup).await;
+    let rounds: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, title FROM reporting_rounds WHERE due_on < current_date ORDER BY due_on",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .expect("rounds");
+    assert!(rounds.len() >= 8, "{rounds:?}");
+    let mut overdue_total = 0;
+    for (id, title) in rounds {
+        let dash = app.page_as(&sup, &format!("{DASHBOARD}?round={id}")).await;
+        let overdue = number(&dash, "a.stat-warn .stat-value");
+        let ledger = app.page_as(&sup, &format!("{LEDGER}?round={id}")).await;
+        let red = number(&ledger, ".status-bar .flag-red strong");
+        assert_eq!(
+            overdue, red,
+            "{title}: dashboard 逾期未报 vs ledger 红色未解除"
+        );
+        overdue_total += overdue;
+    }
+    assert!(overdue_total > 0, "the demo has overdue reports");
+    // Each red flag says how long it has been overdue, worst first.
+    let ledger = app
+        .page_as(&sup, &format!("{LEDGER}?level=red&state=open"))
+        .await;
+    let reasons = texts(&ledger, "td[data-label='原因'] strong");
+    assert!(
+        reasons.first().is_some_and(|r| r.starts_with("逾期 ")),
+        "{reasons:?}"
+    );
+    let days: Vec<i64> = reasons
+        .iter()
+        .filter_map(|r| {
+            r.trim_start_matches("逾期 ")
+                .trim_end_matches(" 天")
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert!(
+        days.windows(2).all(|w| w[0] >= w[1]),
+        "oldest first: {days:?}"
+    );
+}
+
+/// With 配合 units due five days before the round, a round due in three days is already overdue
+/// for them and only near for the lead and responsible units.
+#[tokio::test]
+async fn supporting_units_can_be_due_before_the_lead() {
+    let app = spawn_app().await;
+    let soon = round(&app, "soon", 3).await;
+    sqlx::query("UPDATE plan_rules SET support_days_earlier = 5")
+        .execute(&app.pool)
+        .await
+        .expect("staged");
+    let sup = supervisor(&app).await;
+    sweep_now(&app, &sup).await;
+    let by_role = |level: &str, role: &str| {
+        format!(
+            "SELECT count(*) FROM supervision_flags f JOIN unit_duties d
+               ON d.item_id = f.item_id AND d.unit_id = f.unit_id
+             WHERE f.round_id = {soon} AND f.level = '{level}' AND d.role = '{role}'"
+        )
+    };
+    assert!(count(&app, &by_role("red", "supporting")).await > 0);
+    assert_eq!(count(&app, &by_role("red", "lead")).await, 0);
+    assert_eq!(count(&app, &by_role("blue", "supporting")).await, 0);
+    assert!(count(&app, &by_role("blue", "lead")).await > 0);
+    // The rules page says so, and the dashboard counts the same reports overdue.
+    let rules = app.page_as(&sup, "/plans/jincheng-2023-33/rules").await;
+    assert!(
+        texts(&rules, "li")
+            .iter()
+            .any(|t| t.contains("配合单位提前 5 天截止"))
+    );
+    let dash = app
+        .page_as(&sup, &format!("{DASHBOARD}?round={soon}"))
+        .await;
+    let red = count(&app, &format!("SELECT count(*) FROM supervision_flags WHERE round_id = {soon} AND level = 'red' AND cleared_at IS NULL")).await;
+    assert_eq!(number(&dash, "a.stat-warn .stat-value"), red);
+}
+
+/// 高平 reports every item late and behind the path; the others report nothing. 高平 ranks
+/// first; sorting by another column works too.
+#[tokio::test]
+async fn reporting_a_lag_ranks_above_not_reporting() {
+    let app = spawn_app().await;
+    let late = round(&app, "late", -3).await;
+    let gp = app.unit_id("高平市人民政府").await;
+    sqlx::query(
+        "INSERT INTO reports (round_id, item_id, unit_id, state, status, percent, progress, submitted_at)
+         SELECT round_id, item_id, unit_id, 'submitted', 'in_progress', 5, '推进缓慢', now()
+         FROM round_duties WHERE round_id = $1 AND unit_id = $2",
+    )
+    .bind(late)
+    .bind(gp)
+    .execute(&app.pool)
+    .await
+    .expect("reports");
+    let sup = supervisor(&app).await;
+    let units = app
+        .page_as(&sup, &format!("{DASHBOARD}?round={late}&view=units"))
+        .await;
+    let names = texts(&units, "#h-units ~ .table-wrap tbody th[scope='row']");
+    let ranks = texts(&units, "#h-units ~ .table-wrap tbody td[data-label='排名']");
+    assert_eq!(names[0], "高平市人民政府", "{names:?}");
+    assert_eq!(ranks[0], "1");
+    assert!(ranks[1..].iter().all(|r| r == "2"), "{ranks:?}");
+    let lagging = texts(
+        &units,
+        "#h-units ~ .table-wrap tbody tr:first-child td[data-label='滞后']",
+    );
+    assert_ne!(
+        lagging,
+        ["0"],
+        "高平's lag is counted, and still it ranks first"
+    );
+    let scores = texts(&units, "#h-units ~ .table-wrap tbody td[data-label='得分']");
+    assert_eq!((scores[0].as_str(), scores[1].as_str()), ("40", "0"));
+
+    let by_name = app
+        .page_as(
+            &sup,
+            &format!("{DASHBOARD}?round={late}&view=units&sort=name"),
+        )
+        .await;
+    let names = texts(&by_name, "#h-units ~ .table-wrap tbody th[scope='row']");
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    let heads = texts(&by_name, "th[aria-sort='ascending']");
+    assert_eq!(heads, ["单位 ↑"]);
+}
