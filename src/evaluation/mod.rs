@@ -21,9 +21,10 @@ use crate::accounts::session::SessionUser;
 use crate::analytics::facts::{self, PlanInfo};
 use crate::analytics::rollup::Snapshot;
 use crate::audit::{self, Entry};
-use crate::clock::{shanghai, today};
+use crate::clock::{shanghai, shanghai_date, today};
 use crate::dashboard::params::Params;
 use crate::error::{AppError, render};
+use crate::gongwen::Meta;
 use crate::policy::{DashboardReader, SignedForm, SupervisorOnly, allows};
 use crate::web::Chrome;
 use crate::web::extract::{Path, Query};
@@ -255,6 +256,12 @@ struct ReportPage {
     f: Frozen,
 }
 
+impl ReportPage {
+    fn basis(&self) -> String {
+        export::basis(self.f.cutoff)
+    }
+}
+
 pub(crate) async fn show(
     State(state): State<AppState>,
     DashboardReader(user): DashboardReader,
@@ -273,7 +280,7 @@ pub(crate) async fn show(
 /// The evaluation as a file: `xlsx` (every table and the ledger) or `docx` (the report).
 pub(crate) async fn export_file(
     State(state): State<AppState>,
-    DashboardReader(_user): DashboardReader,
+    DashboardReader(user): DashboardReader,
     Path((key, id, format)): Path<(String, String, String)>,
 ) -> Result<Response, AppError> {
     let s = stored(&state, &key, &id).await?;
@@ -282,10 +289,23 @@ pub(crate) async fn export_file(
             export::evaluation_xlsx(&s.row.title, &s.frozen).map_err(|e| e.to_string()),
             XLSX,
         ),
-        "docx" => (
-            export::evaluation_docx(&s.row.title, &s.frozen).map_err(|e| e.to_string()),
-            DOCX,
-        ),
+        "docx" => {
+            // The report goes out under the plan's issuing office (the plan names no other
+            // body for its evaluations), dated the day the evaluation was made.
+            let plan = crate::plan::queries::plan_by_key(&state.pool, &key)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let issued = export::Issued {
+                by: &plan.issuer,
+                on: shanghai_date(s.row.created_at),
+                meta: Meta::now(&plan.issuer, &user.display_name),
+            };
+            (
+                export::evaluation_docx(&s.row.title, &s.frozen, &issued)
+                    .map_err(|e| e.to_string()),
+                DOCX,
+            )
+        }
         _ => return Err(AppError::NotFound),
     };
     let bytes = bytes.map_err(|e| AppError::Internal(anyhow::anyhow!("evaluation export: {e}")))?;
