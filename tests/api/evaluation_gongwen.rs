@@ -1,5 +1,6 @@
 //! An evaluation as officials receive it: the Word report in the official document format
-//! (GB/T 9704), and each page saying which reports its figures count.
+//! (GB/T 9704), a cut-off that does not fit the kind of evaluation, and each page saying which
+//! reports its figures count.
 
 use std::io::{Cursor, Read};
 
@@ -11,6 +12,8 @@ use plan_portal::reports::workflow::{self, Draft, ReportKey, Review};
 use crate::evaluation::{accepted, download, evaluate, supervisor};
 use crate::fixtures::open_round;
 use crate::helpers::{TestApp, select, spawn_app, text_of, texts};
+
+const LIST: &str = "/plans/jincheng-2023-33/evaluations";
 
 /// 市应急局, the lead, reports 78% on sub-target 1 (at least 80%), and it is accepted.
 async fn subtarget_short_of_its_target(app: &TestApp, round: i64) {
@@ -145,4 +148,93 @@ async fn the_word_report_is_an_official_document_and_says_what_it_counts() {
         "{core}"
     );
     assert!(!core.contains("1970") && !core.contains("unknown"));
+}
+
+#[tokio::test]
+async fn a_cut_off_that_does_not_fit_the_kind_asks_before_the_evaluation_is_made() {
+    let app = spawn_app().await;
+    let (sup, csrf) = supervisor(&app).await;
+    let today = plan_portal::reports::today().to_string();
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM evaluations")
+            .fetch_one(&app.pool)
+            .await
+            .expect("count")
+    };
+    // After the plan's end the form proposes a 总结评估.
+    let list = app.page_as(&sup, LIST).await;
+    let selected = select(&list, "#kind option[selected]");
+    assert_eq!(selected[0].value().attr("value"), Some("final"));
+
+    let post = |kind: &'static str, cutoff: String, confirm: bool| {
+        let (sup, csrf) = (sup.clone(), csrf.clone());
+        let app = &app;
+        async move {
+            let mut form = vec![
+                ("csrf", csrf),
+                ("kind", kind.to_string()),
+                ("title", "第二次评估".to_string()),
+                ("cutoff", cutoff),
+            ];
+            if confirm {
+                form.push(("confirm", "1".into()));
+            }
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post_form(&sup, LIST, &pairs).await
+        }
+    };
+    // A 中期评估 cut off after 2025-12-31: the form comes back, as typed, with the question.
+    let resp = post("mid_term", today.clone(), false).await;
+    assert_eq!(resp.status(), 422);
+    let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
+    let warning = texts(&doc, "#cutoff-warning").concat();
+    assert!(warning.contains("晚于规划期末（2025-12-31）"), "{warning}");
+    assert!(warning.contains("仍按此日期生成"));
+    let confirm = select(&doc, "#cutoff-warning input[type=checkbox][name=confirm]");
+    assert_eq!(confirm.len(), 1);
+    assert!(confirm[0].value().attr("checked").is_none());
+    assert_eq!(
+        select(&doc, "#title")[0].value().attr("value"),
+        Some("第二次评估")
+    );
+    assert_eq!(
+        select(&doc, "#kind option[selected]")[0]
+            .value()
+            .attr("value"),
+        Some("mid_term")
+    );
+    assert_eq!(
+        select(&doc, "#cutoff")[0].value().attr("value"),
+        Some(today.as_str())
+    );
+    // A 总结评估 cut off inside the plan period asks too.
+    let resp = post("final", "2024-06-30".into(), false).await;
+    assert_eq!(resp.status(), 422);
+    let doc = scraper::Html::parse_document(&resp.text().await.expect("body"));
+    assert!(
+        texts(&doc, "#cutoff-warning")
+            .concat()
+            .contains("早于规划期末")
+    );
+    assert_eq!(count().await, 0);
+    // Fitting pairs need no confirmation; a confirmed odd one goes ahead and is logged so.
+    assert_eq!(
+        post("mid_term", "2024-06-30".into(), false).await.status(),
+        303
+    );
+    assert_eq!(post("mid_term", today.clone(), true).await.status(), 303);
+    assert_eq!(count().await, 2);
+    let logged: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT after->>'cutoff_warning' FROM audit_log WHERE action = 'evaluation.create' ORDER BY id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .expect("audit");
+    assert_eq!(logged.len(), 2);
+    assert!(logged[0].is_none());
+    assert!(
+        logged[1]
+            .as_deref()
+            .is_some_and(|w| w.contains("晚于规划期末"))
+    );
 }
