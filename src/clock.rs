@@ -15,3 +15,8 @@ pub fn shanghai(t: DateTime<Utc>) -> String {
         .format("%Y-%m-%d %H:%M")
         .to_string()
 }
+
+/// The Beijing date of a moment: what a document dated by it says.
+pub fn shanghai_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&Shanghai).date_naive()
+}

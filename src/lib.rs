@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod evaluation;
+pub mod gongwen;
 pub mod notify;
 pub mod ops;
 pub mod plan;

@@ -21,6 +21,13 @@ pub struct PlanInfo {
     pub end_year: i32,
 }
 
+impl PlanInfo {
+    /// The last day of the plan period.
+    pub fn end_date(&self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.end_year, 12, 31).unwrap_or(NaiveDate::MAX)
+    }
+}
+
 pub struct ItemFact {
     pub id: i64,
     pub key: String,

@@ -8,13 +8,15 @@ pub enum Better {
     Higher,
 }
 
-/// 提前实现 / 快于预期 / 基本符合预期 / 滞后, or why none can be given.
+/// 提前实现 / 快于预期 / 基本符合预期 / 滞后 while the plan runs, 未完成 once it is over, or
+/// why none can be given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Achieved,
     Ahead,
     OnPath,
     Behind,
+    Missed,
     NoData,
     NoBaseline,
 }
@@ -26,6 +28,7 @@ impl Verdict {
             Verdict::Ahead => "快于预期",
             Verdict::OnPath => "基本符合预期",
             Verdict::Behind => "滞后",
+            Verdict::Missed => "未完成",
             Verdict::NoData => "暂无数据",
             Verdict::NoBaseline => "基期值待确认",
         }
@@ -37,6 +40,7 @@ impl Verdict {
             Verdict::Ahead => "ahead",
             Verdict::OnPath => "on_path",
             Verdict::Behind => "behind",
+            Verdict::Missed => "missed",
             Verdict::NoData => "no_data",
             Verdict::NoBaseline => "no_baseline",
         }
@@ -56,6 +60,9 @@ pub struct Measure {
     pub bound_only: bool,
     /// When the target is due (end of the plan's last year).
     pub end: f64,
+    /// The as-of date is on or after the plan's last day: there is no path left to be on, so
+    /// a target not met is 未完成 rather than judged by where it was heading.
+    pub over: bool,
     /// (time, value) in time order.
     pub values: Vec<(f64, f64)>,
 }
@@ -79,10 +86,11 @@ fn meets(better: Better, value: f64, target: f64) -> bool {
 }
 
 /// The rules, in order: no value → 暂无数据; the latest value already meets the target →
-/// 提前实现 (for a bound: 基本符合预期 while every value holds it, else 滞后); no baseline →
-/// 基期值待确认; otherwise against the straight path from the start to the target at the end
-/// year: better by more than `tolerance` percent of the planned change → 快于预期, within it →
-/// 基本符合预期, worse → 滞后.
+/// 提前实现 (for a bound: 基本符合预期 while every value holds it, else 滞后, or 未完成 once the
+/// plan is over); the plan is over and the target not met → 未完成; no baseline → 基期值待确认;
+/// otherwise against the straight path from the start to the target at the end year: better
+/// by more than `tolerance` percent of the planned change → 快于预期, within it → 基本符合预期,
+/// worse → 滞后.
 pub fn assess(m: &Measure, tolerance_percent: f64) -> Assessment {
     let latest = m.values.last().copied();
     let projected = project(m);
@@ -102,16 +110,21 @@ pub fn assess(m: &Measure, tolerance_percent: f64) -> Assessment {
     };
     if m.bound_only {
         let held = m.values.iter().all(|(_, x)| meets(m.better, *x, m.target));
-        out.verdict = if held {
-            Verdict::OnPath
-        } else {
-            Verdict::Behind
+        out.verdict = match (held, m.over) {
+            (true, _) => Verdict::OnPath,
+            (false, false) => Verdict::Behind,
+            (false, true) => Verdict::Missed,
         };
         out.expected = Some(m.target);
         return out;
     }
     if meets(m.better, v, m.target) {
         out.verdict = Verdict::Achieved;
+        return out;
+    }
+    if m.over {
+        out.verdict = Verdict::Missed;
+        out.expected = Some(m.target);
         return out;
     }
     let Some((t0, v0)) = m.start else {
@@ -176,6 +189,7 @@ mod tests {
             start: Some((2021.0, 100.0)),
             bound_only: false,
             end: 2026.0,
+            over: false,
             values,
         }
     }
@@ -225,6 +239,7 @@ mod tests {
             start: None,
             bound_only: true,
             end: 2026.0,
+            over: false,
             values: vec![(2022.0, 0.03), (2023.0, 0.05)],
         };
         assert_eq!(assess(&bound, 10.0).verdict, Verdict::Behind);
@@ -233,5 +248,41 @@ mod tests {
             ..bound
         };
         assert_eq!(assess(&held, 10.0).verdict, Verdict::OnPath);
+    }
+
+    #[test]
+    fn once_the_plan_is_over_a_target_not_met_is_not_finished() {
+        // A sub-target of at least 80%, at 78% in the last quarter of the plan.
+        let coverage = |over: bool| Measure {
+            better: Better::Higher,
+            target: 80.0,
+            start: Some((2021.0, 60.0)),
+            bound_only: false,
+            end: 2026.0,
+            over,
+            values: vec![(2025.75, 78.0)],
+        };
+        // Before the end it is judged against the path (78 against 79 expected at 2025.75).
+        assert_eq!(assess(&coverage(false), 10.0).verdict, Verdict::OnPath);
+        let a = assess(&coverage(true), 10.0);
+        assert_eq!((a.verdict, a.verdict.label()), (Verdict::Missed, "未完成"));
+        assert_eq!(a.expected, Some(80.0));
+        // Met by the end is still met; an unknown baseline does not hide a miss.
+        let mut met = coverage(true);
+        met.values.push((2025.9, 81.0));
+        assert_eq!(assess(&met, 10.0).verdict, Verdict::Achieved);
+        let mut no_start = coverage(true);
+        no_start.start = None;
+        assert_eq!(assess(&no_start, 10.0).verdict, Verdict::Missed);
+        let bound = Measure {
+            better: Better::Lower,
+            target: 0.04,
+            start: None,
+            bound_only: true,
+            end: 2026.0,
+            over: true,
+            values: vec![(2022.0, 0.03), (2025.0, 0.05)],
+        };
+        assert_eq!(assess(&bound, 10.0).verdict, Verdict::Missed);
     }
 }

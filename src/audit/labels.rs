@@ -110,6 +110,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("members", "成员单位"),
     ("known", "成员已确认"),
     ("cutoff", "截止日期"),
+    ("cutoff_warning", "截止日期提醒（已确认仍生成）"),
     ("lag_points", "滞后容差（百分点）"),
     ("due_soon_days", "临近截止提醒（天）"),
     ("on_path_percent", "“基本符合预期”范围（%）"),

@@ -74,7 +74,7 @@ fn comparator_sign(c: Option<&str>) -> &'static str {
     }
 }
 
-fn measure(t: &TargetFact, end_year: i32, vals: &[(f64, f64)]) -> Option<Measure> {
+fn measure(t: &TargetFact, end_year: i32, over: bool, vals: &[(f64, f64)]) -> Option<Measure> {
     let end = f64::from(end_year) + 1.0;
     let first = vals.first().copied();
     if let Some(p) = t.decrease_percent {
@@ -86,6 +86,7 @@ fn measure(t: &TargetFact, end_year: i32, vals: &[(f64, f64)]) -> Option<Measure
             start: Some((year, b)),
             bound_only: false,
             end,
+            over,
             values: vals.to_vec(),
         });
     }
@@ -95,6 +96,7 @@ fn measure(t: &TargetFact, end_year: i32, vals: &[(f64, f64)]) -> Option<Measure
         start: first,
         bound_only: t.annual_average,
         end,
+        over,
         values: vals.to_vec(),
     })
 }
@@ -102,6 +104,9 @@ fn measure(t: &TargetFact, end_year: i32, vals: &[(f64, f64)]) -> Option<Measure
 pub fn indicator_rows(s: &Snapshot) -> Vec<IndicatorRow> {
     let facts = s.facts;
     let tolerance = to_f64(facts.rules.on_path_percent);
+    // As of the round's end (an evaluation's cut-off): at or past the plan's last day the
+    // targets are judged as final.
+    let over = s.round.period_end >= facts.plan.end_date();
     let mut out = Vec::new();
     for t in &facts.targets {
         let Some(item) = facts.items.iter().find(|i| i.id == t.item_id && i.active) else {
@@ -113,7 +118,7 @@ pub fn indicator_rows(s: &Snapshot) -> Vec<IndicatorRow> {
             .map(|(_, d, v)| (year_fraction(*d), to_f64(*v)))
             .collect();
         let unit = &t.measure_unit;
-        let a = match measure(t, facts.plan.end_year, &points) {
+        let a = match measure(t, facts.plan.end_year, over, &points) {
             Some(m) => assess(&m, tolerance),
             None => Assessment {
                 verdict: if points.is_empty() {

@@ -1,10 +1,12 @@
 //! Exports in the formats officials circulate: the ledger and an evaluation as `.xlsx`,
-//! the evaluation report as `.docx`. Both in Chinese, both read back by the tests.
+//! the evaluation report as `.docx` in the official document format. Both in Chinese, both
+//! read back by the tests.
 
-use docx_rs::{AlignmentType, Docx, Paragraph, Run, RunFonts, Table, TableCell, TableRow};
+use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use super::frozen::{Frozen, FrozenItem, LedgerLine};
+use crate::gongwen::{Gongwen, Meta};
 
 pub const LEDGER_HEADS: [&str; 12] = [
     "事项",
@@ -184,63 +186,52 @@ pub fn evaluation_xlsx(title: &str, f: &Frozen) -> Result<Vec<u8>, XlsxError> {
     wb.save_to_buffer()
 }
 
-fn text(s: &str, size: usize, bold: bool) -> Run {
-    let run = Run::new()
-        .add_text(s)
-        .size(size)
-        .fonts(RunFonts::new().east_asia("宋体"));
-    if bold { run.bold() } else { run }
+/// What the evaluation page says its figures count, in the page's and the document's words.
+pub fn basis(cutoff: NaiveDate) -> String {
+    format!(
+        "本评估只计截至 {cutoff} 已采纳的报告；已报送但尚未采纳的报告不计入，\
+         故数字可能与进展总览（计入已报送及已采纳的报告）不同。"
+    )
 }
 
-fn para(s: &str) -> Paragraph {
-    Paragraph::new().add_run(text(s, 24, false))
-}
-
-fn heading(s: &str) -> Paragraph {
-    Paragraph::new().add_run(text(s, 30, true))
-}
-
-fn table(heads: &[&str], rows: &[Vec<String>]) -> Table {
-    let cell = |s: &str, bold: bool| {
-        TableCell::new().add_paragraph(Paragraph::new().add_run(text(s, 21, bold)))
-    };
-    let mut out = vec![TableRow::new(heads.iter().map(|h| cell(h, true)).collect())];
-    out.extend(
-        rows.iter()
-            .map(|r| TableRow::new(r.iter().map(|c| cell(c, false)).collect())),
-    );
-    Table::new(out)
-}
-
-fn items_table(head: &str, items: &[FrozenItem]) -> Table {
-    let rows: Vec<Vec<String>> = items
+fn item_lines(items: &[FrozenItem]) -> Vec<Vec<String>> {
+    items
         .iter()
         .map(|i| {
             vec![
                 format!("{} {}", i.label, i.title),
                 i.status.clone(),
                 i.units.clone(),
+                i.progress.clone(),
             ]
         })
-        .collect();
-    table(&[head, "状态", "责任单位"], &rows)
+        .collect()
 }
 
-/// The evaluation report as a Word document, laid out like the print page.
-pub fn evaluation_docx(title: &str, f: &Frozen) -> Result<Vec<u8>, docx_rs::DocxError> {
-    let mut doc = Docx::new()
-        .add_paragraph(
-            Paragraph::new()
-                .add_run(text(title, 36, true))
-                .align(AlignmentType::Center),
-        )
-        .add_paragraph(
-            para(&format!("{}（数据截至 {}）", f.plan_title, f.cutoff))
-                .align(AlignmentType::Center),
-        )
-        .add_paragraph(heading("一、总体进展"))
-        .add_paragraph(para(&format!(
-            "纳入统计的事项共 {} 项，序时进度 {}%。{}",
+const ITEM_HEADS: [&str; 4] = ["事项", "状态", "责任单位", "进展摘要"];
+const ITEM_WIDTHS: [usize; 4] = [4, 2, 4, 5];
+
+/// Who signs the report and when, and the file's properties.
+pub struct Issued<'a> {
+    /// The 落款: the body that issues the report.
+    pub by: &'a str,
+    pub on: NaiveDate,
+    pub meta: Meta,
+}
+
+/// The evaluation report as a Word document in the official format (GB/T 9704), with the
+/// sections of the print page.
+pub fn evaluation_docx(
+    title: &str,
+    f: &Frozen,
+    issued: &Issued,
+) -> Result<Vec<u8>, docx_rs::DocxError> {
+    let mut doc = Gongwen::new(title);
+    doc.subtitle(&format!("（数据截至 {}）", f.cutoff))
+        .heading1("总体进展")
+        .body(&format!(
+            "《{}》纳入统计的事项共 {} 项，截止日序时进度 {}%。其中{}。",
+            f.plan_title,
             f.total,
             f.expected,
             f.statuses
@@ -248,56 +239,86 @@ pub fn evaluation_docx(title: &str, f: &Frozen) -> Result<Vec<u8>, docx_rs::Docx
                 .map(|(_, l, n, s)| format!("{l} {n} 项（{s}%）"))
                 .collect::<Vec<_>>()
                 .join("，")
-        )))
-        .add_paragraph(heading("二、目标指标"))
-        .add_table(table(
-            &["指标", "基期", "最新值", "目标", "判断"],
-            &f.indicators
-                .iter()
-                .map(|i| {
-                    vec![
-                        format!("{} {}", i.label, i.title),
-                        i.baseline.clone(),
-                        i.latest.clone(),
-                        i.target.clone(),
-                        i.verdict.clone(),
-                    ]
-                })
-                .collect::<Vec<_>>(),
         ))
-        .add_paragraph(heading("三、重点任务"));
-    for c in &f.categories {
-        doc = doc
-            .add_paragraph(Paragraph::new().add_run(text(&c.title, 26, true)))
-            .add_table(items_table("事项", &c.items));
-    }
-    doc = doc
-        .add_paragraph(heading("四、重点工程"))
-        .add_table(items_table("工程", &f.projects))
-        .add_paragraph(heading("五、存在问题"));
-    if f.problems.is_empty() {
-        doc = doc.add_paragraph(para("各单位报告未反映问题。"));
-    }
-    for p in &f.problems {
-        doc = doc.add_paragraph(para(&format!("{}（{}）：{}", p.item, p.unit, p.text)));
-    }
-    doc = doc.add_paragraph(heading("六、单位情况")).add_table(table(
-        &["单位", "承担事项", "已采纳报告", "已完成", "滞后", "被退回"],
-        &f.units
+        .body(&basis(f.cutoff))
+        .heading1("目标指标与分目标");
+    let indicators: Vec<Vec<String>> = f
+        .indicators
+        .iter()
+        .map(|i| {
+            vec![
+                format!("{} {}", i.label, i.title),
+                i.baseline.clone(),
+                i.latest.clone(),
+                i.target.clone(),
+                i.projected.clone(),
+                i.verdict.clone(),
+            ]
+        })
+        .collect();
+    let heads = ["指标", "基期", "最新值", "目标", "预计期末值", "判断"];
+    if f.milestones.is_empty() {
+        doc.table(&heads, indicators, &[5, 3, 3, 3, 3, 2]);
+    } else {
+        doc.heading2("指标完成情况")
+            .table(&heads, indicators, &[5, 3, 3, 3, 3, 2])
+            .heading2("量化目标");
+        let rows = f
+            .milestones
             .iter()
-            .map(|u| {
+            .map(|m| {
                 vec![
-                    u.unit.clone(),
-                    u.assignments.to_string(),
-                    u.reported.to_string(),
-                    u.completed.to_string(),
-                    u.lagging.to_string(),
-                    u.returned.to_string(),
+                    m.item.clone(),
+                    m.title.clone(),
+                    m.achieved.clone(),
+                    m.committed.clone(),
+                    m.due.clone(),
                 ]
             })
-            .collect::<Vec<_>>(),
-    ));
-    let mut buf = std::io::Cursor::new(Vec::new());
-    doc.build().pack(&mut buf)?;
-    Ok(buf.into_inner())
+            .collect();
+        doc.table(
+            &["事项", "目标", "已完成", "承诺", "期限"],
+            rows,
+            &[3, 5, 2, 2, 2],
+        );
+    }
+    doc.heading1("重点任务");
+    for c in &f.categories {
+        doc.heading2(&c.title)
+            .table(&ITEM_HEADS, item_lines(&c.items), &ITEM_WIDTHS);
+    }
+    doc.heading1("重点工程").table(
+        &["工程", "状态", "责任单位", "进展摘要"],
+        item_lines(&f.projects),
+        &ITEM_WIDTHS,
+    );
+    doc.heading1("存在问题");
+    if f.problems.is_empty() {
+        doc.body("各单位已采纳的报告未反映问题。");
+    }
+    for p in &f.problems {
+        doc.body(&format!("{}（{}）：{}", p.item, p.unit, p.text));
+    }
+    let units = f
+        .units
+        .iter()
+        .map(|u| {
+            vec![
+                u.unit.clone(),
+                u.assignments.to_string(),
+                u.reported.to_string(),
+                u.completed.to_string(),
+                u.lagging.to_string(),
+                u.returned.to_string(),
+            ]
+        })
+        .collect();
+    doc.heading1("单位情况")
+        .table(
+            &["单位", "承担事项", "已采纳报告", "已完成", "滞后", "被退回"],
+            units,
+            &[5, 2, 2, 2, 2, 2],
+        )
+        .signature(issued.by, issued.on);
+    doc.to_docx(&issued.meta)
 }

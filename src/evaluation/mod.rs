@@ -4,6 +4,7 @@
 
 mod asof;
 pub(crate) mod compare;
+pub mod cutoff;
 pub mod export;
 pub mod frozen;
 
@@ -21,9 +22,10 @@ use crate::accounts::session::SessionUser;
 use crate::analytics::facts::{self, PlanInfo};
 use crate::analytics::rollup::Snapshot;
 use crate::audit::{self, Entry};
-use crate::clock::{shanghai, today};
+use crate::clock::{shanghai, shanghai_date, today};
 use crate::dashboard::params::Params;
 use crate::error::{AppError, render};
+use crate::gongwen::Meta;
 use crate::policy::{DashboardReader, SignedForm, SupervisorOnly, allows};
 use crate::web::Chrome;
 use crate::web::extract::{Path, Query};
@@ -97,6 +99,8 @@ pub(crate) struct NewForm {
     kind: String,
     title: String,
     cutoff: String,
+    /// 「仍按此日期生成」: the cut-off does not fit the kind, and the user knows.
+    confirm: String,
 }
 
 #[derive(Template)]
@@ -109,22 +113,24 @@ struct ListPage {
     can_create: bool,
     form: NewForm,
     errors: crate::web::FormErrors,
+    /// Why the cut-off looks wrong for the kind; the form then offers to go ahead anyway.
+    warning: Option<String>,
 }
 
 async fn list_page(
     state: &AppState,
     user: SessionUser,
-    key: &str,
+    plan: &PlanInfo,
     form: NewForm,
     errors: crate::web::FormErrors,
 ) -> Result<ListPage, AppError> {
-    let plan = plan(state, key).await?;
     Ok(ListPage {
+        warning: None,
         can_create: allows::<SupervisorOnly>(user.role),
         chrome: Chrome::new(Some(user)),
         rows: evaluations(state, plan.id).await?,
-        plan_key: plan.key,
-        plan_title: plan.title,
+        plan_key: plan.key.clone(),
+        plan_title: plan.title.clone(),
         form,
         errors,
     })
@@ -135,13 +141,14 @@ pub(crate) async fn list(
     DashboardReader(user): DashboardReader,
     Path(key): Path<String>,
 ) -> Result<Response, AppError> {
+    let info = plan(&state, &key).await?;
     let form = NewForm {
-        kind: "mid_term".into(),
+        kind: cutoff::likely_kind(today(), info.end_date()).into(),
         cutoff: today().to_string(),
         ..NewForm::default()
     };
     Ok(
-        render(&list_page(&state, user, &key, form, crate::web::FormErrors::default()).await?)?
+        render(&list_page(&state, user, &info, form, crate::web::FormErrors::default()).await?)?
             .into_response(),
     )
 }
@@ -179,14 +186,23 @@ pub(crate) async fn create(
         )),
         _ => {}
     }
-    let (Some(cutoff), true) = (cutoff, errors.is_empty()) else {
-        let page = list_page(&state, user, &key, form, errors).await?;
+    let warning = cutoff.and_then(|c| cutoff::mismatch(kind, c, info.end_date()));
+    let confirmed = form.confirm == "1";
+    let (Some(cutoff), true, false) = (cutoff, errors.is_empty(), warning.is_some() && !confirmed)
+    else {
+        let mut page = list_page(&state, user, &info, form, errors).await?;
+        page.warning = warning;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
     let plan_id = info.id;
     let snapshot = freeze(&state, info, cutoff).await?;
     let json = serde_json::to_value(&snapshot).context("evaluation snapshot as JSON")?;
     let actor = user.actor();
+    let mut after = serde_json::json!({ "title": title, "kind": kind, "cutoff": cutoff });
+    if let Some(w) = &warning {
+        // Made despite the warning: the log says so, with the words the user saw.
+        after["cutoff_warning"] = w.as_str().into();
+    }
     let mut tx = state.pool.begin().await?;
     let id = sqlx::query_scalar!(
         r#"INSERT INTO evaluations (plan_id, kind, title, cutoff, snapshot, created_by)
@@ -207,7 +223,7 @@ pub(crate) async fn create(
             action: "evaluation.create",
             object_type: Some("evaluation"),
             object_id: Some(id.to_string()),
-            after: Some(serde_json::json!({ "title": title, "kind": kind, "cutoff": cutoff })),
+            after: Some(after),
             ..Default::default()
         },
     )
@@ -255,6 +271,12 @@ struct ReportPage {
     f: Frozen,
 }
 
+impl ReportPage {
+    fn basis(&self) -> String {
+        export::basis(self.f.cutoff)
+    }
+}
+
 pub(crate) async fn show(
     State(state): State<AppState>,
     DashboardReader(user): DashboardReader,
@@ -273,7 +295,7 @@ pub(crate) async fn show(
 /// The evaluation as a file: `xlsx` (every table and the ledger) or `docx` (the report).
 pub(crate) async fn export_file(
     State(state): State<AppState>,
-    DashboardReader(_user): DashboardReader,
+    DashboardReader(user): DashboardReader,
     Path((key, id, format)): Path<(String, String, String)>,
 ) -> Result<Response, AppError> {
     let s = stored(&state, &key, &id).await?;
@@ -282,10 +304,23 @@ pub(crate) async fn export_file(
             export::evaluation_xlsx(&s.row.title, &s.frozen).map_err(|e| e.to_string()),
             XLSX,
         ),
-        "docx" => (
-            export::evaluation_docx(&s.row.title, &s.frozen).map_err(|e| e.to_string()),
-            DOCX,
-        ),
+        "docx" => {
+            // The report goes out under the plan's issuing office (the plan names no other
+            // body for its evaluations), dated the day the evaluation was made.
+            let plan = crate::plan::queries::plan_by_key(&state.pool, &key)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let issued = export::Issued {
+                by: &plan.issuer,
+                on: shanghai_date(s.row.created_at),
+                meta: Meta::now(&plan.issuer, &user.display_name),
+            };
+            (
+                export::evaluation_docx(&s.row.title, &s.frozen, &issued)
+                    .map_err(|e| e.to_string()),
+                DOCX,
+            )
+        }
         _ => return Err(AppError::NotFound),
     };
     let bytes = bytes.map_err(|e| AppError::Internal(anyhow::anyhow!("evaluation export: {e}")))?;

@@ -17,6 +17,7 @@ mod dashboard;
 mod dashboard_more;
 mod demo;
 mod evaluation;
+mod evaluation_gongwen;
 mod evidence;
 mod faults;
 mod fixtures;
