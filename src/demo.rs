@@ -61,9 +61,22 @@ pub async fn prepare(pool: &PgPool) -> anyhow::Result<bool> {
         };
         ops::ensure_account(pool, &actor, (username, name, role, unit_id), PASSWORD).await?;
     }
-    addresses(pool).await?;
     history(pool).await?;
     indicator_history(pool).await?;
+    // After the history: its returns are old news, not mail.
+    addresses(pool).await?;
+    // The bureau has used the portal since the latest quarter: its reports count, and what the
+    // other units have not sent is overdue (逾期未报) and flagged; older quarters are history.
+    sqlx::query!(
+        r#"INSERT INTO plan_rules (plan_id, started_on)
+           SELECT p.id, (SELECT r.due_on + 1 FROM reporting_rounds r
+                         WHERE r.plan_id = p.id AND r.kind = 'scheduled' AND r.due_on < current_date
+                         ORDER BY r.due_on DESC OFFSET 1 LIMIT 1)
+           FROM plans p
+           ON CONFLICT (plan_id) DO UPDATE SET started_on = EXCLUDED.started_on"#
+    )
+    .execute(pool)
+    .await?;
     // The history is written today; date the submissions within their rounds, as if the
     // units had reported on time (the version log keeps the real times).
     sqlx::query!(

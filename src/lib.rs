@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 pub mod analytics;
 pub mod audit;
+pub mod bulletin;
 pub mod cli;
 pub mod clock;
 pub mod dashboard;

@@ -9,8 +9,8 @@ use axum::routing::{get, post};
 
 use crate::AppState;
 use crate::{
-    accounts, admin, audit, dashboard, evaluation, ops, plan, reports, search, supervision, units,
-    web,
+    accounts, admin, audit, bulletin, dashboard, evaluation, ops, plan, reports, search,
+    supervision, units, web,
 };
 
 pub fn table(state: &AppState) -> Router<AppState> {
@@ -44,6 +44,10 @@ pub fn table(state: &AppState) -> Router<AppState> {
         )
         .route("/rounds/{round}/board", get(reports::board::board))
         .route(
+            "/rounds/{round}/units/{unit}/print",
+            get(reports::batch::print),
+        )
+        .route(
             "/rounds/{round}/units/{unit}/batch",
             get(reports::batch::show)
                 .post(reports::batch::act)
@@ -75,6 +79,7 @@ pub fn table(state: &AppState) -> Router<AppState> {
         .route("/dashboard", get(dashboard::default_dashboard))
         .route("/plans/{plan}/dashboard", get(dashboard::dashboard))
         .route("/plans/{plan}/dashboard/items", get(dashboard::items))
+        .route("/plans/{plan}/bulletin", get(bulletin::show))
         .route(
             "/plans/{plan}/rules",
             get(dashboard::rules_page::show).post(dashboard::rules_page::save),

@@ -4,7 +4,8 @@
 use rust_decimal::Decimal;
 
 use super::page::{Cx, Figure};
-use crate::analytics::rollup::{ItemView, UnitLine, is_county};
+use crate::analytics::ranking;
+use crate::analytics::rollup::is_county;
 use crate::analytics::rules::ItemStatus;
 
 pub struct UnitRow {
@@ -12,23 +13,16 @@ pub struct UnitRow {
     pub county: bool,
     /// One figure per column but the score, in `Column::COUNTS` order.
     pub cells: Vec<Figure>,
-    /// The fair-ranking score (0–100), and the unit's place by it.
-    pub score: Option<Decimal>,
+    pub score: String,
     pub rank: Option<usize>,
-    counts: Vec<usize>,
+    counts: [usize; 7],
+    score_value: Option<Decimal>,
 }
 
 pub struct CountyRow {
     pub label: String,
     pub title: String,
     pub cells: Vec<Option<(ItemStatus, String)>>,
-}
-
-impl UnitRow {
-    pub fn score_text(&self) -> String {
-        self.score
-            .map_or("—".into(), |s| s.round_dp(1).normalize().to_string())
-    }
 }
 
 /// The scorecards' columns, each sortable.
@@ -105,54 +99,27 @@ impl Column {
 impl Cx<'_> {
     /// Scorecards: every unit with a duty in this round, in the order asked for.
     pub(super) fn units(&self, today: chrono::NaiveDate) -> Vec<UnitRow> {
-        let (facts, s, items) = (self.facts, self.s, &self.items);
-        let mut units: Vec<UnitRow> = Vec::new();
-        for u in &facts.units {
-            let mine: Vec<(&ItemView, &UnitLine)> = items
-                .iter()
-                .flat_map(|i| {
-                    i.lines
+        let mut units: Vec<UnitRow> = ranking::scores(self.s, &self.items, today)
+            .into_iter()
+            .map(|u| {
+                let id = u.unit.id.to_string();
+                UnitRow {
+                    name: u.unit.name.clone(),
+                    county: is_county(u.unit),
+                    cells: Column::COUNTS
                         .iter()
-                        .filter(|l| l.unit.id == u.id && l.due)
-                        .map(move |l| (i, l))
-                })
-                .collect();
-            if mine.is_empty() {
-                continue;
-            }
-            let id = u.id.to_string();
-            let n = |pred: &dyn Fn(&UnitLine) -> bool| mine.iter().filter(|(_, l)| pred(l)).count();
-            let counts = vec![
-                mine.len(),
-                n(&|l| s.on_time(l)),
-                n(&|l| s.reported_late(l)),
-                n(&|l| s.overdue(l, today)),
-                n(&|l| s.line_status(l) == ItemStatus::Completed),
-                n(&|l| s.line_status(l) == ItemStatus::Lagging),
-                n(&|l| l.current.is_some_and(|r| r.returned)),
-            ];
-            let points: Vec<Decimal> = mine
-                .iter()
-                .filter_map(|(_, l)| s.line_points(l, today))
-                .collect();
-            let score = (!points.is_empty())
-                .then(|| points.iter().sum::<Decimal>() / Decimal::from(points.len()));
-            units.push(UnitRow {
-                name: u.name.clone(),
-                county: is_county(u),
-                cells: Column::COUNTS
-                    .iter()
-                    .zip(&counts)
-                    .map(|(c, v)| {
-                        self.figure(*v, &[("unit", &id), ("report", c.slug()), ("status", "")])
-                    })
-                    .collect(),
-                score,
-                rank: None,
-                counts,
-            });
-        }
-        rank(&mut units);
+                        .zip(u.counts)
+                        .map(|(c, v)| {
+                            self.figure(v, &[("unit", &id), ("report", c.slug()), ("status", "")])
+                        })
+                        .collect(),
+                    score: u.score_text(),
+                    rank: u.rank,
+                    counts: u.counts,
+                    score_value: u.score,
+                }
+            })
+            .collect();
         sort(&mut units, &self.p.sort);
         units
     }
@@ -187,17 +154,6 @@ impl Cx<'_> {
     }
 }
 
-/// Places by score, best first; equal scores share a place; units with nothing due yet last.
-pub fn rank(units: &mut [UnitRow]) {
-    let mut scores: Vec<Decimal> = units.iter().filter_map(|u| u.score).collect();
-    scores.sort_unstable_by(|a, b| b.cmp(a));
-    for u in units.iter_mut() {
-        u.rank = u
-            .score
-            .and_then(|s| scores.iter().position(|x| *x == s).map(|p| p + 1));
-    }
-}
-
 fn sort(units: &mut [UnitRow], by: &str) {
     let (desc, slug) = match by.strip_prefix('-') {
         Some(s) => (true, s),
@@ -211,9 +167,9 @@ fn sort(units: &mut [UnitRow], by: &str) {
             (Some(Column::Name), _) => a.name.cmp(&b.name),
             // By score: a unit with nothing counted yet sorts as the lowest.
             _ => a
-                .score
+                .score_value
                 .unwrap_or(Decimal::from(-1))
-                .cmp(&b.score.unwrap_or(Decimal::from(-1))),
+                .cmp(&b.score_value.unwrap_or(Decimal::from(-1))),
         };
         if desc { order.reverse() } else { order }
     });

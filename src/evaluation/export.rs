@@ -117,18 +117,7 @@ pub fn evaluation_xlsx(title: &str, f: &Frozen) -> Result<Vec<u8>, XlsxError> {
     let rows: Vec<Vec<String>> = f
         .indicators
         .iter()
-        .map(|i| {
-            vec![
-                format!("{} {}", i.label, i.title),
-                i.kind.clone(),
-                i.baseline.clone(),
-                i.latest.clone(),
-                i.target.clone(),
-                i.expected.clone(),
-                i.projected.clone(),
-                i.verdict.clone(),
-            ]
-        })
+        .map(|i| indicator_cells(i).to_vec())
         .collect();
     sheet(
         ws,
@@ -160,26 +149,7 @@ pub fn evaluation_xlsx(title: &str, f: &Frozen) -> Result<Vec<u8>, XlsxError> {
     sheet(ws, &heads, &item_rows(&f.projects), &widths)?;
     let ws = wb.add_worksheet();
     ws.set_name("单位")?;
-    let rows: Vec<Vec<String>> = f
-        .units
-        .iter()
-        .map(|u| {
-            vec![
-                u.unit.clone(),
-                u.assignments.to_string(),
-                u.reported.to_string(),
-                u.completed.to_string(),
-                u.lagging.to_string(),
-                u.returned.to_string(),
-            ]
-        })
-        .collect();
-    sheet(
-        ws,
-        &["单位", "承担事项", "已采纳报告", "已完成", "滞后", "被退回"],
-        &rows,
-        &[30, 10, 12, 10, 10, 10],
-    )?;
+    sheet(ws, &UNIT_HEADS, &unit_rows(f), &[30, 10, 12, 10, 10, 10])?;
     let ws = wb.add_worksheet();
     ws.set_name("台账")?;
     sheet(ws, &LEDGER_HEADS, &ledger_rows(&f.ledger), &LEDGER_WIDTHS)?;
@@ -219,6 +189,39 @@ pub struct Issued<'a> {
     pub meta: Meta,
 }
 
+const UNIT_HEADS: [&str; 6] = ["单位", "承担事项", "已采纳报告", "已完成", "滞后", "被退回"];
+
+/// The units' scorecards, a row each, for the sheet and the report alike.
+fn unit_rows(f: &Frozen) -> Vec<Vec<String>> {
+    f.units
+        .iter()
+        .map(|u| {
+            vec![
+                u.unit.clone(),
+                u.assignments.to_string(),
+                u.reported.to_string(),
+                u.completed.to_string(),
+                u.lagging.to_string(),
+                u.returned.to_string(),
+            ]
+        })
+        .collect()
+}
+
+/// An indicator's row: name, kind, baseline, latest, target, expected, projected, verdict.
+fn indicator_cells(i: &super::frozen::FrozenIndicator) -> [String; 8] {
+    [
+        format!("{} {}", i.label, i.title),
+        i.kind.clone(),
+        i.baseline.clone(),
+        i.latest.clone(),
+        i.target.clone(),
+        i.expected.clone(),
+        i.projected.clone(),
+        i.verdict.clone(),
+    ]
+}
+
 /// The evaluation report as a Word document in the official format (GB/T 9704), with the
 /// sections of the print page.
 pub fn evaluation_docx(
@@ -242,18 +245,22 @@ pub fn evaluation_docx(
         ))
         .body(&basis(f.cutoff))
         .heading1("目标指标与分目标");
+    // The page is narrower than a sheet: no 属性 (kind) or 序时目标 (expected).
     let indicators: Vec<Vec<String>> = f
         .indicators
         .iter()
         .map(|i| {
-            vec![
-                format!("{} {}", i.label, i.title),
-                i.baseline.clone(),
-                i.latest.clone(),
-                i.target.clone(),
-                i.projected.clone(),
-                i.verdict.clone(),
-            ]
+            let [
+                name,
+                _kind,
+                baseline,
+                latest,
+                target,
+                _expected,
+                projected,
+                verdict,
+            ] = indicator_cells(i);
+            vec![name, baseline, latest, target, projected, verdict]
         })
         .collect();
     let heads = ["指标", "基期", "最新值", "目标", "预计期末值", "判断"];
@@ -299,26 +306,8 @@ pub fn evaluation_docx(
     for p in &f.problems {
         doc.body(&format!("{}（{}）：{}", p.item, p.unit, p.text));
     }
-    let units = f
-        .units
-        .iter()
-        .map(|u| {
-            vec![
-                u.unit.clone(),
-                u.assignments.to_string(),
-                u.reported.to_string(),
-                u.completed.to_string(),
-                u.lagging.to_string(),
-                u.returned.to_string(),
-            ]
-        })
-        .collect();
     doc.heading1("单位情况")
-        .table(
-            &["单位", "承担事项", "已采纳报告", "已完成", "滞后", "被退回"],
-            units,
-            &[5, 2, 2, 2, 2, 2],
-        )
+        .table(&UNIT_HEADS, unit_rows(f), &[5, 2, 2, 2, 2, 2])
         .signature(issued.by, issued.on);
     doc.to_docx(&issued.meta)
 }

@@ -87,14 +87,15 @@ pub async fn prepare(
     )
     .fetch_all(&mut *tx)
     .await?;
+    // What a unit's person or robot (`approver`: sees sign-offs) or the bureau reads today.
+    let text = |unit: Option<i64>, approver: bool| match unit {
+        Some(unit) => units
+            .get(&unit)
+            .and_then(|d| unit_text(d, approver, &format!("{portal}/todo"))),
+        None => bureau_text(&bureau, portal),
+    };
     for p in people {
-        let text = match p.unit_id {
-            Some(unit) => units
-                .get(&unit)
-                .and_then(|d| unit_text(d, p.role == "approver", &format!("{portal}/todo"))),
-            None => bureau_text(&bureau, portal),
-        };
-        if let Some((subject, body)) = text {
+        if let Some((subject, body)) = text(p.unit_id, p.role == "approver") {
             messages.push(Message {
                 channel: "email",
                 recipient: p.email,
@@ -111,29 +112,24 @@ pub async fn prepare(
         .fetch_all(&mut *tx)
         .await?;
     for r in robots {
-        let text = match r.unit_id {
-            Some(unit) => units
-                .get(&unit)
-                .and_then(|d| unit_text(d, true, &format!("{portal}/todo"))),
-            None => bureau_text(&bureau, portal),
+        let Some((subject, body)) = text(r.unit_id, true) else {
+            continue;
         };
-        if let Some((subject, body)) = text {
-            // A unit's robot @s the unit's people who gave a mobile and did not opt out.
-            let mention = match r.unit_id {
-                Some(unit) => super::unit_audience(&mut tx, unit).await?.mobiles,
-                None => Vec::new(),
-            };
-            messages.push(Message {
-                channel: super::webhook::channel(&r.kind),
-                recipient: r.url,
-                user_id: None,
-                kind: Kind::Digest,
-                subject,
-                body,
-                mention,
-                dedup_key: Some(format!("digest|robot|{}|{day}", r.id)),
-            });
-        }
+        // A unit's robot @s the unit's people who gave a mobile and did not opt out.
+        let mention = match r.unit_id {
+            Some(unit) => super::unit_audience(&mut tx, unit).await?.mobiles,
+            None => Vec::new(),
+        };
+        messages.push(Message {
+            channel: super::webhook::channel(&r.kind),
+            recipient: r.url,
+            user_id: None,
+            kind: Kind::Digest,
+            subject,
+            body,
+            mention,
+            dedup_key: Some(format!("digest|robot|{}|{day}", r.id)),
+        });
     }
     let written = enqueue(&mut tx, &messages).await?;
     tx.commit().await?;

@@ -43,7 +43,7 @@ async fn subtarget_short_of_its_target(app: &TestApp, round: i64) {
         .expect("accept");
 }
 
-fn part(zip: &mut zip::ZipArchive<Cursor<Vec<u8>>>, name: &str) -> String {
+pub(crate) fn part(zip: &mut zip::ZipArchive<Cursor<Vec<u8>>>, name: &str) -> String {
     let mut s = String::new();
     zip.by_name(name)
         .expect(name)

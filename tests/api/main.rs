@@ -10,6 +10,7 @@ mod backup;
 mod batch;
 mod board;
 mod browser;
+mod bulletin;
 mod cli;
 mod connections;
 mod crash;

@@ -149,8 +149,10 @@ class Crawl {
     const list = await sup.get(`/plans/${plan}/evaluations`);
     const csrf = hidden(list.body, 'csrf');
     const ids = [];
-    for (const [kind, title] of [['mid_term', '中期评估（页面检查）'], ['final', '总结评估（页面检查）']]) {
-      const res = await sup.post(`/plans/${plan}/evaluations`, { csrf, kind, title, cutoff: today() });
+    // A 中期 evaluation cut off within the plan, a 总结 one today (after it): neither is asked about.
+    const pairs = [['mid_term', '中期评估（页面检查）', '2023-12-31'], ['final', '总结评估（页面检查）', today()]];
+    for (const [kind, title, cutoff] of pairs) {
+      const res = await sup.post(`/plans/${plan}/evaluations`, { csrf, kind, title, cutoff });
       const m = res.path.match(/\/evaluations\/(\d+)$/);
       if (!m) throw new Error(`creating an evaluation as demo-duban failed (answer ${res.status} at ${res.path})`);
       ids.push(m[1]);

@@ -4,6 +4,7 @@
 //! what was typed in it, and every other row is saved.
 
 mod act;
+mod print;
 mod rows;
 
 use std::collections::HashMap;
@@ -114,6 +115,21 @@ pub fn sheet_href(round_id: i64, unit_id: i64) -> String {
     format!("/rounds/{round_id}/units/{unit_id}/batch")
 }
 
+/// A round and a unit's name, or 404.
+async fn round_and_unit(
+    pool: &sqlx::PgPool,
+    round_id: i64,
+    unit_id: i64,
+) -> Result<(RoundRow, String), AppError> {
+    let round = queries::round(pool, round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let unit_name = queries::unit_name(pool, unit_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((round, unit_name))
+}
+
 /// The round, the unit and its rows, for someone who may fill them in or sign them off.
 struct Sheet {
     round: RoundRow,
@@ -136,12 +152,7 @@ impl Sheet {
             return Err(AppError::Forbidden);
         }
         let pool = &state.pool;
-        let round = queries::round(pool, round_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let unit_name = queries::unit_name(pool, unit_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (round, unit_name) = round_and_unit(pool, round_id, unit_id).await?;
         Ok(Sheet {
             round,
             unit_id,
@@ -267,6 +278,7 @@ pub async fn show(
 }
 
 pub use act::act;
+pub use print::print;
 
 /// What happened and what comes next.
 async fn notice(state: &AppState, unit_id: i64, d: &Done) -> Result<Option<String>, AppError> {

@@ -1,0 +1,89 @@
+//! Each unit's record in a round and its place in the fair ranking: the dashboard's scorecards
+//! and the 季度通报 read the same figures. Not reporting ranks below reporting a lag
+//! (`Snapshot::line_points`).
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::rollup::{ItemView, Snapshot, UnitLine};
+use super::rules::ItemStatus;
+use crate::analytics::facts::UnitFact;
+
+/// What is counted of a unit's duties in a round, in this order.
+pub const COUNTED: [&str; 7] = [
+    "应报",
+    "按时报送",
+    "迟报",
+    "逾期未报",
+    "已完成",
+    "滞后",
+    "被退回",
+];
+
+pub struct UnitScore<'a> {
+    pub unit: &'a UnitFact,
+    /// In `COUNTED` order.
+    pub counts: [usize; 7],
+    /// 0–100, or none while nothing of the unit's is due yet.
+    pub score: Option<Decimal>,
+    /// The place by score (equal scores share one); none without a score.
+    pub rank: Option<usize>,
+}
+
+impl UnitScore<'_> {
+    pub fn score_text(&self) -> String {
+        self.score
+            .map_or("—".into(), |s| s.round_dp(1).normalize().to_string())
+    }
+}
+
+/// Every unit with a duty among `items` in the snapshot's round, ranked (in the plan's order).
+pub fn scores<'a>(
+    s: &Snapshot<'a>,
+    items: &[ItemView<'a>],
+    today: NaiveDate,
+) -> Vec<UnitScore<'a>> {
+    let mut out: Vec<UnitScore> = Vec::new();
+    for u in &s.facts.units {
+        let mine: Vec<&UnitLine> = items
+            .iter()
+            .flat_map(|i| i.lines.iter().filter(|l| l.unit.id == u.id && l.due))
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let n = |pred: &dyn Fn(&UnitLine) -> bool| mine.iter().filter(|l| pred(l)).count();
+        let points: Vec<Decimal> = mine
+            .iter()
+            .filter_map(|l| s.line_points(l, today))
+            .collect();
+        out.push(UnitScore {
+            unit: u,
+            counts: [
+                mine.len(),
+                n(&|l| s.on_time(l)),
+                n(&|l| s.reported_late(l)),
+                n(&|l| s.overdue(l, today)),
+                n(&|l| s.line_status(l) == ItemStatus::Completed),
+                n(&|l| s.line_status(l) == ItemStatus::Lagging),
+                n(&|l| l.current.is_some_and(|r| r.returned)),
+            ],
+            score: (!points.is_empty())
+                .then(|| points.iter().sum::<Decimal>() / Decimal::from(points.len())),
+            rank: None,
+        });
+    }
+    let mut all: Vec<Decimal> = out.iter().filter_map(|u| u.score).collect();
+    all.sort_unstable_by(|a, b| b.cmp(a));
+    for u in &mut out {
+        u.rank = u
+            .score
+            .and_then(|s| all.iter().position(|x| *x == s).map(|p| p + 1));
+    }
+    out
+}
+
+/// Best score first; units without one last; ties in the plan's order.
+pub fn by_rank(scores: &mut [UnitScore]) {
+    scores.sort_by_key(|u| u.rank.unwrap_or(usize::MAX));
+}
