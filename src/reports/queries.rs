@@ -23,6 +23,9 @@ pub struct DutyRow {
     pub unit_name: String,
     pub unit_kind: UnitKind,
     pub role: Role,
+    /// The duty's own deadline: the round's, or earlier for a 配合 unit when the plan stages
+    /// its deadlines (as `analytics::rollup::Snapshot::due_on` computes it).
+    pub due_on: chrono::NaiveDate,
     pub group_name: Option<String>,
     pub state: Option<ReportState>,
     /// The report's version, for acting on it from a list.
@@ -84,7 +87,11 @@ pub async fn duties(
         r#"SELECT r.id AS "round_id!", i.id AS "item_id!", i.key AS "item_key!",
                   i.kind AS "kind!: ItemKind", i.number AS "number!", i.title AS "title!",
                   u.id AS "unit_id!", u.name AS "unit_name!", u.kind AS "unit_kind!: UnitKind",
-                  d.role AS "role!: Role", g.name AS "group_name?", rep.state AS "state?: ReportState",
+                  d.role AS "role!: Role",
+                  r.due_on - CASE WHEN d.role = 'supporting'
+                      THEN COALESCE((SELECT support_days_earlier FROM plan_rules WHERE plan_id = r.plan_id), 0)
+                      ELSE 0 END AS "due_on!",
+                  g.name AS "group_name?", rep.state AS "state?: ReportState",
                   rep.version AS "version?",
                   rep.status AS "status?: ProgressStatus", rep.updated_at AS "updated_at?"
            FROM reporting_rounds r

@@ -33,7 +33,7 @@ pub struct Line {
 fn line(d: &DutyRow, round: &RoundRow) -> Line {
     Line {
         round_title: round.title.clone(),
-        due_on: round.due_on.to_string(),
+        due_on: d.due_on.to_string(),
         label: d.kind.number_label(d.number),
         title: d.title.clone(),
         unit: d.unit_name.clone(),

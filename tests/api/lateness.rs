@@ -118,6 +118,38 @@ async fn supporting_units_can_be_due_before_the_lead() {
         .await;
     let red = count(&app, &format!("SELECT count(*) FROM supervision_flags WHERE round_id = {soon} AND level = 'red' AND cleared_at IS NULL")).await;
     assert_eq!(number(&dash, "a.stat-warn .stat-value"), red);
+
+    // A 配合 unit's 待办 shows its own, earlier deadline beside the 配合 rows.
+    let (unit, due, early): (String, String, String) = sqlx::query_as(
+        "SELECT u.name, r.due_on::text, (r.due_on - 5)::text FROM unit_duties d
+         JOIN units u ON u.id = d.unit_id JOIN reporting_rounds r ON r.id = $1
+         WHERE d.role = 'supporting' AND u.kind = 'department' ORDER BY u.id LIMIT 1",
+    )
+    .bind(soon)
+    .fetch_one(&app.pool)
+    .await
+    .expect("a supporting unit");
+    app.create_user("partner", UserRole::Reporter, Some(&unit))
+        .await;
+    let partner = app.new_client();
+    app.login_with(&partner, "partner", PASSWORD).await;
+    let todo = app.page_as(&partner, "/todo").await;
+    let rows = crate::helpers::select(&todo, "#h-due ~ .table-wrap tbody tr");
+    let cell = |r: &scraper::ElementRef, label: &str| {
+        let css = format!("td[data-label='{label}']");
+        r.select(&scraper::Selector::parse(&css).expect("css"))
+            .next()
+            .map(|c| crate::helpers::text_of(&c))
+            .unwrap_or_default()
+    };
+    assert!(
+        rows.iter()
+            .any(|r| cell(r, "角色") == "配合" && cell(r, "截止") == early)
+    );
+    assert!(
+        rows.iter()
+            .all(|r| cell(r, "角色") == "配合" || cell(r, "截止") == due)
+    );
 }
 
 /// 高平 reports every item late and behind the path; the others report nothing. 高平 ranks
