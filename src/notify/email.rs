@@ -61,7 +61,10 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(subject)
-            .message_id(Some(format!("<outbox-{id}@plan-portal>")))
+            // An RFC 5322 msg-id (angle brackets included), not markup.
+            .message_id(Some(
+                ["<outbox-", &id.to_string(), "@plan-portal>"].concat(),
+            ))
             .singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_PLAIN)

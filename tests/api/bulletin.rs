@@ -13,18 +13,7 @@ use crate::supervision::round;
 #[tokio::test]
 async fn the_bulletin_ranks_units_fairly_on_the_page_and_in_word() {
     let app = spawn_app().await;
-    let late = round(&app, "late", -3).await;
-    let gp = app.unit_id("高平市人民政府").await;
-    sqlx::query(
-        "INSERT INTO reports (round_id, item_id, unit_id, state, status, percent, progress, submitted_at)
-         SELECT round_id, item_id, unit_id, 'submitted', 'in_progress', 5, '推进缓慢', now()
-         FROM round_duties WHERE round_id = $1 AND unit_id = $2",
-    )
-    .bind(late)
-    .bind(gp)
-    .execute(&app.pool)
-    .await
-    .expect("reports");
+    let late = crate::lateness::gp_reports_late_and_behind(&app).await;
     app.create_user("boss", UserRole::Leader, None).await;
     app.create_user("gp", UserRole::Reporter, Some("高平市人民政府"))
         .await;

@@ -152,12 +152,10 @@ async fn supporting_units_can_be_due_before_the_lead() {
     );
 }
 
-/// 高平 reports every item late and behind the path; the others report nothing. 高平 ranks
-/// first; sorting by another column works too.
-#[tokio::test]
-async fn reporting_a_lag_ranks_above_not_reporting() {
-    let app = spawn_app().await;
-    let late = round(&app, "late", -3).await;
+/// A round due three days ago in which 高平 reported every item after the deadline, at 5%;
+/// no other unit reported. Returns the round.
+pub(crate) async fn gp_reports_late_and_behind(app: &TestApp) -> i64 {
+    let late = round(app, "late", -3).await;
     let gp = app.unit_id("高平市人民政府").await;
     sqlx::query(
         "INSERT INTO reports (round_id, item_id, unit_id, state, status, percent, progress, submitted_at)
@@ -169,6 +167,15 @@ async fn reporting_a_lag_ranks_above_not_reporting() {
     .execute(&app.pool)
     .await
     .expect("reports");
+    late
+}
+
+/// 高平 reports every item late and behind the path; the others report nothing. 高平 ranks
+/// first; sorting by another column works too.
+#[tokio::test]
+async fn reporting_a_lag_ranks_above_not_reporting() {
+    let app = spawn_app().await;
+    let late = gp_reports_late_and_behind(&app).await;
     let sup = supervisor(&app).await;
     let units = app
         .page_as(&sup, &format!("{DASHBOARD}?round={late}&view=units"))
