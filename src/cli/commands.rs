@@ -82,8 +82,9 @@ pub(super) async fn serve(options: PgConnectOptions, args: ServeArgs) -> anyhow:
     let app = Application::build(pool.clone(), &bind, settings)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
+    let stop = shutdown_signal();
     tracing::info!("plan-portal listening on http://{}", app.local_addr()?);
-    app.run_until_stopped(shutdown_signal()).await?;
+    app.run_until_stopped(stop).await?;
     tracing::info!("stopped serving; closing the database pool");
     // Closing waits for connections still lent out; nothing should hold one now, but a stop
     // must not hang on it.
@@ -184,22 +185,37 @@ pub(super) async fn user(options: PgConnectOptions, command: UserCommand) -> any
     Ok(())
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+/// Ctrl-C or SIGTERM. The handlers are installed here, before the address is announced:
+/// registered lazily, at the future's first poll, a SIGTERM sent right after the announcement
+/// could still meet the default action and kill the process with PostgreSQL left running.
+fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{SignalKind, signal};
+    let term = signal(SignalKind::terminate());
+    let interrupt = signal(SignalKind::interrupt());
+    if let Err(e) = &term {
+        tracing::warn!(error = %e, "cannot listen for SIGTERM");
     }
-    tracing::info!("shutdown requested");
+    async move {
+        let term = async {
+            match term {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        let interrupt = async {
+            match interrupt {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = term => {},
+            () = interrupt => {},
+        }
+        tracing::info!("shutdown requested");
+    }
 }

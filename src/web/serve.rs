@@ -111,7 +111,9 @@ pub async fn serve(
     let mut full_logged = false;
     tokio::pin!(shutdown);
     'serving: loop {
+        // Biased, shutdown first: a steady stream of connections must not starve it.
         let accepted = tokio::select! {
+            biased;
             () = &mut shutdown => break,
             () = open.reap(), if !open.tasks.is_empty() => continue,
             accepted = listener.accept() => accepted,
