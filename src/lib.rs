@@ -16,6 +16,7 @@ pub mod demo;
 pub mod error;
 pub mod evaluation;
 pub mod gongwen;
+pub mod import;
 pub mod notify;
 pub mod ops;
 pub mod plan;

@@ -219,3 +219,32 @@ fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
         tracing::info!("shutdown requested");
     }
 }
+
+/// `seed import`: drafts a seed from a document, writes it, and says what to check.
+pub(super) fn import(
+    file: &std::path::Path,
+    out: &std::path::Path,
+    units_from: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let reference = match units_from {
+        Some(path) => seed::parse_file(path)?,
+        None => seed::parse(seed::BUNDLED_NAME, seed::BUNDLED)?,
+    };
+    let vocabulary = crate::import::Vocabulary::from_seed(&reference);
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.display().to_string();
+    let draft = crate::import::import(&name, &bytes, &vocabulary)
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let text = crate::import::toml_out::write(&draft);
+    std::fs::write(out, &text).with_context(|| format!("cannot write {}", out.display()))?;
+    let summary = crate::import::summary(&draft);
+    println!("{}: {summary}", out.display());
+    for note in &draft.notes {
+        println!("  待确认 {}: {}", note.place, note.text);
+    }
+    // The draft must be a seed `seed load` accepts; say so now rather than at loading.
+    if let Err(e) = seed::parse(&out.display().to_string(), &text) {
+        anyhow::bail!("the draft is not yet a valid seed; correct it by hand:\n{e}");
+    }
+    Ok(())
+}

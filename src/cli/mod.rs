@@ -205,6 +205,25 @@ pub enum SeedCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Draft a seed file from a plan document (.docx, .txt, .md) or an Excel 任务分解表
+    /// (.xlsx). Needs no database; unsure readings are marked 待确认 in the draft.
+    Import {
+        file: PathBuf,
+        /// Where to write the draft seed.
+        #[arg(long)]
+        out: PathBuf,
+        /// A seed whose units and spellings the draft's names are matched to (default: the
+        /// bundled plan's, for a plan of its jurisdiction).
+        #[arg(long)]
+        units_from: Option<PathBuf>,
+    },
+    /// Write a seed file's tasks and projects as a 任务分解表 (.xlsx) that `seed import`
+    /// reads back.
+    Export {
+        file: PathBuf,
+        #[arg(long)]
+        xlsx: PathBuf,
+    },
 }
 
 /// Logs on stderr, as text or JSON; `RUST_LOG` overrides the levels.
@@ -234,6 +253,31 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             None => anyhow::bail!("cannot build the default serve command"),
         },
     };
+    if let Command::Seed {
+        command:
+            SeedCommand::Import {
+                file,
+                out,
+                units_from,
+            },
+    } = &command
+    {
+        return commands::import(file, out, units_from.as_deref());
+    }
+    if let Command::Seed {
+        command: SeedCommand::Export { file, xlsx },
+    } = &command
+    {
+        let plan = seed::parse_file(file)?;
+        let bytes = crate::import::export_xlsx(&crate::import::draft_of(&plan))?;
+        std::fs::write(xlsx, bytes).with_context(|| format!("cannot write {}", xlsx.display()))?;
+        println!(
+            "{}: {}",
+            xlsx.display(),
+            crate::import::summary(&crate::import::draft_of(&plan))
+        );
+        return Ok(());
+    }
     // A bad seed file is refused before any database is touched.
     let seed_job = match &command {
         Command::Seed {

@@ -1,0 +1,221 @@
+//! A plan as the importer reads it from a document: loose enough to hold what it is unsure
+//! of (with a 待确认 note where it is), and written out as a seed file by `toml_out`.
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of item, in the order a seed file lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Kind {
+    Indicator,
+    Subtarget,
+    Principle,
+    Category,
+    Task,
+    Column,
+    Area,
+    Project,
+    Requirement,
+}
+
+impl Kind {
+    /// The seed file's array of tables.
+    pub fn table(self) -> &'static str {
+        match self {
+            Kind::Category => "categories",
+            Kind::Area => "columns.areas",
+            Kind::Indicator => "indicators",
+            Kind::Subtarget => "subtargets",
+            Kind::Principle => "principles",
+            Kind::Task => "tasks",
+            Kind::Column => "columns",
+            Kind::Project => "projects",
+            Kind::Requirement => "requirements",
+        }
+    }
+
+    /// The seed file's key prefix.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Kind::Indicator => "indicator",
+            Kind::Subtarget => "subtarget",
+            Kind::Principle => "principle",
+            Kind::Category => "category",
+            Kind::Task => "task",
+            Kind::Column => "column",
+            Kind::Area => "area",
+            Kind::Project => "project",
+            Kind::Requirement => "requirement",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Indicator => "目标指标",
+            Kind::Subtarget => "分项目标",
+            Kind::Principle => "工作原则",
+            Kind::Category => "任务类别",
+            Kind::Task => "重点任务",
+            Kind::Column => "专栏",
+            Kind::Area => "专栏事项",
+            Kind::Project => "重点工程",
+            Kind::Requirement => "工作要求",
+        }
+    }
+
+    /// Items that carry 责任单位.
+    pub fn has_units(self) -> bool {
+        matches!(self, Kind::Subtarget | Kind::Task | Kind::Project)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    pub key: String,
+    pub jurisdiction: String,
+    pub title: String,
+    pub doc_number: String,
+    pub issuer: String,
+    /// `YYYY-MM-DD`.
+    pub issue_date: String,
+    pub start_year: i32,
+    pub end_year: i32,
+    pub recipients: Option<String>,
+    pub notice: Option<String>,
+    pub preamble: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    pub kind: Kind,
+    pub number: i32,
+    pub title: String,
+    pub text: String,
+    /// The category's number, for tasks and 专栏.
+    pub category: Option<i32>,
+    /// For a 专栏: the number of the task it follows; for an area: its 专栏's number.
+    pub after: Option<i32>,
+    pub units_text: Option<String>,
+    pub lead: Vec<String>,
+    pub responsible: Vec<String>,
+    pub supporting: Vec<String>,
+    /// The 责任单位 list ends in 「等」: more units than named.
+    pub open_list: bool,
+    pub milestones: Vec<Milestone>,
+    pub target: Option<Target>,
+    /// Where it stands in the source: 「第12行」, 「第3段」, 「重点任务 第12行 F列」.
+    pub place: String,
+}
+
+impl Item {
+    pub fn new(kind: Kind, number: i32, title: String, place: String) -> Self {
+        Item {
+            kind,
+            number,
+            title,
+            text: String::new(),
+            category: None,
+            after: None,
+            units_text: None,
+            lead: Vec::new(),
+            responsible: Vec::new(),
+            supporting: Vec::new(),
+            open_list: false,
+            milestones: Vec::new(),
+            target: None,
+            place,
+        }
+    }
+
+    pub fn key(&self) -> String {
+        match (self.kind, self.after) {
+            (Kind::Area, Some(column)) => format!("column-{column}-{}", self.number),
+            _ => format!("{}-{}", self.kind.prefix(), self.number),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Milestone {
+    pub title: String,
+    pub target: Option<(i64, String)>,
+    pub due_year: Option<i32>,
+    pub quote: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Target {
+    RelativeDecrease {
+        percent: String,
+        baseline_label: String,
+        baseline_year: i32,
+    },
+    AbsoluteBound {
+        comparator: String,
+        value: String,
+    },
+    Subtarget {
+        metric: String,
+        comparator: String,
+        value: String,
+        measure_unit: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub name: String,
+    pub full_name: Option<String>,
+    pub kind: String,
+    pub aliases: Vec<String>,
+    /// Found among the portal's units (or the reference seed's).
+    pub known: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub members: Option<Vec<String>>,
+    pub known: bool,
+}
+
+/// Something the admin must look at, and where.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub place: String,
+    pub text: String,
+    /// The item it is about, by key.
+    pub item: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    pub meta: Meta,
+    /// In document order.
+    pub items: Vec<Item>,
+    pub units: Vec<Unit>,
+    pub groups: Vec<Group>,
+    pub notes: Vec<Note>,
+}
+
+impl Draft {
+    pub fn note(&mut self, place: impl Into<String>, text: impl Into<String>) {
+        self.notes.push(Note {
+            place: place.into(),
+            text: text.into(),
+            item: None,
+        });
+    }
+
+    pub fn note_item(&mut self, item: &Item, text: impl Into<String>) {
+        self.notes.push(Note {
+            place: item.place.clone(),
+            text: text.into(),
+            item: Some(item.key()),
+        });
+    }
+
+    pub fn count(&self, kind: Kind) -> usize {
+        self.items.iter().filter(|i| i.kind == kind).count()
+    }
+}

@@ -1,0 +1,294 @@
+//! A draft written as a seed file (`seeds/FORMAT.md`), with every 待确认 note as a comment
+//! beside what it is about. Items that cannot be written (a target with no number) are left
+//! out, and say so.
+
+use std::fmt::Write;
+
+use super::draft::{Draft, Item, Kind, Target};
+
+/// Where an item without 责任单位 is put, so that the file loads and the gap shows.
+pub const UNKNOWN_UNITS: &str = "责任单位待确认";
+
+/// A TOML string literal.
+fn q(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn list(names: &[String]) -> String {
+    let inner: Vec<String> = names.iter().map(|n| q(n)).collect();
+    format!("[{}]", inner.join(", "))
+}
+
+/// Whether the item can be written: a target item needs its target.
+pub fn writable(item: &Item) -> bool {
+    match item.kind {
+        Kind::Indicator | Kind::Subtarget => item.target.is_some(),
+        _ => true,
+    }
+}
+
+pub fn write(draft: &Draft) -> String {
+    let mut out = String::new();
+    let m = &draft.meta;
+    let _ = writeln!(
+        out,
+        "# Drafted by `plan-portal seed import`; see seeds/FORMAT.md. Lines marked 待确认 need an admin's check.\n"
+    );
+    out.push_str("[plan]\n");
+    for (field, value) in [
+        ("key", &m.key),
+        ("jurisdiction", &m.jurisdiction),
+        ("title", &m.title),
+        ("doc_number", &m.doc_number),
+        ("issuer", &m.issuer),
+    ] {
+        let _ = writeln!(out, "{field} = {}", q(value));
+    }
+    let _ = writeln!(out, "issue_date = {}", m.issue_date);
+    let _ = writeln!(
+        out,
+        "start_year = {}\nend_year = {}",
+        m.start_year, m.end_year
+    );
+    if let Some(n) = &m.notice {
+        let _ = writeln!(out, "notice = {}", q(n));
+    }
+    if let Some(p) = &m.preamble {
+        let _ = writeln!(out, "preamble = {}", q(p));
+    }
+    for note in draft.notes.iter().filter(|n| n.item.is_none()) {
+        let _ = writeln!(out, "# 待确认 ({}): {}", note.place, note.text);
+    }
+    for u in &draft.units {
+        out.push('\n');
+        if !u.known {
+            out.push_str("# 待确认: a unit the portal does not know yet; its kind is guessed from its name.\n");
+        }
+        let _ = writeln!(out, "[[units]]\nname = {}", q(&u.name));
+        if let Some(f) = &u.full_name {
+            let _ = writeln!(out, "full_name = {}", q(f));
+        }
+        let _ = writeln!(out, "kind = {}", q(&u.kind));
+        if !u.aliases.is_empty() {
+            let _ = writeln!(out, "aliases = {}", list(&u.aliases));
+        }
+    }
+    let mut groups = draft.groups.clone();
+    if needs_placeholder(draft) && !groups.iter().any(|g| g.name == UNKNOWN_UNITS) {
+        groups.push(super::draft::Group {
+            name: UNKNOWN_UNITS.into(),
+            aliases: vec![],
+            members: None,
+            known: false,
+        });
+    }
+    for g in &groups {
+        out.push('\n');
+        if !g.known {
+            out.push_str(
+                "# 待确认: a collective name the portal does not know yet; members left open.\n",
+            );
+        }
+        let _ = writeln!(out, "[[groups]]\nname = {}", q(&g.name));
+        if !g.aliases.is_empty() {
+            let _ = writeln!(out, "aliases = {}", list(&g.aliases));
+        }
+        if let Some(members) = &g.members {
+            let _ = writeln!(out, "members = {}", list(members));
+        }
+    }
+    for kind in [
+        Kind::Indicator,
+        Kind::Subtarget,
+        Kind::Principle,
+        Kind::Category,
+        Kind::Task,
+        Kind::Column,
+        Kind::Project,
+        Kind::Requirement,
+    ] {
+        for item in draft.items.iter().filter(|i| i.kind == kind) {
+            write_item(&mut out, draft, item);
+            if kind == Kind::Column {
+                let areas = draft.items.iter().filter(|a| a.kind == Kind::Area);
+                for area in areas.filter(|a| a.after == Some(item.number)) {
+                    write_item(&mut out, draft, area);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn needs_placeholder(draft: &Draft) -> bool {
+    draft
+        .items
+        .iter()
+        .any(|i| i.kind.has_units() && writable(i) && assigned(i).is_empty())
+}
+
+fn assigned(i: &Item) -> Vec<&String> {
+    i.lead
+        .iter()
+        .chain(&i.responsible)
+        .chain(&i.supporting)
+        .collect()
+}
+
+fn write_item(out: &mut String, draft: &Draft, item: &Item) {
+    let key = item.key();
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "# {} {} ({})",
+        item.kind.label(),
+        item.number,
+        item.place
+    );
+    for note in draft
+        .notes
+        .iter()
+        .filter(|n| n.item.as_deref() == Some(&key))
+    {
+        let _ = writeln!(out, "# 待确认: {}", note.text);
+    }
+    if !writable(item) {
+        let _ = writeln!(out, "# 未写入: {}", item.text.replace('\n', " "));
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "[[{}]]\nkey = {}\nnumber = {}",
+        item.kind.table(),
+        q(&key),
+        item.number
+    );
+    let _ = writeln!(out, "title = {}", q(&item.title));
+    if let (Kind::Task | Kind::Column, Some(c)) = (item.kind, item.category) {
+        let _ = writeln!(out, "category = {}", q(&format!("category-{c}")));
+    }
+    if let (Kind::Column, Some(after)) = (item.kind, item.after)
+        && after > 0
+    {
+        let _ = writeln!(out, "after = {}", q(&format!("task-{after}")));
+    }
+    if !matches!(item.kind, Kind::Category | Kind::Column) {
+        let text = if item.text.trim().is_empty() {
+            &item.title
+        } else {
+            &item.text
+        };
+        let _ = writeln!(out, "text = {}", q(text));
+    }
+    write_target(out, item);
+    if item.kind.has_units() {
+        write_units(out, item);
+    }
+    for (i, m) in item.milestones.iter().enumerate() {
+        let _ = writeln!(out, "\n# 待确认: a milestone read from the text.");
+        let _ = writeln!(
+            out,
+            "[[{}.milestones]]\nkey = {}\ntitle = {}",
+            item.kind.table(),
+            q(&format!("{key}-m{}", i + 1)),
+            q(&m.title)
+        );
+        if let Some((n, measure)) = &m.target {
+            let _ = writeln!(out, "target = {n}\nunit = {}", q(measure));
+        }
+        if let Some(y) = m.due_year {
+            let _ = writeln!(out, "due_year = {y}");
+        }
+        let _ = writeln!(out, "quote = {}", q(&m.quote));
+    }
+}
+
+fn write_units(out: &mut String, item: &Item) {
+    let text = item.units_text.clone().unwrap_or_default();
+    if assigned(item).is_empty() {
+        let _ = writeln!(out, "# 待确认: no 责任单位 found for this item.");
+        let _ = writeln!(
+            out,
+            "units_text = {}\nlead = []\nresponsible = {}\nsupporting = []",
+            q(if text.is_empty() { "待确认" } else { &text }),
+            list(&[UNKNOWN_UNITS.to_string()])
+        );
+        return;
+    }
+    if item.open_list {
+        let _ = writeln!(
+            out,
+            "# The list ends in 「等」: more units than those named."
+        );
+    }
+    let _ = writeln!(out, "units_text = {}", q(&text));
+    let _ = writeln!(out, "lead = {}", list(&item.lead));
+    let _ = writeln!(out, "responsible = {}", list(&item.responsible));
+    let _ = writeln!(out, "supporting = {}", list(&item.supporting));
+}
+
+fn write_target(out: &mut String, item: &Item) {
+    match &item.target {
+        Some(Target::RelativeDecrease {
+            percent,
+            baseline_label,
+            baseline_year,
+        }) => {
+            let _ = writeln!(out, "measure_unit = {}", q(indicator_unit(&item.title)));
+            let _ = writeln!(
+                out,
+                "[indicators.target]\nrule = \"relative_decrease\"\npercent = {percent}\nbaseline_label = {}\nbaseline_year = {baseline_year}",
+                q(baseline_label)
+            );
+        }
+        Some(Target::AbsoluteBound { comparator, value }) => {
+            let _ = writeln!(out, "measure_unit = {}", q(indicator_unit(&item.title)));
+            let aggregation = if item.text.contains("年均") {
+                "annual_average"
+            } else {
+                "end_year"
+            };
+            let _ = writeln!(
+                out,
+                "[indicators.target]\nrule = \"absolute_bound\"\ncomparator = {}\nvalue = {value}\naggregation = \"{aggregation}\"",
+                q(comparator)
+            );
+        }
+        Some(Target::Subtarget {
+            metric,
+            comparator,
+            value,
+            measure_unit,
+        }) => {
+            let _ = writeln!(
+                out,
+                "metric = {}\ncomparator = {}\nvalue = {value}\nmeasure_unit = {}",
+                q(metric),
+                q(comparator),
+                q(if measure_unit.is_empty() {
+                    "待确认"
+                } else {
+                    measure_unit
+                })
+            );
+        }
+        None => {}
+    }
+}
+
+/// The measure of an indicator, from the words of its metric.
+fn indicator_unit(title: &str) -> &'static str {
+    if title.contains("亿元") {
+        "人/亿元"
+    } else if title.contains("十万人") {
+        "人/十万人"
+    } else if title.contains("百万吨") {
+        "人/百万吨"
+    } else if title.contains("人数") {
+        "人"
+    } else if title.contains('率') {
+        "%"
+    } else {
+        "待确认"
+    }
+}
