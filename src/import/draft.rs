@@ -3,26 +3,23 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The kinds of item, in the order a seed file lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Kind {
-    Indicator,
-    Subtarget,
-    Principle,
-    Category,
-    Task,
-    Column,
-    Area,
-    Project,
-    Requirement,
+use crate::plan::model::Role;
+
+pub use crate::plan::model::ItemKind as Kind;
+
+/// How a seed file names each kind of item.
+pub trait SeedNames {
+    /// The array of tables: `tasks`, `columns.areas`.
+    fn table(self) -> &'static str;
+    /// The key prefix: `task` in `task-3`.
+    fn prefix(self) -> &'static str;
 }
 
-impl Kind {
-    /// The seed file's array of tables.
-    pub fn table(self) -> &'static str {
+impl SeedNames for Kind {
+    fn table(self) -> &'static str {
         match self {
             Kind::Category => "categories",
-            Kind::Area => "columns.areas",
+            Kind::ColumnArea => "columns.areas",
             Kind::Indicator => "indicators",
             Kind::Subtarget => "subtargets",
             Kind::Principle => "principles",
@@ -33,38 +30,12 @@ impl Kind {
         }
     }
 
-    /// The seed file's key prefix.
-    pub fn prefix(self) -> &'static str {
+    fn prefix(self) -> &'static str {
         match self {
-            Kind::Indicator => "indicator",
-            Kind::Subtarget => "subtarget",
-            Kind::Principle => "principle",
             Kind::Category => "category",
-            Kind::Task => "task",
-            Kind::Column => "column",
-            Kind::Area => "area",
-            Kind::Project => "project",
-            Kind::Requirement => "requirement",
+            Kind::ColumnArea => "area",
+            k => k.table().trim_end_matches('s'),
         }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Indicator => "目标指标",
-            Kind::Subtarget => "分项目标",
-            Kind::Principle => "工作原则",
-            Kind::Category => "任务类别",
-            Kind::Task => "重点任务",
-            Kind::Column => "专栏",
-            Kind::Area => "专栏事项",
-            Kind::Project => "重点工程",
-            Kind::Requirement => "工作要求",
-        }
-    }
-
-    /// Items that carry 责任单位.
-    pub fn has_units(self) -> bool {
-        matches!(self, Kind::Subtarget | Kind::Task | Kind::Project)
     }
 }
 
@@ -95,9 +66,7 @@ pub struct Item {
     /// For a 专栏: the number of the task it follows; for an area: its 专栏's number.
     pub after: Option<i32>,
     pub units_text: Option<String>,
-    pub lead: Vec<String>,
-    pub responsible: Vec<String>,
-    pub supporting: Vec<String>,
+    pub roles: Roles,
     /// The 责任单位 list ends in 「等」: more units than named.
     pub open_list: bool,
     pub milestones: Vec<Milestone>,
@@ -116,9 +85,7 @@ impl Item {
             category: None,
             after: None,
             units_text: None,
-            lead: Vec::new(),
-            responsible: Vec::new(),
-            supporting: Vec::new(),
+            roles: Roles::default(),
             open_list: false,
             milestones: Vec::new(),
             target: None,
@@ -128,9 +95,39 @@ impl Item {
 
     pub fn key(&self) -> String {
         match (self.kind, self.after) {
-            (Kind::Area, Some(column)) => format!("column-{column}-{}", self.number),
+            (Kind::ColumnArea, Some(column)) => format!("column-{column}-{}", self.number),
             _ => format!("{}-{}", self.kind.prefix(), self.number),
         }
+    }
+}
+
+/// Canonical unit and group names by role (牵头, 负责, 配合).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Roles {
+    pub lead: Vec<String>,
+    pub responsible: Vec<String>,
+    pub supporting: Vec<String>,
+}
+
+impl Roles {
+    pub fn list(&self, role: Role) -> &Vec<String> {
+        match role {
+            Role::Lead => &self.lead,
+            Role::Responsible => &self.responsible,
+            Role::Supporting => &self.supporting,
+        }
+    }
+
+    pub fn push(&mut self, role: Role, name: String) {
+        match role {
+            Role::Lead => self.lead.push(name),
+            Role::Responsible => self.responsible.push(name),
+            Role::Supporting => self.supporting.push(name),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        Role::ALL.iter().all(|r| self.list(*r).is_empty())
     }
 }
 

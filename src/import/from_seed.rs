@@ -2,22 +2,7 @@
 //! what an imported draft is compared with.
 
 use super::draft::{Draft, Group, Item, Kind, Meta, Milestone, Unit};
-use crate::plan::model::{ItemKind, Role};
 use crate::seed::{Party, PlanSeed};
-
-fn kind(k: ItemKind) -> Kind {
-    match k {
-        ItemKind::Indicator => Kind::Indicator,
-        ItemKind::Subtarget => Kind::Subtarget,
-        ItemKind::Principle => Kind::Principle,
-        ItemKind::Category => Kind::Category,
-        ItemKind::Task => Kind::Task,
-        ItemKind::Column => Kind::Column,
-        ItemKind::ColumnArea => Kind::Area,
-        ItemKind::Project => Kind::Project,
-        ItemKind::Requirement => Kind::Requirement,
-    }
-}
 
 /// 「category-3」 → 3.
 fn number_in_key(key: &str) -> Option<i32> {
@@ -43,13 +28,13 @@ pub fn draft_of(seed: &PlanSeed) -> Draft {
         .items
         .iter()
         .map(|s| {
-            let k = kind(s.kind);
+            let k = s.kind;
             let mut item = Item::new(k, s.number, s.title.clone(), String::new());
             item.text = s.body.clone();
             let parent = s.parent.as_deref().and_then(number_in_key);
             match k {
                 Kind::Task | Kind::Column => item.category = parent,
-                Kind::Area => item.after = parent,
+                Kind::ColumnArea => item.after = parent,
                 _ => {}
             }
             item.units_text = s.units_text.clone();
@@ -57,11 +42,7 @@ pub fn draft_of(seed: &PlanSeed) -> Draft {
                 let name = match &a.party {
                     Party::Unit(n) | Party::Group(n) => n.clone(),
                 };
-                match a.role {
-                    Role::Lead => item.lead.push(name),
-                    Role::Responsible => item.responsible.push(name),
-                    Role::Supporting => item.supporting.push(name),
-                }
+                item.roles.push(a.role, name);
             }
             item.milestones = s
                 .milestones

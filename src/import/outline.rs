@@ -199,7 +199,8 @@ impl Walk<'_> {
                 let areas = self.column.map(|c| self.areas_of(c)).unwrap_or_default();
                 match self.column {
                     Some(column) if n == areas + 1 && n != self.last_task + 1 => {
-                        let mut item = Item::new(Kind::Area, n, title_of(rest), p.place.clone());
+                        let mut item =
+                            Item::new(Kind::ColumnArea, n, title_of(rest), p.place.clone());
                         item.after = Some(column);
                         item.text = rest.to_string();
                         self.push(item, "");
@@ -221,7 +222,7 @@ impl Walk<'_> {
         self.draft
             .items
             .iter()
-            .filter(|i| i.kind == Kind::Area && i.after == Some(column))
+            .filter(|i| i.kind == Kind::ColumnArea && i.after == Some(column))
             .count() as i32
     }
 
@@ -264,7 +265,7 @@ impl Walk<'_> {
     /// Title, text and a trailing 「（A牵头，B负责）」 of a numbered paragraph.
     fn fill(&mut self, mut item: Item, rest: &str) {
         let (text, units) = match trailing_units(rest) {
-            Some((text, units)) if item.kind.has_units() => (text, Some(units)),
+            Some((text, units)) if item.kind.takes_units() => (text, Some(units)),
             _ => (rest, None),
         };
         item.title = title_of(text);
@@ -297,7 +298,7 @@ impl Walk<'_> {
             return;
         };
         let (text, units) = match trailing_units(&p.text) {
-            Some((t, u)) if self.draft.items[i].kind.has_units() => (t, Some(u)),
+            Some((t, u)) if self.draft.items[i].kind.takes_units() => (t, Some(u)),
             _ => (p.text.as_str(), None),
         };
         let item = &mut self.draft.items[i];
@@ -317,7 +318,7 @@ impl Walk<'_> {
 
     fn units(&mut self, units: &str, p: &Para) {
         match self.current {
-            Some(i) if self.draft.items[i].kind.has_units() => {
+            Some(i) if self.draft.items[i].kind.takes_units() => {
                 if self.draft.items[i].units_text.is_some() {
                     let item = self.draft.items[i].clone();
                     self.draft

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use super::draft::{Draft, Group, Unit};
 use super::roles;
 use super::vocab::{self, Body, Vocabulary};
-use crate::plan::model::Role;
 
 /// Splits every item's 责任单位 into roles and resolves the names.
 pub fn resolve(draft: &mut Draft, vocabulary: &Vocabulary) {
@@ -31,11 +30,7 @@ pub fn resolve(draft: &mut Draft, vocabulary: &Vocabulary) {
                 continue;
             }
             seen.push(name.clone());
-            match role {
-                Role::Lead => item.lead.push(name),
-                Role::Responsible => item.responsible.push(name),
-                Role::Supporting => item.supporting.push(name),
-            }
+            item.roles.push(role, name);
         }
         if seen.is_empty() {
             let place = item.place.clone();

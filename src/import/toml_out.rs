@@ -4,10 +4,19 @@
 
 use std::fmt::Write;
 
-use super::draft::{Draft, Item, Kind, Target};
+use crate::plan::model::Role;
+
+use super::draft::{Draft, Item, Kind, SeedNames, Target};
 
 /// Where an item without 责任单位 is put, so that the file loads and the gap shows.
 pub const UNKNOWN_UNITS: &str = "责任单位待确认";
+
+/// The seed's role fields.
+const ROLE_FIELDS: [(&str, Role); 3] = [
+    ("lead", Role::Lead),
+    ("responsible", Role::Responsible),
+    ("supporting", Role::Supporting),
+];
 
 /// A TOML string literal.
 fn q(s: &str) -> String {
@@ -110,7 +119,7 @@ pub fn write(draft: &Draft) -> String {
         for item in draft.items.iter().filter(|i| i.kind == kind) {
             write_item(&mut out, draft, item);
             if kind == Kind::Column {
-                let areas = draft.items.iter().filter(|a| a.kind == Kind::Area);
+                let areas = draft.items.iter().filter(|a| a.kind == Kind::ColumnArea);
                 for area in areas.filter(|a| a.after == Some(item.number)) {
                     write_item(&mut out, draft, area);
                 }
@@ -124,15 +133,7 @@ fn needs_placeholder(draft: &Draft) -> bool {
     draft
         .items
         .iter()
-        .any(|i| i.kind.has_units() && writable(i) && assigned(i).is_empty())
-}
-
-fn assigned(i: &Item) -> Vec<&String> {
-    i.lead
-        .iter()
-        .chain(&i.responsible)
-        .chain(&i.supporting)
-        .collect()
+        .any(|i| i.kind.takes_units() && writable(i) && i.roles.is_empty())
 }
 
 fn write_item(out: &mut String, draft: &Draft, item: &Item) {
@@ -181,7 +182,7 @@ fn write_item(out: &mut String, draft: &Draft, item: &Item) {
         let _ = writeln!(out, "text = {}", q(text));
     }
     write_target(out, item);
-    if item.kind.has_units() {
+    if item.kind.takes_units() {
         write_units(out, item);
     }
     for (i, m) in item.milestones.iter().enumerate() {
@@ -205,7 +206,7 @@ fn write_item(out: &mut String, draft: &Draft, item: &Item) {
 
 fn write_units(out: &mut String, item: &Item) {
     let text = item.units_text.clone().unwrap_or_default();
-    if assigned(item).is_empty() {
+    if item.roles.is_empty() {
         let _ = writeln!(out, "# 待确认: no 责任单位 found for this item.");
         let _ = writeln!(
             out,
@@ -222,9 +223,9 @@ fn write_units(out: &mut String, item: &Item) {
         );
     }
     let _ = writeln!(out, "units_text = {}", q(&text));
-    let _ = writeln!(out, "lead = {}", list(&item.lead));
-    let _ = writeln!(out, "responsible = {}", list(&item.responsible));
-    let _ = writeln!(out, "supporting = {}", list(&item.supporting));
+    for (field, role) in ROLE_FIELDS {
+        let _ = writeln!(out, "{field} = {}", list(item.roles.list(role)));
+    }
 }
 
 fn write_target(out: &mut String, item: &Item) {

@@ -57,27 +57,7 @@ impl Vocabulary {
 
     /// The units and groups of a checked seed (the bundled plan, by default).
     pub fn from_seed(seed: &PlanSeed) -> Self {
-        let units = seed
-            .units
-            .iter()
-            .map(|u| Unit {
-                name: u.name.clone(),
-                full_name: u.full_name.clone(),
-                kind: u.kind.slug().to_string(),
-                aliases: u.aliases.clone(),
-                known: true,
-            })
-            .collect();
-        let groups = seed
-            .groups
-            .iter()
-            .map(|g| Group {
-                name: g.name.clone(),
-                aliases: g.aliases.clone(),
-                members: g.members.clone(),
-                known: true,
-            })
-            .collect();
+        let draft = super::draft_of(seed);
         Vocabulary {
             plan: Some(PlanRef {
                 key: seed.meta.key.clone(),
@@ -85,7 +65,7 @@ impl Vocabulary {
                 title: seed.meta.title.clone(),
                 jurisdiction: seed.meta.jurisdiction.clone(),
             }),
-            ..Vocabulary::new(units, groups)
+            ..Vocabulary::new(draft.units, draft.groups)
         }
     }
 

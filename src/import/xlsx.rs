@@ -53,15 +53,6 @@ const HEADERS: &[(&str, Col)] = &[
 ];
 
 pub(super) const META_SHEET: &str = "说明";
-pub(super) const META_ROWS: &[&str] = &[
-    "方案代码",
-    "标题",
-    "文号",
-    "发文机关",
-    "印发日期",
-    "行政区域",
-    "规划期",
-];
 
 fn cell_text(d: &Data) -> String {
     match d {
@@ -145,30 +136,34 @@ impl Sheet<'_> {
 
 fn read_meta(rows: &[Vec<String>], meta: &mut Meta) {
     for r in rows {
-        let (Some(k), Some(v)) = (r.first(), r.get(1)) else {
+        let (Some(label), Some(value)) = (r.first(), r.get(1)) else {
             continue;
         };
-        let v = v.clone();
-        match k.as_str() {
-            "方案代码" => meta.key = v,
-            "标题" => meta.title = v,
-            "文号" => meta.doc_number = v,
-            "发文机关" => meta.issuer = v,
-            "印发日期" => meta.issue_date = v,
-            "行政区域" => meta.jurisdiction = v,
-            "规划期" => {
-                let years: Vec<i32> = v
-                    .split(|c: char| !c.is_ascii_digit())
-                    .filter_map(|s| s.parse().ok())
-                    .collect();
-                if let [a, b, ..] = years.as_slice() {
-                    meta.start_year = *a;
-                    meta.end_year = *b;
-                }
+        if label == "规划期" {
+            let years: Vec<i32> = value
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|s| s.parse().ok())
+                .collect();
+            if let [a, b, ..] = years.as_slice() {
+                meta.start_year = *a;
+                meta.end_year = *b;
             }
-            _ => {}
+        } else if let Some((_, field)) = meta_fields(meta).into_iter().find(|(l, _)| l == label) {
+            *field = value.clone();
         }
     }
+}
+
+/// The 说明 sheet's rows that hold text, by label.
+pub(super) fn meta_fields(meta: &mut Meta) -> [(&'static str, &mut String); 6] {
+    [
+        ("方案代码", &mut meta.key),
+        ("标题", &mut meta.title),
+        ("文号", &mut meta.doc_number),
+        ("发文机关", &mut meta.issuer),
+        ("印发日期", &mut meta.issue_date),
+        ("行政区域", &mut meta.jurisdiction),
+    ]
 }
 
 fn header_row(rows: &[Vec<String>]) -> Option<(usize, Vec<Option<Col>>)> {

@@ -4,7 +4,7 @@
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use super::draft::{Draft, Kind};
-use super::xlsx::{META_ROWS, META_SHEET};
+use super::xlsx::META_SHEET;
 
 /// The plan's tasks and projects as a 任务分解表, with a 说明 sheet naming the plan.
 pub fn export(draft: &Draft) -> Result<Vec<u8>, XlsxError> {
@@ -74,9 +74,9 @@ pub fn export(draft: &Draft) -> Result<Vec<u8>, XlsxError> {
                 category,
                 item.title.clone(),
                 item.text.clone(),
-                item.lead.join("、"),
-                item.responsible.join("、"),
-                item.supporting.join("、"),
+                item.roles.lead.join("、"),
+                item.roles.responsible.join("、"),
+                item.roles.supporting.join("、"),
                 deadline,
             ];
             for (c, v) in values.iter().enumerate() {
@@ -86,20 +86,15 @@ pub fn export(draft: &Draft) -> Result<Vec<u8>, XlsxError> {
         sheet.set_freeze_panes(2, 0)?;
     }
     let meta = book.add_worksheet().set_name(META_SHEET)?;
-    let m = &draft.meta;
-    let values = [
-        m.key.clone(),
-        m.title.clone(),
-        m.doc_number.clone(),
-        m.issuer.clone(),
-        m.issue_date.clone(),
-        m.jurisdiction.clone(),
-        format!("{}-{}", m.start_year, m.end_year),
-    ];
-    for (r, (k, v)) in META_ROWS.iter().zip(values).enumerate() {
-        meta.write(r as u32, 0, *k)?;
-        meta.write(r as u32, 1, v)?;
+    let mut m = draft.meta.clone();
+    let period = format!("{}-{}", m.start_year, m.end_year);
+    let rows = super::xlsx::meta_fields(&mut m);
+    for (r, (label, value)) in rows.iter().enumerate() {
+        meta.write(r as u32, 0, *label)?;
+        meta.write(r as u32, 1, value.as_str())?;
     }
+    meta.write(rows.len() as u32, 0, "规划期")?;
+    meta.write(rows.len() as u32, 1, period)?;
     meta.set_column_width(1, 60)?;
     book.save_to_buffer()
 }

@@ -5,7 +5,9 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type, serde::Serialize, serde::Deserialize,
+)]
 #[sqlx(type_name = "item_kind", rename_all = "snake_case")]
 pub enum ItemKind {
     Indicator,
