@@ -137,6 +137,7 @@ pub struct Milestone {
     pub target: Option<(i64, String)>,
     pub due_year: Option<i32>,
     pub quote: String,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -38,6 +38,7 @@ pub fn draft_of(seed: &PlanSeed) -> Draft {
                 _ => {}
             }
             item.units_text = s.units_text.clone();
+            item.open_list = s.open_list;
             for a in &s.assignments {
                 let name = match &a.party {
                     Party::Unit(n) | Party::Group(n) => n.clone(),
@@ -52,6 +53,7 @@ pub fn draft_of(seed: &PlanSeed) -> Draft {
                     target: ms.target.clone().map(|(n, u)| (i64::from(n), u)),
                     due_year: ms.due_year,
                     quote: ms.quote.clone(),
+                    note: ms.note.clone(),
                 })
                 .collect();
             item

@@ -49,6 +49,7 @@ pub fn find(item: &Item) -> Vec<Milestone> {
             target,
             due_year: Some(year),
             quote: clause.trim().trim_start_matches(['，', ',']).to_string(),
+            note: Some("导入时从原文读出，待确认".into()),
         });
     }
     out

@@ -133,7 +133,7 @@ fn needs_placeholder(draft: &Draft) -> bool {
     draft
         .items
         .iter()
-        .any(|i| i.kind.takes_units() && writable(i) && i.roles.is_empty())
+        .any(|i| needs_units(i) && writable(i) && i.roles.is_empty())
 }
 
 fn write_item(out: &mut String, draft: &Draft, item: &Item) {
@@ -182,11 +182,11 @@ fn write_item(out: &mut String, draft: &Draft, item: &Item) {
         let _ = writeln!(out, "text = {}", q(text));
     }
     write_target(out, item);
-    if item.kind.takes_units() {
+    if needs_units(item) {
         write_units(out, item);
     }
     for (i, m) in item.milestones.iter().enumerate() {
-        let _ = writeln!(out, "\n# 待确认: a milestone read from the text.");
+        out.push('\n');
         let _ = writeln!(
             out,
             "[[{}.milestones]]\nkey = {}\ntitle = {}",
@@ -201,7 +201,16 @@ fn write_item(out: &mut String, draft: &Draft, item: &Item) {
             let _ = writeln!(out, "due_year = {y}");
         }
         let _ = writeln!(out, "quote = {}", q(&m.quote));
+        if let Some(note) = &m.note {
+            let _ = writeln!(out, "note = {}", q(note));
+        }
     }
+}
+
+/// Tasks, projects and sub-targets always name their units; a requirement only where its
+/// text gives one a duty.
+fn needs_units(item: &Item) -> bool {
+    item.kind.takes_units() && (item.kind != Kind::Requirement || item.units_text.is_some())
 }
 
 fn write_units(out: &mut String, item: &Item) {

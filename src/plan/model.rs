@@ -64,7 +64,7 @@ impl ItemKind {
     pub fn takes_units(self) -> bool {
         matches!(
             self,
-            ItemKind::Subtarget | ItemKind::Task | ItemKind::Project
+            ItemKind::Subtarget | ItemKind::Task | ItemKind::Project | ItemKind::Requirement
         )
     }
 }

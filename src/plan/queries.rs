@@ -34,6 +34,8 @@ pub struct ItemRow {
     pub title: String,
     pub body: String,
     pub units_text: Option<String>,
+    /// The 责任单位 list ends in 「等」.
+    pub units_open_list: bool,
 }
 
 /// One 责任单位 of an item: a unit, or a group with what is known of its members.
@@ -54,6 +56,8 @@ pub struct MilestoneRow {
     pub count_unit: Option<String>,
     pub due_year: Option<i32>,
     pub quote: String,
+    /// How the milestone was read, where that needs confirming.
+    pub note: Option<String>,
     /// Each unit's share of the count and their sum, where the document splits it.
     pub shares: Option<String>,
 }
@@ -105,7 +109,8 @@ pub async fn all_plans(pool: &PgPool) -> sqlx::Result<Vec<PlanRow>> {
 pub async fn items_of(pool: &PgPool, plan_id: i64) -> sqlx::Result<Vec<ItemRow>> {
     sqlx::query_as!(
         ItemRow,
-        r#"SELECT id, key, kind AS "kind: ItemKind", number, parent_id, title, body, units_text
+        r#"SELECT id, key, kind AS "kind: ItemKind", number, parent_id, title, body, units_text,
+                  units_open_list
            FROM items WHERE plan_id = $1 ORDER BY position"#,
         plan_id
     )
@@ -145,7 +150,7 @@ pub async fn members_of(pool: &PgPool, group_ids: &[i64]) -> sqlx::Result<Vec<Me
 pub async fn milestones_of(pool: &PgPool, item_id: i64) -> sqlx::Result<Vec<MilestoneRow>> {
     sqlx::query_as!(
         MilestoneRow,
-        r#"SELECT title, target_count, count_unit, due_year, quote,
+        r#"SELECT title, target_count, count_unit, due_year, quote, note,
                   milestone_shares_text(id) AS shares
            FROM milestones WHERE item_id = $1 ORDER BY position"#,
         item_id

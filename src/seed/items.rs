@@ -21,6 +21,7 @@ struct Existing {
     title: String,
     body: String,
     units_text: Option<String>,
+    open_list: bool,
 }
 
 pub(super) async fn sync(
@@ -32,7 +33,7 @@ pub(super) async fn sync(
 ) -> Result<(), LoadError> {
     let existing: HashMap<String, Existing> = sqlx::query!(
         r#"SELECT i.id, i.key, i.kind AS "kind: ItemKind", i.number, p.key AS "parent_key?",
-                  i.position, i.title, i.body, i.units_text
+                  i.position, i.title, i.body, i.units_text, i.units_open_list
            FROM items i LEFT JOIN items p ON p.id = i.parent_id
            WHERE i.plan_id = $1"#,
         plan_id
@@ -50,6 +51,7 @@ pub(super) async fn sync(
             title: r.title,
             body: r.body,
             units_text: r.units_text,
+            open_list: r.units_open_list,
         };
         (r.key, e)
     })
@@ -123,8 +125,9 @@ async fn upsert_item(
             item.key, item.title
         )));
         return Ok(sqlx::query_scalar!(
-            r#"INSERT INTO items (plan_id, key, kind, number, parent_id, position, title, body, units_text)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"#,
+            r#"INSERT INTO items (plan_id, key, kind, number, parent_id, position, title, body, units_text,
+                                  units_open_list)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"#,
             plan_id,
             item.key,
             item.kind as ItemKind,
@@ -133,7 +136,8 @@ async fn upsert_item(
             position,
             item.title,
             item.body,
-            item.units_text
+            item.units_text,
+            item.open_list
         )
         .fetch_one(&mut **tx)
         .await?);
@@ -146,6 +150,7 @@ async fn upsert_item(
         ("title", e.title != item.title),
         ("text", e.body != item.body),
         ("units_text", e.units_text != item.units_text),
+        ("open_list", e.open_list != item.open_list),
     ];
     let fields: Vec<&str> = diffs.iter().filter(|(_, d)| *d).map(|(f, _)| *f).collect();
     // A parked number must be restored even when nothing else changed.
@@ -165,7 +170,7 @@ async fn upsert_item(
         }
         sqlx::query!(
             r#"UPDATE items SET kind = $2, number = $3, parent_id = $4, position = $5, title = $6,
-                   body = $7, units_text = $8
+                   body = $7, units_text = $8, units_open_list = $9
                WHERE id = $1"#,
             e.id,
             item.kind as ItemKind,
@@ -174,7 +179,8 @@ async fn upsert_item(
             position,
             item.title,
             item.body,
-            item.units_text
+            item.units_text,
+            item.open_list
         )
         .execute(&mut **tx)
         .await?;

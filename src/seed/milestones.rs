@@ -13,7 +13,8 @@ pub(super) async fn sync(
     changes: &mut Vec<Change>,
 ) -> Result<(), LoadError> {
     let rows = sqlx::query!(
-        r#"SELECT id, key, title, target_count, count_unit, due_year, quote, position, shares_add_up
+        r#"SELECT id, key, title, target_count, count_unit, due_year, quote, position, shares_add_up,
+                  note
            FROM milestones WHERE item_id = $1"#,
         item_id
     )
@@ -31,6 +32,7 @@ pub(super) async fn sync(
                 quote: r.quote,
                 shares: shares.remove(&r.id).unwrap_or_default(),
                 shares_add_up: r.shares_add_up,
+                note: r.note,
             };
             (r.key, (r.id, m, r.position))
         })
@@ -47,8 +49,8 @@ pub(super) async fn sync(
                 changes.push(Change::Updated(format!("milestone {}", m.key)));
                 sqlx::query!(
                     r#"UPDATE milestones SET title = $2, target_count = $3, count_unit = $4, due_year = $5,
-                           quote = $6, position = $7, shares_add_up = $8 WHERE id = $1"#,
-                    id, m.title, count, unit, m.due_year, m.quote, position, m.shares_add_up
+                           quote = $6, position = $7, shares_add_up = $8, note = $9 WHERE id = $1"#,
+                    id, m.title, count, unit, m.due_year, m.quote, position, m.shares_add_up, m.note
                 )
                 .execute(&mut **tx)
                 .await?;
@@ -61,9 +63,10 @@ pub(super) async fn sync(
                 )));
                 sqlx::query_scalar!(
                     r#"INSERT INTO milestones (item_id, key, title, target_count, count_unit, due_year, quote,
-                                               position, shares_add_up)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"#,
-                    item_id, m.key, m.title, count, unit, m.due_year, m.quote, position, m.shares_add_up
+                                               position, shares_add_up, note)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"#,
+                    item_id, m.key, m.title, count, unit, m.due_year, m.quote, position, m.shares_add_up,
+                    m.note
                 )
                 .fetch_one(&mut **tx)
                 .await?

@@ -78,6 +78,8 @@ pub struct ItemSeed {
     pub title: String,
     pub body: String,
     pub units_text: Option<String>,
+    /// The 责任单位 list ends in 「等」: it stands for more units than it names.
+    pub open_list: bool,
     pub assignments: Vec<AssignmentSeed>,
     pub milestones: Vec<MilestoneSeed>,
     pub target: Option<ItemTarget>,
@@ -106,6 +108,8 @@ pub struct MilestoneSeed {
     /// (unit's canonical name, its share of the count), in the file's order.
     pub shares: Vec<(String, i32)>,
     pub shares_add_up: bool,
+    /// How the milestone was read, where that needs confirming (待确认).
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -86,6 +86,7 @@ pub struct RawItem {
     pub lead: Option<Vec<S<String>>>,
     pub responsible: Option<Vec<S<String>>>,
     pub supporting: Option<Vec<S<String>>>,
+    pub open_list: Option<S<bool>>,
     #[serde(default)]
     pub milestones: Vec<S<RawMilestone>>,
     #[serde(default)]
@@ -125,6 +126,7 @@ pub struct RawMilestone {
     pub shares: Vec<S<RawShare>>,
     /// The document's shares make the whole count.
     pub shares_add_up: Option<S<bool>>,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -100,6 +100,7 @@ impl Validator {
             title,
             body,
             units_text,
+            open_list: r.open_list.as_ref().is_some_and(|b| *b.get_ref()),
             assignments,
             milestones,
             target,
@@ -152,6 +153,11 @@ impl Validator {
                     );
                 }
             }
+            return (None, Vec::new());
+        }
+        // A requirement gives a unit a duty only now and then: its unit fields are optional.
+        let none_given = r.units_text.is_none() && lists.iter().all(|(_, l, _)| l.is_none());
+        if kind == ItemKind::Requirement && none_given {
             return (None, Vec::new());
         }
         let units_text = match &r.units_text {
@@ -230,6 +236,7 @@ impl Validator {
                 quote: self.text(&m.quote, &f("quote")),
                 shares,
                 shares_add_up: m.shares_add_up.as_ref().is_some_and(|b| *b.get_ref()),
+                note: m.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(String::from),
             });
         }
         out
@@ -299,6 +306,11 @@ impl Validator {
             if let Some(v) = &r.value {
                 self.issue(v, format!("{path}.value"), Problem::NotAllowedFor(kind));
             }
+        }
+        if let Some(open) = &r.open_list
+            && !kind.takes_units()
+        {
+            self.issue(open, format!("{path}.open_list"), Problem::NotAllowedFor(kind));
         }
         if kind == ItemKind::Indicator && r.measure_unit.is_none() {
             self.issue(

@@ -29,7 +29,7 @@ async fn search_finds_chinese_substrings() {
     assert!(bodies.contains(&"市消防救援支队".to_string()), "{bodies:?}");
 
     // A body found by another spelling is shown under its canonical name.
-    let doc = app.page("/search?q=党委政府").await;
+    let doc = app.page("/search?q=各县（市、区）政府").await;
     let bodies = texts(&doc, "#h-bodies + ul li a");
     assert!(
         bodies.contains(&"各县(市、区)人民政府".to_string()),
