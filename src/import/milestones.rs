@@ -55,6 +55,19 @@ pub fn find(item: &Item) -> Vec<Milestone> {
     out
 }
 
+/// A 完成时限 cell (「2025年底前」, 「2022年10月底前」) as a dated milestone for the whole item;
+/// 「持续推进」 and other undated words give none.
+pub fn from_deadline(deadline: &str, title: &str) -> Option<Milestone> {
+    let (year, _) = year_in(deadline)?;
+    Some(Milestone {
+        title: title.to_string(),
+        target: None,
+        due_year: Some(year),
+        quote: deadline.trim().to_string(),
+        note: Some("导入时从完成时限一栏读出，待确认".into()),
+    })
+}
+
 /// 「2025年」 (also 「到2025年」, 「2025年底前」, 「2022年10月底前」) and the text after it.
 fn year_in(clause: &str) -> Option<(i32, &str)> {
     let at = clause.find('年')?;

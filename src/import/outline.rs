@@ -60,7 +60,7 @@ pub fn mend(paras: &[Para]) -> Vec<Para> {
 
 fn ends_sentence(t: &str) -> bool {
     t.ends_with([
-        '。', '；', ';', '！', '？', '：', ':', '）', ')', '”', '」', '》',
+        '。', '；', ';', '！', '？', '：', ':', '）', ')', '”', '」', '》', '.',
     ])
 }
 
@@ -74,7 +74,11 @@ pub fn title_of(text: &str) -> String {
     let cut = text
         .char_indices()
         .take(60)
-        .find(|(_, c)| matches!(c, '。' | '：' | ':'))
+        .find(|&(i, c)| {
+            matches!(c, '。' | '：' | ':')
+                // A half-width full stop ends a sentence too, but not in 「3.5」.
+                || c == '.' && !text[i + 1..].starts_with(|n: char| n.is_ascii_digit())
+        })
         .map(|(i, _)| i);
     let title = match cut {
         Some(i) => &text[..i],

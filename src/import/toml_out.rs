@@ -225,13 +225,10 @@ fn write_units(out: &mut String, item: &Item) {
         );
         return;
     }
-    if item.open_list {
-        let _ = writeln!(
-            out,
-            "# The list ends in 「等」: more units than those named."
-        );
-    }
     let _ = writeln!(out, "units_text = {}", q(&text));
+    if item.open_list {
+        out.push_str("open_list = true\n");
+    }
     for (field, role) in ROLE_FIELDS {
         let _ = writeln!(out, "{field} = {}", list(item.roles.list(role)));
     }

@@ -291,11 +291,8 @@ fn read_sheet(rows: &[Vec<String>], at: &Sheet<'_>, draft: &mut Draft) {
             draft.note(at.cell(i, c), format!("「{}」没有填写责任单位", item.title));
         }
         let deadline = get(r, Col::Deadline);
-        if !deadline.is_empty() {
-            let mut probe = item.clone();
-            probe.text = format!("{deadline}{}", item.title);
-            item.milestones = super::milestones::find(&probe);
-        }
+        item.milestones
+            .extend(super::milestones::from_deadline(&deadline, &item.title));
         draft.items.push(item);
     }
 }

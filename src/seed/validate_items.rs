@@ -236,7 +236,12 @@ impl Validator {
                 quote: self.text(&m.quote, &f("quote")),
                 shares,
                 shares_add_up: m.shares_add_up.as_ref().is_some_and(|b| *b.get_ref()),
-                note: m.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(String::from),
+                note: m
+                    .note
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(String::from),
             });
         }
         out
@@ -310,7 +315,11 @@ impl Validator {
         if let Some(open) = &r.open_list
             && !kind.takes_units()
         {
-            self.issue(open, format!("{path}.open_list"), Problem::NotAllowedFor(kind));
+            self.issue(
+                open,
+                format!("{path}.open_list"),
+                Problem::NotAllowedFor(kind),
+            );
         }
         if kind == ItemKind::Indicator && r.measure_unit.is_none() {
             self.issue(

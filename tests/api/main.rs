@@ -28,6 +28,7 @@ mod fuzz_forms;
 mod hardening;
 mod helpers;
 mod html;
+mod import;
 mod indicators;
 mod landing;
 mod lateness;
