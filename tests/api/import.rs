@@ -31,19 +31,16 @@ pub fn run(app: Option<&TestApp>, args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
+/// `plan-portal seed import FILE --out OUT`.
+pub fn import_cli(file: &Path, out: &Path) -> (bool, String) {
+    let path = |p: &Path| p.to_str().expect("utf-8 path").to_string();
+    run(None, &["seed", "import", &path(file), "--out", &path(out)])
+}
+
 /// Drafts `file` into a seed, checks that `seed load --dry-run` accepts it, and parses it.
 pub fn import_and_dry_run(app: &TestApp, file: &Path) -> (PlanSeed, String) {
     let out = file.with_extension("toml");
-    let (ok, said) = run(
-        None,
-        &[
-            "seed",
-            "import",
-            file.to_str().expect("path"),
-            "--out",
-            out.to_str().expect("path"),
-        ],
-    );
+    let (ok, said) = import_cli(file, &out);
     assert!(ok, "{said}");
     let (ok, dry) = run(
         Some(app),
@@ -177,31 +174,13 @@ async fn traditional_text_and_old_formats_are_refused_with_a_reason() {
     )
     .expect("write");
     let out = dir.path().join("x.toml");
-    let (ok, said) = run(
-        None,
-        &[
-            "seed",
-            "import",
-            file.to_str().expect("p"),
-            "--out",
-            out.to_str().expect("p"),
-        ],
-    );
+    let (ok, said) = import_cli(&file, &out);
     assert!(!ok);
     assert!(said.contains("繁体"), "{said}");
     assert!(!out.exists(), "nothing written");
     let doc = dir.path().join("plan.doc");
     std::fs::write(&doc, b"\xd0\xcf\x11\xe0").expect("write");
-    let (ok, said) = run(
-        None,
-        &[
-            "seed",
-            "import",
-            doc.to_str().expect("p"),
-            "--out",
-            out.to_str().expect("p"),
-        ],
-    );
+    let (ok, said) = import_cli(&doc, &out);
     assert!(!ok);
     assert!(said.contains("另存为 .docx"), "{said}");
 }
