@@ -20,6 +20,10 @@ pub fn table(state: &AppState) -> Router<AppState> {
         .route("/plans", get(plan::plan_list))
         .route("/plans/{plan_key}", get(plan::overview))
         .route("/plans/{plan_key}/items/{item_key}", get(plan::item_page))
+        .route(
+            "/plans/{plan_key}/breakdown.xlsx",
+            get(plan::breakdown::breakdown),
+        )
         .route("/units", get(units::index))
         .route("/units/{id}", get(units::unit_page))
         .route("/groups/{id}", get(units::group_page))
@@ -115,7 +119,9 @@ pub fn table(state: &AppState) -> Router<AppState> {
 
 /// The admin pages; their writes are rate-limited per account (`audit::rate::ADMIN_WRITES`).
 fn admin_table(state: &AppState) -> Router<AppState> {
-    use admin::{assignments, groups, item_settings, notifications, seeds, unit_list, units};
+    use admin::{
+        assignments, groups, import, item_settings, notifications, seeds, unit_list, units,
+    };
     Router::new()
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/new", get(admin::new_form))
@@ -156,6 +162,16 @@ fn admin_table(state: &AppState) -> Router<AppState> {
         .route(
             "/admin/assignments/{item}/settings",
             post(item_settings::save),
+        )
+        .route(
+            "/admin/import",
+            get(import::form)
+                .post(import::upload)
+                .layer(DefaultBodyLimit::max(import::MAX_IMPORT_BYTES + 64 * 1024)),
+        )
+        .route(
+            "/admin/import/review",
+            post(import::review).layer(DefaultBodyLimit::max(import::MAX_REVIEW_BYTES)),
         )
         .route("/admin/seeds", get(seeds::form))
         .route(

@@ -2,6 +2,8 @@
 
 pub(crate) mod assignments;
 pub(crate) mod groups;
+pub(crate) mod import;
+mod import_view;
 pub(crate) mod item_settings;
 pub(crate) mod notifications;
 pub(crate) mod seeds;

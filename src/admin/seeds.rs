@@ -14,7 +14,7 @@ use crate::error::{AppError, render};
 use crate::policy::{AdminOnly, SignedForm};
 use crate::seed::{self, LoadError, SeedIssue};
 use crate::web::Chrome;
-use crate::web::extract::lf_line_breaks;
+use crate::web::extract::{Upload, lf_line_breaks};
 
 /// Seed files are text; the Jincheng plan is under 100 KB.
 pub(crate) const MAX_SEED_BYTES: usize = 2 * 1024 * 1024;
@@ -73,21 +73,9 @@ pub(crate) async fn preview(
     AdminOnly(user): AdminOnly,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = multipart.next_field().await? {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await?,
-            Some("file") => {
-                let name = field.file_name().unwrap_or("seed.toml").to_string();
-                file = Some((name, field.bytes().await?.to_vec()));
-            }
-            _ => {}
-        }
-    }
-    user.check_csrf(&csrf)?;
+    let upload = Upload::read(&mut multipart, &user).await?;
     let mut page = SeedPage::new(Chrome::new(Some(user)));
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let Some((name, bytes)) = upload.file else {
         page.error = Some("请选择要上传的种子文件（.toml）。".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
@@ -124,7 +112,7 @@ pub(crate) async fn preview(
     }
 }
 
-fn load_error(e: &LoadError) -> String {
+pub(crate) fn load_error(e: &LoadError) -> String {
     match e {
         LoadError::Conflict(m) => format!("无法载入：{m}"),
         LoadError::Database(err) => {

@@ -118,12 +118,16 @@ impl Roles {
         }
     }
 
-    pub fn push(&mut self, role: Role, name: String) {
+    pub fn list_mut(&mut self, role: Role) -> &mut Vec<String> {
         match role {
-            Role::Lead => self.lead.push(name),
-            Role::Responsible => self.responsible.push(name),
-            Role::Supporting => self.supporting.push(name),
+            Role::Lead => &mut self.lead,
+            Role::Responsible => &mut self.responsible,
+            Role::Supporting => &mut self.supporting,
         }
+    }
+
+    pub fn push(&mut self, role: Role, name: String) {
+        self.list_mut(role).push(name);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -133,31 +137,23 @@ impl Roles {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Milestone {
+    /// Its stable key, when it comes from a loaded plan or a seed.
+    #[serde(default)]
+    pub key: Option<String>,
     pub title: String,
     pub target: Option<(i64, String)>,
     pub due_year: Option<i32>,
     pub quote: String,
     pub note: Option<String>,
+    /// Units' shares of the count, where the document splits it.
+    #[serde(default)]
+    pub shares: Vec<(String, i32)>,
+    #[serde(default)]
+    pub shares_add_up: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Target {
-    RelativeDecrease {
-        percent: String,
-        baseline_label: String,
-        baseline_year: i32,
-    },
-    AbsoluteBound {
-        comparator: String,
-        value: String,
-    },
-    Subtarget {
-        metric: String,
-        comparator: String,
-        value: String,
-        measure_unit: String,
-    },
-}
+/// What an indicator or sub-target must reach, as the seed states it.
+pub use crate::seed::ItemTarget as Target;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unit {
@@ -194,6 +190,9 @@ pub struct Draft {
     pub units: Vec<Unit>,
     pub groups: Vec<Group>,
     pub notes: Vec<Note>,
+    /// Read from a 任务分解表: it holds tasks and projects only.
+    #[serde(default)]
+    pub from_sheet: bool,
 }
 
 impl Draft {

@@ -38,6 +38,7 @@ pub fn draft_of(seed: &PlanSeed) -> Draft {
                 _ => {}
             }
             item.units_text = s.units_text.clone();
+            item.target = s.target.clone();
             item.open_list = s.open_list;
             for a in &s.assignments {
                 let name = match &a.party {
@@ -49,6 +50,9 @@ pub fn draft_of(seed: &PlanSeed) -> Draft {
                 .milestones
                 .iter()
                 .map(|ms| Milestone {
+                    key: Some(ms.key.clone()),
+                    shares: ms.shares.clone(),
+                    shares_add_up: ms.shares_add_up,
                     title: ms.title.clone(),
                     target: ms.target.clone().map(|(n, u)| (i64::from(n), u)),
                     due_year: ms.due_year,
@@ -84,5 +88,6 @@ pub fn draft_of(seed: &PlanSeed) -> Draft {
             })
             .collect(),
         notes: Vec::new(),
+        from_sheet: false,
     }
 }

@@ -45,6 +45,9 @@ pub fn find(item: &Item) -> Vec<Milestone> {
             None => deliverable.to_string(),
         };
         out.push(Milestone {
+            key: None,
+            shares: Vec::new(),
+            shares_add_up: false,
             title: title.chars().take(60).collect(),
             target,
             due_year: Some(year),
@@ -60,6 +63,9 @@ pub fn find(item: &Item) -> Vec<Milestone> {
 pub fn from_deadline(deadline: &str, title: &str) -> Option<Milestone> {
     let (year, _) = year_in(deadline)?;
     Some(Milestone {
+        key: None,
+        shares: Vec::new(),
+        shares_add_up: false,
         title: title.to_string(),
         target: None,
         due_year: Some(year),

@@ -3,14 +3,16 @@
 //! `seed load` checks and loads. The importer never invents: what it is unsure of carries a
 //! 待确认 note that says where in the source it stands.
 
+pub mod db;
 pub mod draft;
 mod from_seed;
 mod header;
+pub mod merge;
 mod milestones;
 mod numbering;
 mod outline;
 mod resolve;
-mod roles;
+pub mod roles;
 mod source;
 mod targets;
 pub mod toml_out;
@@ -20,6 +22,7 @@ mod xlsx_out;
 
 pub use draft::Draft;
 pub use from_seed::draft_of;
+pub use resolve::resolve;
 pub use vocab::Vocabulary;
 pub use xlsx_out::export as export_xlsx;
 
@@ -38,35 +41,46 @@ pub enum ImportError {
     Nothing,
 }
 
-/// Drafts a plan from `bytes`, a file called `file_name`; names are matched to `vocabulary`.
+/// Drafts a plan from `bytes`, a file called `file_name`; names are matched to `vocabulary`
+/// when the plan is of its jurisdiction.
 pub fn import(
     file_name: &str,
     bytes: &[u8],
     vocabulary: &Vocabulary,
 ) -> Result<Draft, ImportError> {
+    let draft = read(file_name, bytes)?;
+    let names = vocabulary.for_jurisdiction(&draft.meta.jurisdiction);
+    finish(draft, &names)
+}
+
+/// Reads the file into a draft whose names are still as written.
+pub fn read(file_name: &str, bytes: &[u8]) -> Result<Draft, ImportError> {
     let extension = file_name
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
-    let mut draft = match extension.as_str() {
-        "docx" => from_paragraphs(source::from_docx(bytes)?)?,
-        "txt" | "md" | "text" => from_paragraphs(source::from_text(&decode_text(bytes)?))?,
-        "xlsx" => xlsx::read(bytes)?,
-        "doc" | "wps" | "xls" | "et" => {
-            return Err(ImportError::Unreadable(format!(
-                "「.{extension}」是旧版格式：请在 WPS 或 Office 中另存为 .docx 或 .xlsx 后再导入"
-            )));
-        }
-        _ => return Err(ImportError::UnsupportedType(extension)),
-    };
+    match extension.as_str() {
+        "docx" => from_paragraphs(source::from_docx(bytes)?),
+        "txt" | "md" | "text" => from_paragraphs(source::from_text(&decode_text(bytes)?)),
+        "xlsx" => xlsx::read(bytes).map(|d| Draft {
+            from_sheet: true,
+            ..d
+        }),
+        "doc" | "wps" | "xls" | "et" => Err(ImportError::Unreadable(format!(
+            "「.{extension}」是旧版格式：请在 WPS 或 Office 中另存为 .docx 或 .xlsx 后再导入"
+        ))),
+        _ => Err(ImportError::UnsupportedType(extension)),
+    }
+}
+
+/// Fills what the document left out, matches the names to `vocabulary` (the units of the
+/// plan's jurisdiction) and reads milestones from the texts.
+pub fn finish(mut draft: Draft, vocabulary: &Vocabulary) -> Result<Draft, ImportError> {
     fill_meta(&mut draft, vocabulary);
-    let names = vocabulary.for_jurisdiction(&draft.meta.jurisdiction);
-    resolve::resolve(&mut draft, &names);
-    for i in 0..draft.items.len() {
-        if matches!(draft.items[i].kind, Kind::Task | Kind::Project)
-            && draft.items[i].milestones.is_empty()
-        {
-            draft.items[i].milestones = milestones::find(&draft.items[i]);
+    resolve::resolve(&mut draft, vocabulary);
+    for item in &mut draft.items {
+        if matches!(item.kind, Kind::Task | Kind::Project) && item.milestones.is_empty() {
+            item.milestones = milestones::find(item);
         }
     }
     if draft.count(Kind::Task) + draft.count(Kind::Project) == 0 {

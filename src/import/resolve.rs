@@ -6,8 +6,11 @@ use std::collections::HashMap;
 use super::draft::{Draft, Group, Unit};
 use super::roles;
 use super::vocab::{self, Body, Vocabulary};
+use crate::plan::model::Role;
 
-/// Splits every item's 责任单位 into roles and resolves the names.
+/// Splits the 责任单位 of every item that has no roles yet, matches every role's names (also
+/// those an admin typed) to the portal's, and lists the units and groups the draft uses.
+/// Running it again on its own result changes nothing.
 pub fn resolve(draft: &mut Draft, vocabulary: &Vocabulary) {
     let mut names = Names {
         vocabulary,
@@ -16,27 +19,30 @@ pub fn resolve(draft: &mut Draft, vocabulary: &Vocabulary) {
         notes: Vec::new(),
         new_spellings: HashMap::new(),
     };
-    for i in 0..draft.items.len() {
-        let Some(text) = draft.items[i].units_text.clone() else {
-            continue;
-        };
-        let split = roles::split(&text);
-        let item = &mut draft.items[i];
-        item.open_list = split.open_list;
-        let mut seen: Vec<String> = Vec::new();
-        for (written, role) in split.names {
-            let name = names.canonical(&written, &item.place);
-            if seen.contains(&name) {
-                continue;
+    for item in &mut draft.items {
+        if item.roles.is_empty()
+            && let Some(text) = &item.units_text
+        {
+            let split = roles::split(text);
+            item.open_list |= split.open_list;
+            for (written, role) in split.names {
+                item.roles.push(role, written);
             }
-            seen.push(name.clone());
-            item.roles.push(role, name);
+            if item.roles.is_empty() {
+                let note = format!("未能从「{text}」读出责任单位，待确认");
+                names.notes.push((item.place.clone(), note));
+            }
         }
-        if seen.is_empty() {
-            let place = item.place.clone();
-            names
-                .notes
-                .push((place, format!("未能从「{text}」读出责任单位，待确认")));
+        let mut seen: Vec<String> = Vec::new();
+        for role in Role::ALL {
+            let written = std::mem::take(item.roles.list_mut(role));
+            for w in written {
+                let name = names.canonical(&w, &item.place);
+                if !seen.contains(&name) {
+                    seen.push(name.clone());
+                    item.roles.push(role, name);
+                }
+            }
         }
     }
     // Units in the order the portal lists them, then the new ones in the order they appeared.
@@ -82,7 +88,13 @@ pub fn resolve(draft: &mut Draft, vocabulary: &Vocabulary) {
         }
     }
     for (place, text) in names.notes {
-        draft.note(place, text);
+        if !draft
+            .notes
+            .iter()
+            .any(|n| n.place == place && n.text == text)
+        {
+            draft.note(place, text);
+        }
     }
     draft.units = units;
     draft.groups = groups;

@@ -113,6 +113,12 @@ fn split_segment(segment: &str, label_role: Option<Role>, out: &mut Split) {
     out.names.extend(pending.drain(..).map(|n| (n, role)));
 }
 
+/// A plain list of names as an admin types it (「A、各县(市、区)人民政府」): split where a
+/// separator stands outside brackets.
+pub fn names(list: &str) -> Vec<String> {
+    tokens(&list.replace('\n', "、"))
+}
+
 /// Names separated by 、，,；; outside brackets; 「及其他」 and 「以及」 also separate.
 fn tokens(segment: &str) -> Vec<String> {
     let segment = segment

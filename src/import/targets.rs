@@ -1,7 +1,12 @@
 //! 目标指标 and 分项目标 read from their sentences: 「较“十三五”期末下降 15%」,
 //! 「年均煤矿百万吨死亡率 <0.04」, 「……达标率达到 80%」, 「……占比超过60%」.
 
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
 use super::draft::{Draft, Item, Kind, Target};
+use crate::plan::model::{Aggregation, Comparator, IndicatorTarget, Percent};
 
 pub fn read(item: &mut Item, draft: &mut Draft) {
     let text = item.text.trim().to_string();
@@ -20,7 +25,10 @@ fn indicator(item: &mut Item, text: &str, draft: &mut Draft) {
             None => (before, None),
         };
         item.title = subject.trim().to_string();
-        let Some((percent, _)) = number_after(&sentence[at..]) else {
+        let Some(percent) = number_after(&sentence[at..])
+            .and_then(|(p, _)| Decimal::from_str(&p).ok())
+            .and_then(Percent::new)
+        else {
             return unread(item, draft);
         };
         let label = match baseline {
@@ -30,11 +38,13 @@ fn indicator(item: &mut Item, text: &str, draft: &mut Draft) {
                 "上一规划期末".to_string()
             }
         };
-        item.target = Some(Target::RelativeDecrease {
+        let target = IndicatorTarget::RelativeDecrease {
             percent,
             baseline_label: label,
-            baseline_year: draft.meta.start_year - 1,
-        });
+            baseline_year: Some(draft.meta.start_year - 1),
+            baseline_value: None,
+        };
+        item.target = Some(indicator_target(&item.title, target));
         return;
     }
     for (word, comparator) in [
@@ -54,17 +64,51 @@ fn indicator(item: &mut Item, text: &str, draft: &mut Draft) {
         if let Some(at) = sentence.find(word) {
             let subject = sentence[..at].trim();
             item.title = subject.trim_start_matches("年均").trim().to_string();
-            let Some((value, _)) = number_after(&sentence[at + word.len()..]) else {
+            let value = number_after(&sentence[at + word.len()..])
+                .and_then(|(v, _)| Decimal::from_str(&v).ok());
+            let (Some(value), Some(comparator)) = (value, Comparator::parse(comparator)) else {
                 return unread(item, draft);
             };
-            item.target = Some(Target::AbsoluteBound {
-                comparator: comparator.to_string(),
+            let aggregation = if sentence.contains("年均") {
+                Aggregation::AnnualAverage
+            } else {
+                Aggregation::EndYear
+            };
+            let target = IndicatorTarget::AbsoluteBound {
+                comparator,
                 value,
-            });
+                aggregation,
+            };
+            item.target = Some(indicator_target(&item.title, target));
             return;
         }
     }
     unread(item, draft);
+}
+
+fn indicator_target(title: &str, target: IndicatorTarget) -> Target {
+    Target::Indicator {
+        measure_unit: indicator_unit(title).to_string(),
+        target,
+        note: None,
+    }
+}
+
+/// The measure of an indicator, from the words of its metric.
+fn indicator_unit(title: &str) -> &'static str {
+    if title.contains("亿元") {
+        "人/亿元"
+    } else if title.contains("十万人") {
+        "人/十万人"
+    } else if title.contains("百万吨") {
+        "人/百万吨"
+    } else if title.contains("人数") {
+        "人"
+    } else if title.contains('率') {
+        "%"
+    } else {
+        "待确认"
+    }
 }
 
 fn unread(item: &mut Item, draft: &mut Draft) {
@@ -97,12 +141,19 @@ fn subtarget(item: &mut Item, text: &str, draft: &mut Draft) {
             i + before[i..].chars().next().map_or(1, char::len_utf8)
         });
         let metric = before[start..].trim().to_string();
-        if let Some((value, unit)) = number_after(&text[at + word.len()..]) {
+        let number = number_after(&text[at + word.len()..]);
+        if let (Some((value, unit)), Some(comparator)) = (number, Comparator::parse(comparator))
+            && let Ok(value) = Decimal::from_str(&value)
+        {
             item.target = Some(Target::Subtarget {
                 metric,
-                comparator: comparator.to_string(),
+                comparator,
                 value,
-                measure_unit: unit,
+                measure_unit: if unit.is_empty() {
+                    "待确认".into()
+                } else {
+                    unit
+                },
             });
             return;
         }
@@ -160,10 +211,15 @@ mod tests {
         assert_eq!(i.title, "生产安全事故死亡人数");
         assert_eq!(
             i.target,
-            Some(Target::RelativeDecrease {
-                percent: "15".into(),
-                baseline_label: "“十三五”期末".into(),
-                baseline_year: 2020
+            Some(Target::Indicator {
+                measure_unit: "人".into(),
+                target: IndicatorTarget::RelativeDecrease {
+                    percent: Percent::new(Decimal::from(15)).expect("percent"),
+                    baseline_label: "“十三五”期末".into(),
+                    baseline_year: Some(2020),
+                    baseline_value: None,
+                },
+                note: None,
             })
         );
         assert!(d.notes.is_empty());
@@ -177,9 +233,14 @@ mod tests {
         assert_eq!(i.title, "煤矿百万吨死亡率");
         assert_eq!(
             i.target,
-            Some(Target::AbsoluteBound {
-                comparator: "<".into(),
-                value: "0.04".into()
+            Some(Target::Indicator {
+                measure_unit: "人/百万吨".into(),
+                target: IndicatorTarget::AbsoluteBound {
+                    comparator: Comparator::Lt,
+                    value: Decimal::from_str("0.04").expect("decimal"),
+                    aggregation: Aggregation::AnnualAverage,
+                },
+                note: None,
             })
         );
     }
@@ -195,8 +256,8 @@ mod tests {
             i.target,
             Some(Target::Subtarget {
                 metric: "市县两级应急管理部门行政执法装备配备达标率".into(),
-                comparator: ">=".into(),
-                value: "80".into(),
+                comparator: Comparator::Ge,
+                value: Decimal::from(80),
                 measure_unit: "%".into()
             })
         );
@@ -209,8 +270,12 @@ mod tests {
             Kind::Subtarget,
             "应急要素资源配置更加优化。市县两级应急管理部门专业人才占比超过60%。",
         );
-        assert!(
-            matches!(i.target, Some(Target::Subtarget { ref comparator, .. }) if comparator == ">")
-        );
+        assert!(matches!(
+            i.target,
+            Some(Target::Subtarget {
+                comparator: Comparator::Gt,
+                ..
+            })
+        ));
     }
 }

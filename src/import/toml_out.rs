@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::plan::model::Role;
+use crate::plan::model::{IndicatorTarget, Role};
 
 use super::draft::{Draft, Item, Kind, SeedNames, Target};
 
@@ -191,7 +191,7 @@ fn write_item(out: &mut String, draft: &Draft, item: &Item) {
             out,
             "[[{}.milestones]]\nkey = {}\ntitle = {}",
             item.kind.table(),
-            q(&format!("{key}-m{}", i + 1)),
+            q(&m.key.clone().unwrap_or_else(|| format!("{key}-m{}", i + 1))),
             q(&m.title)
         );
         if let Some((n, measure)) = &m.target {
@@ -203,6 +203,17 @@ fn write_item(out: &mut String, draft: &Draft, item: &Item) {
         let _ = writeln!(out, "quote = {}", q(&m.quote));
         if let Some(note) = &m.note {
             let _ = writeln!(out, "note = {}", q(note));
+        }
+        if m.shares_add_up {
+            out.push_str("shares_add_up = true\n");
+        }
+        if !m.shares.is_empty() {
+            let shares: Vec<String> = m
+                .shares
+                .iter()
+                .map(|(unit, count)| format!("{{ unit = {}, count = {count} }}", q(unit)))
+                .collect();
+            let _ = writeln!(out, "shares = [{}]", shares.join(", "));
         }
     }
 }
@@ -236,30 +247,50 @@ fn write_units(out: &mut String, item: &Item) {
 
 fn write_target(out: &mut String, item: &Item) {
     match &item.target {
-        Some(Target::RelativeDecrease {
-            percent,
-            baseline_label,
-            baseline_year,
+        Some(Target::Indicator {
+            measure_unit,
+            target,
+            note,
         }) => {
-            let _ = writeln!(out, "measure_unit = {}", q(indicator_unit(&item.title)));
-            let _ = writeln!(
-                out,
-                "[indicators.target]\nrule = \"relative_decrease\"\npercent = {percent}\nbaseline_label = {}\nbaseline_year = {baseline_year}",
-                q(baseline_label)
-            );
-        }
-        Some(Target::AbsoluteBound { comparator, value }) => {
-            let _ = writeln!(out, "measure_unit = {}", q(indicator_unit(&item.title)));
-            let aggregation = if item.text.contains("年均") {
-                "annual_average"
-            } else {
-                "end_year"
-            };
-            let _ = writeln!(
-                out,
-                "[indicators.target]\nrule = \"absolute_bound\"\ncomparator = {}\nvalue = {value}\naggregation = \"{aggregation}\"",
-                q(comparator)
-            );
+            let _ = writeln!(out, "measure_unit = {}", q(measure_unit));
+            out.push_str("[indicators.target]\n");
+            match target {
+                IndicatorTarget::RelativeDecrease {
+                    percent,
+                    baseline_label,
+                    baseline_year,
+                    baseline_value,
+                } => {
+                    let _ = writeln!(
+                        out,
+                        "rule = \"relative_decrease\"\npercent = {}\nbaseline_label = {}",
+                        percent.value().normalize(),
+                        q(baseline_label)
+                    );
+                    if let Some(y) = baseline_year {
+                        let _ = writeln!(out, "baseline_year = {y}");
+                    }
+                    if let Some(v) = baseline_value {
+                        let _ = writeln!(out, "baseline_value = {}", v.normalize());
+                    }
+                }
+                IndicatorTarget::AbsoluteBound {
+                    comparator,
+                    value,
+                    aggregation,
+                } => {
+                    let _ = writeln!(
+                        out,
+                        "rule = \"absolute_bound\"\ncomparator = {}\nvalue = {}\naggregation = {}",
+                        q(comparator.seed_form()),
+                        value.normalize(),
+                        q(aggregation.slug())
+                    );
+                }
+            }
+            if let Some(n) = note {
+                let _ = writeln!(out, "note = {}", q(n));
+            }
         }
         Some(Target::Subtarget {
             metric,
@@ -269,33 +300,13 @@ fn write_target(out: &mut String, item: &Item) {
         }) => {
             let _ = writeln!(
                 out,
-                "metric = {}\ncomparator = {}\nvalue = {value}\nmeasure_unit = {}",
+                "metric = {}\ncomparator = {}\nvalue = {}\nmeasure_unit = {}",
                 q(metric),
-                q(comparator),
-                q(if measure_unit.is_empty() {
-                    "待确认"
-                } else {
-                    measure_unit
-                })
+                q(comparator.seed_form()),
+                value.normalize(),
+                q(measure_unit)
             );
         }
         None => {}
-    }
-}
-
-/// The measure of an indicator, from the words of its metric.
-fn indicator_unit(title: &str) -> &'static str {
-    if title.contains("亿元") {
-        "人/亿元"
-    } else if title.contains("十万人") {
-        "人/十万人"
-    } else if title.contains("百万吨") {
-        "人/百万吨"
-    } else if title.contains("人数") {
-        "人"
-    } else if title.contains('率') {
-        "%"
-    } else {
-        "待确认"
     }
 }

@@ -14,7 +14,7 @@ pub struct Vocabulary {
     pub plan: Option<PlanRef>,
     pub units: Vec<Unit>,
     pub groups: Vec<Group>,
-    index: HashMap<String, Body>,
+    pub(super) index: HashMap<String, Body>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! The plan itself: overview, item pages, the list of plans. Public: the document is 公开发布.
 
+pub(crate) mod breakdown;
 pub mod model;
 pub mod queries;
 pub mod views;

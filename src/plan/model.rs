@@ -129,7 +129,7 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Serialize, serde::Deserialize)]
 #[sqlx(type_name = "comparator", rename_all = "snake_case")]
 pub enum Comparator {
     Lt,
@@ -150,6 +150,16 @@ impl Comparator {
         }
     }
 
+    /// The ASCII form used in seed files.
+    pub fn seed_form(self) -> &'static str {
+        match self {
+            Comparator::Lt => "<",
+            Comparator::Le => "<=",
+            Comparator::Gt => ">",
+            Comparator::Ge => ">=",
+        }
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             Comparator::Lt => "<",
@@ -167,7 +177,7 @@ pub enum TargetRule {
     AbsoluteBound,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Serialize, serde::Deserialize)]
 #[sqlx(type_name = "aggregation", rename_all = "snake_case")]
 pub enum Aggregation {
     EndYear,
@@ -175,6 +185,14 @@ pub enum Aggregation {
 }
 
 impl Aggregation {
+    /// The form used in seed files.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Aggregation::EndYear => "end_year",
+            Aggregation::AnnualAverage => "annual_average",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "end_year" => Some(Aggregation::EndYear),
@@ -248,7 +266,7 @@ impl UnitKind {
 }
 
 /// A percentage strictly between 0 and 100 (inclusive of 100), as a decrease target is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Percent(Decimal);
 
 impl Percent {
@@ -268,7 +286,7 @@ impl fmt::Display for Percent {
 }
 
 /// What an indicator must reach by the plan's end.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum IndicatorTarget {
     /// N% lower than a baseline whose value may not be known yet.
     RelativeDecrease {

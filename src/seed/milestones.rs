@@ -74,7 +74,10 @@ pub(super) async fn sync(
         };
         set_shares(tx, id, &m.shares, bodies).await?;
     }
-    for (key, (id, _, _)) in old {
+    // In document order, so that a preview's list of changes reads the same every time.
+    let mut removed: Vec<(String, (i64, MilestoneSeed, i32))> = old.into_iter().collect();
+    removed.sort_by_key(|(_, (_, _, position))| *position);
+    for (key, (id, _, _)) in removed {
         changes.push(Change::Removed(format!("milestone {key}")));
         sqlx::query!("DELETE FROM milestones WHERE id = $1", id)
             .execute(&mut **tx)

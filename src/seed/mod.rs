@@ -112,7 +112,7 @@ pub struct MilestoneSeed {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ItemTarget {
     Indicator {
         measure_unit: String,

@@ -131,6 +131,42 @@ fn unreadable() -> AppError {
     AppError::BadRequest("表单内容无法识别，请返回后重新提交。".into())
 }
 
+/// An admin's upload form: one file (name and bytes, empty files dropped) and its text
+/// fields, read after the form's token is checked against the session's.
+pub struct Upload {
+    pub file: Option<(String, Vec<u8>)>,
+    pub texts: std::collections::HashMap<String, String>,
+}
+
+impl Upload {
+    pub async fn read(
+        multipart: &mut axum::extract::Multipart,
+        user: &crate::accounts::session::SessionUser,
+    ) -> Result<Upload, AppError> {
+        let mut upload = Upload {
+            file: None,
+            texts: std::collections::HashMap::new(),
+        };
+        while let Some(field) = multipart.next_field().await? {
+            let name = field.name().unwrap_or_default().to_string();
+            if name == "file" {
+                let file_name = field.file_name().unwrap_or("upload").to_string();
+                let bytes = field.bytes().await?.to_vec();
+                upload.file = (!bytes.is_empty()).then_some((file_name, bytes));
+            } else {
+                upload.texts.insert(name, field.text().await?);
+            }
+        }
+        let token = upload
+            .texts
+            .get("csrf")
+            .map(String::as_str)
+            .unwrap_or_default();
+        user.check_csrf(token)?;
+        Ok(upload)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::lf_line_breaks;

@@ -29,6 +29,7 @@ mod hardening;
 mod helpers;
 mod html;
 mod import;
+mod import_page;
 mod indicators;
 mod landing;
 mod lateness;
