@@ -13,7 +13,7 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use crate::helpers::{TestApp, spawn_app};
 
-pub const DOCUMENT: &str = include_str!("../../../shared/plan-document.md");
+pub const DOCUMENT: &str = include_str!("../../seeds/jincheng-2023-33.md");
 
 pub fn run(app: Option<&TestApp>, args: &[&str]) -> (bool, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_plan-portal"));

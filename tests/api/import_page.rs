@@ -71,7 +71,7 @@ async fn post_review(
 
 /// The sheets of an .xlsx as text, then written back with one cell changed, as an office
 /// would after editing it in WPS.
-fn edited(bytes: &[u8], edits: &[(&str, &str, usize, &str)]) -> Vec<u8> {
+pub fn edited(bytes: &[u8], edits: &[(&str, &str, usize, &str)]) -> Vec<u8> {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("xlsx");
     let mut out = Workbook::new();
     for name in book.sheet_names() {

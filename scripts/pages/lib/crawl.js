@@ -284,6 +284,18 @@ class Crawl {
         const res = await c.post('/admin/seeds/preview', fd);
         this.save(role('admin'), res, `seed ${extra}`);
       }
+      // 导入规划: the bundled document drafted and previewed; a traditional-script text refused.
+      const source = seedFile.replace(/\.toml$/, '.md');
+      for (const [name, text, extra] of [
+        [path.basename(source), fs.readFileSync(source, 'utf8'), 'import preview'],
+        ['traditional.txt', '一、重點任務\n1.強化應急指揮體系建設。責任單位：市應急局、市財政局，各縣（市、區）人民政府。', 'import refused'],
+      ]) {
+        const fd = new FormData();
+        fd.append('csrf', csrf);
+        fd.append('file', new Blob([text], { type: 'text/plain' }), name);
+        const res = await c.post('/admin/import', fd);
+        this.save(role('admin'), res, extra);
+      }
     }
   }
 

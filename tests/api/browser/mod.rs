@@ -7,6 +7,7 @@ mod batch;
 mod driver;
 mod flow;
 mod harness;
+mod import;
 mod seeds;
 mod steps;
 
@@ -25,6 +26,16 @@ async fn a_county_report_goes_through_the_workflow_on_a_phone() {
 #[tokio::test]
 async fn an_admin_loads_an_edited_seed_file_in_the_browser() {
     seeds::run("admin-seed-load").await;
+}
+
+#[tokio::test]
+async fn an_admin_imports_an_edited_breakdown_and_corrects_a_role_in_a_desktop_browser() {
+    import::run("desktop-import", Device::Desktop).await;
+}
+
+#[tokio::test]
+async fn an_admin_imports_an_edited_breakdown_and_corrects_a_role_on_a_phone() {
+    import::run("phone-import", Device::Phone).await;
 }
 
 #[tokio::test]
