@@ -91,6 +91,16 @@ pub struct ReportCaps {
 
 /// A unit's reporters edit and its approvers sign off its own reports; the bureau's
 /// supervisors review everyone's; leaders and admins read.
+impl ReportCaps {
+    /// What remains on an archived plan's reports: reading.
+    pub fn read_only(self) -> ReportCaps {
+        ReportCaps {
+            read: self.read,
+            ..ReportCaps::default()
+        }
+    }
+}
+
 pub fn report_caps(user: &SessionUser, unit_id: i64) -> ReportCaps {
     let own = user.unit_id == Some(unit_id);
     match user.role {

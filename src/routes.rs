@@ -120,7 +120,7 @@ pub fn table(state: &AppState) -> Router<AppState> {
 /// The admin pages; their writes are rate-limited per account (`audit::rate::ADMIN_WRITES`).
 fn admin_table(state: &AppState) -> Router<AppState> {
     use admin::{
-        assignments, groups, import, item_settings, notifications, seeds, unit_list, units,
+        assignments, groups, import, item_settings, notifications, plans, seeds, unit_list, units,
     };
     Router::new()
         .route("/admin/users", get(admin::list).post(admin::create))
@@ -163,6 +163,8 @@ fn admin_table(state: &AppState) -> Router<AppState> {
             "/admin/assignments/{item}/settings",
             post(item_settings::save),
         )
+        .route("/admin/plans", get(plans::list))
+        .route("/admin/plans/{key}/archive", post(plans::archive))
         .route(
             "/admin/import",
             get(import::form)

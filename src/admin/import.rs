@@ -105,6 +105,29 @@ pub(crate) async fn review(
     let mut draft: Draft = serde_json::from_str(field("draft"))
         .map_err(|_| AppError::BadRequest("导入内容已损坏，请重新上传文件。".into()))?;
     let errors = apply_edits(&mut draft, &form);
+    let mut carried = None;
+    if let Some(earlier) = form.get("continues") {
+        draft.meta.continues =
+            Some(earlier.clone()).filter(|k| !k.is_empty() && *k != draft.meta.key);
+    }
+    if field("action") == "carry"
+        && let Some(key) = draft.meta.continues.clone()
+        && let Some(earlier) = import::db::plan_draft(&state.pool, &key).await?
+    {
+        let mut chosen: Vec<String> = form
+            .iter()
+            .filter(|(k, v)| k.starts_with("carry/") && v.as_str() == "1")
+            .map(|(k, _)| k["carry/".len()..].to_string())
+            .collect();
+        // In the earlier plan's order, whatever order the form listed them in.
+        chosen.sort_by_key(|r| {
+            earlier
+                .items
+                .iter()
+                .position(|i| r.ends_with(&format!("/{}", i.key())))
+        });
+        carried = Some(import::carry::carry_over(&mut draft, &earlier, &chosen));
+    }
     let vocabulary = vocabulary_for(&state, &draft).await?;
     import::resolve(&mut draft, &vocabulary);
     let actor = user.actor();
@@ -144,6 +167,9 @@ pub(crate) async fn review(
         };
         page.draft = Some(view);
         return Ok((status, render(&page)?).into_response());
+    }
+    if let Some(n) = carried {
+        page.notice = Some(format!("已接续上一规划的 {n} 项未完成事项，请核对后载入。"));
     }
     page.draft = Some(view);
     Ok(render(&page)?.into_response())

@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use crate::accounts::password::hex;
 use crate::audit::Actor;
 use crate::error::AppError;
+use crate::import::carry::{self, Unfinished};
 use crate::import::draft::{Kind, Meta, Note};
 use crate::import::merge::{Difference, diff};
 use crate::import::{self, Draft};
@@ -22,6 +23,7 @@ pub(super) struct ImportPage {
     pub chrome: Chrome,
     pub file_name: String,
     pub error: Option<String>,
+    pub notice: Option<String>,
     pub draft: Option<DraftView>,
 }
 
@@ -31,6 +33,7 @@ impl ImportPage {
             chrome,
             file_name: String::new(),
             error: None,
+            notice: None,
             draft: None,
         }
     }
@@ -76,6 +79,9 @@ pub(super) struct DraftView {
     pub changes: Vec<String>,
     pub changes_digest: String,
     pub applied: bool,
+    /// Plans of the jurisdiction this one may continue, and what the chosen one left unfinished.
+    pub earlier_plans: Vec<(String, String)>,
+    pub unfinished: Vec<Unfinished>,
 }
 
 impl DraftView {
@@ -94,6 +100,12 @@ impl DraftView {
             }
         }
         let current = import::db::plan_draft(pool, &draft.meta.key).await?;
+        let earlier_plans =
+            carry::earlier_plans(pool, &draft.meta.jurisdiction, &draft.meta.key).await?;
+        let unfinished = match &draft.meta.continues {
+            Some(key) => carry::unfinished(pool, key, &draft).await?,
+            None => Vec::new(),
+        };
         let differences = current
             .as_ref()
             .map(|c| diff(c, &draft))
@@ -120,6 +132,8 @@ impl DraftView {
             notes: draft.notes.clone(),
             meta: draft.meta,
             applied: false,
+            earlier_plans,
+            unfinished,
         })
     }
 

@@ -6,6 +6,7 @@ pub(crate) mod import;
 mod import_view;
 pub(crate) mod item_settings;
 pub(crate) mod notifications;
+pub(crate) mod plans;
 pub(crate) mod seeds;
 pub(crate) mod unit_list;
 mod unit_queries;

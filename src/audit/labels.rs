@@ -26,6 +26,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("user.update", "修改账户"),
     ("user.reset_password", "重置密码"),
     ("seed.load", "载入种子文件"),
+    ("plan.archive", "归档规划"),
+    ("plan.restore", "取消归档规划"),
     ("item.settings", "修改事项设置"),
     ("assignment.add", "添加责任分工"),
     ("assignment.remove", "移除责任分工"),

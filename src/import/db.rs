@@ -85,8 +85,10 @@ pub async fn vocabulary(
 pub async fn plan_draft(pool: &PgPool, key: &str) -> sqlx::Result<Option<Draft>> {
     let Some(p) = sqlx::query!(
         r#"SELECT p.id, p.key, j.name AS jurisdiction, p.title, p.doc_number, p.issuer,
-                  p.issue_date, p.start_year, p.end_year, p.notice, p.preamble
-           FROM plans p JOIN jurisdictions j ON j.id = p.jurisdiction_id WHERE p.key = $1"#,
+                  p.issue_date, p.start_year, p.end_year, p.notice, p.preamble,
+                  c.key AS "continues?"
+           FROM plans p JOIN jurisdictions j ON j.id = p.jurisdiction_id
+           LEFT JOIN plans c ON c.id = p.continues_plan_id WHERE p.key = $1"#,
         key
     )
     .fetch_optional(pool)
@@ -106,6 +108,7 @@ pub async fn plan_draft(pool: &PgPool, key: &str) -> sqlx::Result<Option<Draft>>
         recipients: None,
         notice: p.notice,
         preamble: p.preamble,
+        continues: p.continues,
     };
     let mut roles: HashMap<i64, Vec<(Role, String)>> = HashMap::new();
     for r in sqlx::query!(
@@ -160,8 +163,10 @@ pub async fn plan_draft(pool: &PgPool, key: &str) -> sqlx::Result<Option<Draft>>
     }
     let rows = sqlx::query!(
         r#"SELECT i.id, i.kind AS "kind: Kind", i.number, i.title, i.body, i.units_text,
-                  i.units_open_list, parent.number AS "parent_number?"
+                  i.units_open_list, parent.number AS "parent_number?",
+                  cp.key || '/' || c.key AS "continues?"
            FROM items i LEFT JOIN items parent ON parent.id = i.parent_id
+           LEFT JOIN items c ON c.id = i.continues_item_id LEFT JOIN plans cp ON cp.id = c.plan_id
            WHERE i.plan_id = $1 ORDER BY i.position"#,
         p.id
     )
@@ -175,6 +180,7 @@ pub async fn plan_draft(pool: &PgPool, key: &str) -> sqlx::Result<Option<Draft>>
         item.text = r.body;
         item.units_text = r.units_text;
         item.open_list = r.units_open_list;
+        item.continues = r.continues;
         match r.kind {
             Kind::Task => {
                 item.category = r.parent_number;

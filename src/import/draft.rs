@@ -53,6 +53,9 @@ pub struct Meta {
     pub recipients: Option<String>,
     pub notice: Option<String>,
     pub preamble: Option<String>,
+    /// The key of the earlier plan this one continues.
+    #[serde(default)]
+    pub continues: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,6 +72,9 @@ pub struct Item {
     pub roles: Roles,
     /// The 责任单位 list ends in 「等」: more units than named.
     pub open_list: bool,
+    /// 「plan-key/item-key」 of the earlier item this one continues (接续).
+    #[serde(default)]
+    pub continues: Option<String>,
     pub milestones: Vec<Milestone>,
     pub target: Option<Target>,
     /// Where it stands in the source: 「第12行」, 「第3段」, 「重点任务 第12行 F列」.
@@ -87,6 +93,7 @@ impl Item {
             units_text: None,
             roles: Roles::default(),
             open_list: false,
+            continues: None,
             milestones: Vec::new(),
             target: None,
             place,

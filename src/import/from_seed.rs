@@ -23,6 +23,7 @@ pub fn draft_of(seed: &PlanSeed) -> Draft {
         recipients: None,
         notice: m.notice.clone(),
         preamble: m.preamble.clone(),
+        continues: m.continues.clone(),
     };
     let items = seed
         .items
@@ -40,6 +41,7 @@ pub fn draft_of(seed: &PlanSeed) -> Draft {
             item.units_text = s.units_text.clone();
             item.target = s.target.clone();
             item.open_list = s.open_list;
+            item.continues = s.continues.clone();
             for a in &s.assignments {
                 let name = match &a.party {
                     Party::Unit(n) | Party::Group(n) => n.clone(),

@@ -3,6 +3,7 @@
 //! `seed load` checks and loads. The importer never invents: what it is unsure of carries a
 //! 待确认 note that says where in the source it stands.
 
+pub mod carry;
 pub mod db;
 pub mod draft;
 mod from_seed;

@@ -65,6 +65,9 @@ pub fn write(draft: &Draft) -> String {
     if let Some(p) = &m.preamble {
         let _ = writeln!(out, "preamble = {}", q(p));
     }
+    if let Some(c) = &m.continues {
+        let _ = writeln!(out, "continues = {}", q(c));
+    }
     for note in draft.notes.iter().filter(|n| n.item.is_none()) {
         let _ = writeln!(out, "# 待确认 ({}): {}", note.place, note.text);
     }
@@ -180,6 +183,9 @@ fn write_item(out: &mut String, draft: &Draft, item: &Item) {
             &item.text
         };
         let _ = writeln!(out, "text = {}", q(text));
+    }
+    if let Some(c) = &item.continues {
+        let _ = writeln!(out, "continues = {}", q(c));
     }
     write_target(out, item);
     if needs_units(item) {

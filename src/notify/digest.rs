@@ -143,7 +143,7 @@ async fn gather(
 ) -> anyhow::Result<(HashMap<i64, UnitDay>, BureauDay)> {
     let mut units: HashMap<i64, UnitDay> = HashMap::new();
     let mut bureau = BureauDay::default();
-    let keys = sqlx::query_scalar!("SELECT key FROM plans ORDER BY id")
+    let keys = sqlx::query_scalar!("SELECT key FROM plans WHERE archived_at IS NULL ORDER BY id")
         .fetch_all(pool)
         .await?;
     let several = keys.len() > 1;

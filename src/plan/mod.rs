@@ -137,6 +137,9 @@ struct ItemBody {
     children_heading: &'static str,
     prev: Option<Crumb>,
     next: Option<Crumb>,
+    /// 接续: the earlier plan's item this one continues, and the later items continuing it.
+    earlier: Option<Crumb>,
+    later: Vec<Crumb>,
 }
 
 /// An item's page is the same for every reader: kept until the catalog version moves on. Only
@@ -176,6 +179,24 @@ async fn item_body(state: &AppState, plan_key: &str, item_key: &str) -> Result<R
     let members = queries::members_of(pool, &group_ids).await?;
     let targets = queries::targets_of_plan(pool, plan.id).await?;
     let milestones = queries::milestones_of(pool, item.id).await?;
+    let mut earlier = None;
+    let mut later = Vec::new();
+    for (is_earlier, l) in queries::continuation_of(pool, item.id).await? {
+        let link = Crumb {
+            label: format!(
+                "《{}》{} {}",
+                l.plan_title,
+                l.kind.number_label(l.number),
+                l.title
+            ),
+            href: item_href(&l.plan_key, &l.item_key),
+        };
+        if is_earlier {
+            earlier = Some(link);
+        } else {
+            later.push(link);
+        }
+    }
 
     let crumb = |i: &ItemRow| Crumb {
         label: format!("{} {}", i.kind.number_label(i.number), i.title),
@@ -229,6 +250,8 @@ async fn item_body(state: &AppState, plan_key: &str, item_key: &str) -> Result<R
         children,
         prev,
         next,
+        earlier,
+        later,
         item,
         plan,
     };

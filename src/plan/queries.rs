@@ -22,6 +22,13 @@ pub struct PlanRow {
     pub notice: Option<String>,
     pub preamble: Option<String>,
     pub jurisdiction: String,
+    /// Archived: read-only, out of 待办.
+    pub archived: bool,
+    /// The earlier plan it continues, and the later one that continues it.
+    pub continues_key: Option<String>,
+    pub continues_title: Option<String>,
+    pub continued_by_key: Option<String>,
+    pub continued_by_title: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -69,41 +76,37 @@ pub struct MemberRow {
     pub name: String,
 }
 
-pub async fn default_plan(pool: &PgPool) -> sqlx::Result<Option<PlanRow>> {
+/// Plans, most recently issued first; only the one with `key` when it is given.
+async fn plans(pool: &PgPool, key: Option<&str>) -> sqlx::Result<Vec<PlanRow>> {
     sqlx::query_as!(
         PlanRow,
         r#"SELECT p.id, p.key, p.title, p.doc_number, p.issuer, p.issue_date, p.start_year,
-                  p.end_year, p.notice, p.preamble, j.name AS jurisdiction
+                  p.end_year, p.notice, p.preamble, j.name AS jurisdiction,
+                  p.archived_at IS NOT NULL AS "archived!",
+                  c.key AS "continues_key?", c.title AS "continues_title?",
+                  n.key AS "continued_by_key?", n.title AS "continued_by_title?"
            FROM plans p JOIN jurisdictions j ON j.id = p.jurisdiction_id
-           ORDER BY p.issue_date DESC, p.id DESC LIMIT 1"#
-    )
-    .fetch_optional(pool)
-    .await
-}
-
-pub async fn plan_by_key(pool: &PgPool, key: &str) -> sqlx::Result<Option<PlanRow>> {
-    sqlx::query_as!(
-        PlanRow,
-        r#"SELECT p.id, p.key, p.title, p.doc_number, p.issuer, p.issue_date, p.start_year,
-                  p.end_year, p.notice, p.preamble, j.name AS jurisdiction
-           FROM plans p JOIN jurisdictions j ON j.id = p.jurisdiction_id
-           WHERE p.key = $1"#,
+           LEFT JOIN plans c ON c.id = p.continues_plan_id
+           LEFT JOIN LATERAL (SELECT key, title FROM plans x WHERE x.continues_plan_id = p.id
+                              ORDER BY x.id LIMIT 1) n ON true
+           WHERE ($1::text IS NULL OR p.key = $1)
+           ORDER BY p.issue_date DESC, p.id DESC"#,
         key
-    )
-    .fetch_optional(pool)
-    .await
-}
-
-pub async fn all_plans(pool: &PgPool) -> sqlx::Result<Vec<PlanRow>> {
-    sqlx::query_as!(
-        PlanRow,
-        r#"SELECT p.id, p.key, p.title, p.doc_number, p.issuer, p.issue_date, p.start_year,
-                  p.end_year, p.notice, p.preamble, j.name AS jurisdiction
-           FROM plans p JOIN jurisdictions j ON j.id = p.jurisdiction_id
-           ORDER BY p.issue_date DESC, p.id DESC"#
     )
     .fetch_all(pool)
     .await
+}
+
+pub async fn default_plan(pool: &PgPool) -> sqlx::Result<Option<PlanRow>> {
+    Ok(plans(pool, None).await?.into_iter().next())
+}
+
+pub async fn plan_by_key(pool: &PgPool, key: &str) -> sqlx::Result<Option<PlanRow>> {
+    Ok(plans(pool, Some(key)).await?.into_iter().next())
+}
+
+pub async fn all_plans(pool: &PgPool) -> sqlx::Result<Vec<PlanRow>> {
+    plans(pool, None).await
 }
 
 pub async fn items_of(pool: &PgPool, plan_id: i64) -> sqlx::Result<Vec<ItemRow>> {
@@ -273,4 +276,45 @@ impl TargetParts {
             }),
         }
     }
+}
+
+/// An item of another plan linked by 接续, as a link: where it is and what it is called.
+#[derive(Debug, Clone)]
+pub struct LinkedItem {
+    pub plan_key: String,
+    pub plan_title: String,
+    pub item_key: String,
+    pub kind: ItemKind,
+    pub number: i32,
+    pub title: String,
+}
+
+/// The earlier item `item_id` continues (first), and the later items that continue it.
+pub async fn continuation_of(pool: &PgPool, item_id: i64) -> sqlx::Result<Vec<(bool, LinkedItem)>> {
+    Ok(sqlx::query!(
+        r#"SELECT COALESCE(o.id = (SELECT continues_item_id FROM items WHERE id = $1), false)
+                      AS "earlier!",
+                  p.key AS plan_key, p.title AS plan_title, o.key AS item_key,
+                  o.kind AS "kind: ItemKind", o.number, o.title
+           FROM items o JOIN plans p ON p.id = o.plan_id
+           WHERE o.id = (SELECT continues_item_id FROM items WHERE id = $1)
+              OR o.continues_item_id = $1
+           ORDER BY 1 DESC, p.start_year, o.position"#,
+        item_id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| {
+        let linked = LinkedItem {
+            plan_key: r.plan_key,
+            plan_title: r.plan_title,
+            item_key: r.item_key,
+            kind: r.kind,
+            number: r.number,
+            title: r.title,
+        };
+        (r.earlier, linked)
+    })
+    .collect())
 }

@@ -190,6 +190,9 @@ pub(super) async fn load(
     if !caps.read {
         return Err(AppError::Forbidden);
     }
+    if data.round.archived {
+        caps = caps.read_only();
+    }
     let d = (*data).clone();
     Ok(Loaded {
         round: d.round,

@@ -18,6 +18,8 @@ pub struct RoundRow {
     pub scope: Option<String>,
     /// Due before the plan's 启用日期: may be filled in, never overdue.
     pub history: bool,
+    /// The plan is archived: its reports are read-only and out of 待办.
+    pub archived: bool,
 }
 
 pub async fn round(pool: &PgPool, id: i64) -> sqlx::Result<Option<RoundRow>> {
@@ -49,11 +51,13 @@ async fn rounds(pool: &PgPool, f: RoundFilter) -> sqlx::Result<Vec<RoundRow>> {
     sqlx::query_as!(
         RoundRow,
         r#"SELECT r.id, r.plan_id, p.key AS plan_key, r.key, r.title, r.period_start, r.period_end,
-                  r.opens_on, r.due_on, r.scope, r.due_on < plan_started_on(r.plan_id) AS "history!"
+                  r.opens_on, r.due_on, r.scope, r.due_on < plan_started_on(r.plan_id) AS "history!",
+                  p.archived_at IS NOT NULL AS "archived!"
            FROM reporting_rounds r JOIN plans p ON p.id = r.plan_id
            WHERE ($1::bigint IS NULL OR r.id = $1)
              AND ($2::bigint IS NULL OR r.plan_id = $2)
-             AND ($3::date IS NULL OR r.opens_on <= $3)
+             -- Rounds opened by a day are 待办's: an archived plan has none.
+             AND ($3::date IS NULL OR (r.opens_on <= $3 AND p.archived_at IS NULL))
              AND ($4::bigint IS NULL
                   OR p.jurisdiction_id = (SELECT jurisdiction_id FROM units WHERE id = $4))
            ORDER BY r.due_on DESC, r.id DESC"#,

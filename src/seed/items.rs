@@ -22,6 +22,7 @@ struct Existing {
     body: String,
     units_text: Option<String>,
     open_list: bool,
+    continues: Option<String>,
 }
 
 pub(super) async fn sync(
@@ -33,8 +34,10 @@ pub(super) async fn sync(
 ) -> Result<(), LoadError> {
     let existing: HashMap<String, Existing> = sqlx::query!(
         r#"SELECT i.id, i.key, i.kind AS "kind: ItemKind", i.number, p.key AS "parent_key?",
-                  i.position, i.title, i.body, i.units_text, i.units_open_list
+                  i.position, i.title, i.body, i.units_text, i.units_open_list,
+                  cp.key || '/' || c.key AS continues
            FROM items i LEFT JOIN items p ON p.id = i.parent_id
+           LEFT JOIN items c ON c.id = i.continues_item_id LEFT JOIN plans cp ON cp.id = c.plan_id
            WHERE i.plan_id = $1"#,
         plan_id
     )
@@ -52,6 +55,7 @@ pub(super) async fn sync(
             body: r.body,
             units_text: r.units_text,
             open_list: r.units_open_list,
+            continues: r.continues,
         };
         (r.key, e)
     })
@@ -110,6 +114,28 @@ pub(super) async fn sync(
     Ok(())
 }
 
+/// The id of the earlier plan's item that `item` continues (接续), which must be loaded.
+async fn earlier_item(tx: &mut Tx<'_>, item: &ItemSeed) -> Result<Option<i64>, LoadError> {
+    let Some(target) = &item.continues else {
+        return Ok(None);
+    };
+    let (plan, key) = target.split_once('/').unwrap_or_default();
+    sqlx::query_scalar!(
+        "SELECT i.id FROM items i JOIN plans p ON p.id = i.plan_id WHERE p.key = $1 AND i.key = $2",
+        plan,
+        key
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(Some)
+    .ok_or_else(|| {
+        LoadError::Conflict(format!(
+            "item {}: continues 「{target}」, which is not a loaded item",
+            item.key
+        ))
+    })
+}
+
 async fn upsert_item(
     tx: &mut Tx<'_>,
     plan_id: i64,
@@ -119,6 +145,7 @@ async fn upsert_item(
     existing: Option<&Existing>,
     changes: &mut Vec<Change>,
 ) -> Result<i64, LoadError> {
+    let continues = earlier_item(tx, item).await?;
     let Some(e) = existing else {
         changes.push(Change::Added(format!(
             "item {} 「{}」",
@@ -126,8 +153,8 @@ async fn upsert_item(
         )));
         return Ok(sqlx::query_scalar!(
             r#"INSERT INTO items (plan_id, key, kind, number, parent_id, position, title, body, units_text,
-                                  units_open_list)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"#,
+                                  units_open_list, continues_item_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id"#,
             plan_id,
             item.key,
             item.kind as ItemKind,
@@ -137,7 +164,8 @@ async fn upsert_item(
             item.title,
             item.body,
             item.units_text,
-            item.open_list
+            item.open_list,
+            continues
         )
         .fetch_one(&mut **tx)
         .await?);
@@ -151,6 +179,7 @@ async fn upsert_item(
         ("text", e.body != item.body),
         ("units_text", e.units_text != item.units_text),
         ("open_list", e.open_list != item.open_list),
+        ("continues", e.continues != item.continues),
     ];
     let fields: Vec<&str> = diffs.iter().filter(|(_, d)| *d).map(|(f, _)| *f).collect();
     // A parked number must be restored even when nothing else changed.
@@ -170,7 +199,7 @@ async fn upsert_item(
         }
         sqlx::query!(
             r#"UPDATE items SET kind = $2, number = $3, parent_id = $4, position = $5, title = $6,
-                   body = $7, units_text = $8, units_open_list = $9
+                   body = $7, units_text = $8, units_open_list = $9, continues_item_id = $10
                WHERE id = $1"#,
             e.id,
             item.kind as ItemKind,
@@ -180,7 +209,8 @@ async fn upsert_item(
             item.title,
             item.body,
             item.units_text,
-            item.open_list
+            item.open_list,
+            continues
         )
         .execute(&mut **tx)
         .await?;

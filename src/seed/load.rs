@@ -129,8 +129,9 @@ async fn plan(
 ) -> Result<i64, LoadError> {
     let existing = sqlx::query!(
         r#"SELECT p.id, j.name AS jurisdiction, p.title, p.doc_number, p.issuer, p.issue_date,
-                  p.start_year, p.end_year, p.notice, p.preamble
+                  p.start_year, p.end_year, p.notice, p.preamble, c.key AS "continues?"
            FROM plans p JOIN jurisdictions j ON j.id = p.jurisdiction_id
+           LEFT JOIN plans c ON c.id = p.continues_plan_id
            WHERE p.key = $1"#,
         m.key
     )
@@ -150,6 +151,7 @@ async fn plan(
                 end_year: e.end_year,
                 notice: e.notice,
                 preamble: e.preamble,
+                continues: e.continues,
             };
             if &old == m {
                 return Ok(e.id);
@@ -166,6 +168,7 @@ async fn plan(
                 ),
                 ("notice", old.notice != m.notice),
                 ("preamble", old.preamble != m.preamble),
+                ("continues", old.continues != m.continues),
             ];
             let fields: Vec<&str> = pairs.iter().filter(|(_, d)| *d).map(|(f, _)| *f).collect();
             changes.push(Change::Updated(format!(
@@ -175,17 +178,35 @@ async fn plan(
             )));
         }
     }
+    let continues = match &m.continues {
+        None => None,
+        Some(key) => Some(
+            sqlx::query_scalar!(
+                "SELECT id FROM plans WHERE key = $1 AND key <> $2",
+                key,
+                m.key
+            )
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| {
+                LoadError::Conflict(format!(
+                    "plan.continues names 「{key}」, which is not a loaded plan"
+                ))
+            })?,
+        ),
+    };
     // One statement for a new plan and a changed one: the columns a seed sets, said once.
     Ok(sqlx::query_scalar!(
         r#"INSERT INTO plans (key, jurisdiction_id, title, doc_number, issuer, issue_date,
-                              start_year, end_year, notice, preamble)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                              start_year, end_year, notice, preamble, continues_plan_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT (key) DO UPDATE SET
                jurisdiction_id = EXCLUDED.jurisdiction_id, title = EXCLUDED.title,
                doc_number = EXCLUDED.doc_number, issuer = EXCLUDED.issuer,
                issue_date = EXCLUDED.issue_date, start_year = EXCLUDED.start_year,
                end_year = EXCLUDED.end_year, notice = EXCLUDED.notice,
-               preamble = EXCLUDED.preamble, updated_at = now()
+               preamble = EXCLUDED.preamble, continues_plan_id = EXCLUDED.continues_plan_id,
+               updated_at = now()
            RETURNING id"#,
         m.key,
         jurisdiction_id,
@@ -196,7 +217,8 @@ async fn plan(
         m.start_year,
         m.end_year,
         m.notice,
-        m.preamble
+        m.preamble,
+        continues
     )
     .fetch_one(&mut **tx)
     .await?)

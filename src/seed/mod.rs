@@ -51,6 +51,8 @@ pub struct PlanMeta {
     pub end_year: i32,
     pub notice: Option<String>,
     pub preamble: Option<String>,
+    /// The key of the earlier plan this one continues.
+    pub continues: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +82,8 @@ pub struct ItemSeed {
     pub units_text: Option<String>,
     /// The 责任单位 list ends in 「等」: it stands for more units than it names.
     pub open_list: bool,
+    /// 「plan-key/item-key」 of the earlier item this one continues (接续).
+    pub continues: Option<String>,
     pub assignments: Vec<AssignmentSeed>,
     pub milestones: Vec<MilestoneSeed>,
     pub target: Option<ItemTarget>,

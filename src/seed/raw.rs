@@ -50,6 +50,8 @@ pub struct RawPlan {
     pub end_year: S<i64>,
     pub notice: Option<String>,
     pub preamble: Option<String>,
+    /// The key of the earlier plan this one continues.
+    pub continues: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,6 +89,8 @@ pub struct RawItem {
     pub responsible: Option<Vec<S<String>>>,
     pub supporting: Option<Vec<S<String>>>,
     pub open_list: Option<S<bool>>,
+    /// 「plan-key/item-key」: the earlier plan's item this one continues (接续).
+    pub continues: Option<S<String>>,
     #[serde(default)]
     pub milestones: Vec<S<RawMilestone>>,
     #[serde(default)]

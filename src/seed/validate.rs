@@ -204,6 +204,7 @@ impl Validator {
             end_year,
             notice: p.notice.clone().filter(|s| !s.trim().is_empty()),
             preamble: p.preamble.clone().filter(|s| !s.trim().is_empty()),
+            continues: p.continues.as_ref().map(|c| self.key(c, "plan.continues")),
         }
     }
 

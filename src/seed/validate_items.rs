@@ -101,6 +101,10 @@ impl Validator {
             body,
             units_text,
             open_list: r.open_list.as_ref().is_some_and(|b| *b.get_ref()),
+            continues: r
+                .continues
+                .as_ref()
+                .map(|c| self.earlier_item(c, &f("continues"))),
             assignments,
             milestones,
             target,
@@ -293,6 +297,16 @@ impl Validator {
     }
 
     /// Fields another kind of item takes are refused rather than ignored.
+    /// 「plan-key/item-key」, both keys as keys are written.
+    fn earlier_item(&mut self, s: &S<String>, field: &str) -> String {
+        let (plan, item) = s.get_ref().split_once('/').unwrap_or(("", ""));
+        for part in [plan, item] {
+            let spanned = toml::Spanned::new(s.span(), part.to_string());
+            self.key(&spanned, field);
+        }
+        s.get_ref().clone()
+    }
+
     fn foreign_fields(&mut self, r: &RawItem, kind: ItemKind, path: &str) {
         let refuse = |v: &mut Self, at: Option<&S<String>>, field: &str| {
             if let Some(at) = at {

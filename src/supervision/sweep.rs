@@ -188,9 +188,10 @@ pub async fn sweep_due(pool: &PgPool, today: NaiveDate, every_minutes: i32) {
         r#"SELECT p.key FROM plans p
            LEFT JOIN plan_data_versions v ON v.plan_id = p.id
            LEFT JOIN supervision_sweeps s ON s.plan_id = p.id
-           WHERE s.plan_id IS NULL OR s.swept_for <> $1
-              OR s.data_version <> COALESCE(v.version, 0)
-              OR s.swept_at < now() - make_interval(mins => $2)
+           WHERE p.archived_at IS NULL
+             AND (s.plan_id IS NULL OR s.swept_for <> $1
+                  OR s.data_version <> COALESCE(v.version, 0)
+                  OR s.swept_at < now() - make_interval(mins => $2))
            ORDER BY p.id"#,
         today,
         every_minutes

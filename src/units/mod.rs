@@ -1,6 +1,7 @@
 //! Responsible units (责任单位) and groups: who answers for what. Public, like the plan.
 
 pub mod queries;
+mod record;
 
 use askama::Template;
 use axum::extract::State;
@@ -173,7 +174,15 @@ pub(crate) async fn unit_page(
         .pages
         .get_or_compute(format!("unit|{id}"), version, || unit_body(&state.pool, id))
         .await?;
-    render(&CachedPage::new(user, rendered))
+    // The record across plans follows the reports, which move faster than the kept body.
+    let record = record::of_unit(&state.pool, id).await?.render()?;
+    let mut body = rendered.body.clone();
+    body.push_str(&record);
+    let page = crate::web::body_cache::Rendered {
+        title: rendered.title.clone(),
+        body,
+    };
+    render(&CachedPage::new(user, std::sync::Arc::new(page)))
 }
 
 async fn unit_body(pool: &PgPool, id: i64) -> Result<Rendered, AppError> {

@@ -33,6 +33,7 @@ mod import_page;
 mod indicators;
 mod landing;
 mod lateness;
+mod next_plan;
 mod notify;
 mod odd_requests;
 mod operations;

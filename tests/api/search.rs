@@ -40,7 +40,7 @@ async fn search_finds_chinese_substrings() {
         .value()
         .attr("value")
         .map(str::to_string);
-    assert_eq!(value.as_deref(), Some("党委政府"));
+    assert_eq!(value.as_deref(), Some("各县（市、区）政府"));
 }
 
 #[tokio::test]

@@ -153,6 +153,10 @@ impl Sheet {
         }
         let pool = &state.pool;
         let (round, unit_name) = round_and_unit(pool, round_id, unit_id).await?;
+        // An archived plan's round is read on its reports' own pages, never filled in.
+        if round.archived {
+            return Err(AppError::Forbidden);
+        }
         Ok(Sheet {
             round,
             unit_id,
