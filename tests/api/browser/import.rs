@@ -79,5 +79,18 @@ pub async fn run(test: &str, device: Device) {
         .await
         .expect("title");
     assert_eq!(title, "严格安全生产市场准入管理");
+
+    // Another city's text: a new plan, every unit new, each reading to confirm shown with its line.
+    admin.goto("/admin/import").await;
+    let text = std::path::Path::new("tests/fixtures/import/changzhi-2026.txt");
+    let text = std::fs::canonicalize(text).expect("fixture");
+    admin.attach("//input[@type='file']", &text).await;
+    admin.press("读取并预览").await;
+    admin.expect_contains("//h2[@id='h-notes']", "待确认").await;
+    admin
+        .expect_contains("//table//td[@data-label='位置']", "第31行")
+        .await;
+    admin.shot("document-notes", "//h2[@id='h-notes']").await;
+    admin.shot("document-rows", "//tr[@id='row-task-1']").await;
     admin.close().await;
 }
