@@ -20,11 +20,22 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// A pool on `options`, retrying for a while: a managed server may still be starting.
 pub async fn connect(options: PgConnectOptions, max_connections: u32) -> sqlx::Result<PgPool> {
-    // The portal's queries are short; JIT compiling them costs more than it saves.
+    // The portal's queries are short; JIT compiling them costs more than it saves. Its day is
+    // Beijing's: `current_date` (the demo, the tests) must agree with `clock::today()`, also
+    // between 16:00 and 24:00 UTC when the two calendars differ.
     let options = options.options([("jit", "off")]);
     let mut attempt = 0;
     loop {
         let result = PgPoolOptions::new()
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    // sqlx asks for UTC at startup; the session's day is set after it.
+                    sqlx::query("SET TIME ZONE 'Asia/Shanghai'")
+                        .execute(conn)
+                        .await
+                        .map(|_| ())
+                })
+            })
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options.clone())

@@ -10,7 +10,7 @@ use crate::accounts::extract::RequireUser;
 use crate::audit::{self, Entry};
 use crate::error::AppError;
 use crate::policy::{SignedOnly, report_caps};
-use crate::reports::report_href;
+use crate::reports::{queries, report_href};
 use crate::web::extract::Path;
 
 #[tracing::instrument(name = "report.evidence_remove", skip_all, fields(user = %user.username, evidence = id))]
@@ -29,7 +29,10 @@ pub async fn remove(
     .fetch_optional(&state.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    if !report_caps(&user, file.unit_id).edit {
+    let archived = queries::round(&state.pool, file.round_id)
+        .await?
+        .is_none_or(|r| r.archived);
+    if !report_caps(&user, file.unit_id).edit || archived {
         return Err(AppError::Forbidden);
     }
     let mut tx = state.pool.begin().await?;

@@ -154,7 +154,8 @@ async fn add_file(
     let item = queries::item_in_plan(&state.pool, round.plan_id, item_key)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !crate::policy::report_caps(user, unit_id).edit {
+    // An archived plan's reports take no more files.
+    if !crate::policy::report_caps(user, unit_id).edit || round.archived {
         return Err(AppError::Forbidden);
     }
     let quota = state.settings.evidence_quota;
