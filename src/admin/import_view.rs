@@ -85,6 +85,11 @@ pub(super) struct DraftView {
 }
 
 impl DraftView {
+    /// Whether the item `key` has a row of its own, for a note to link to.
+    pub fn has_row(&self, key: &str) -> bool {
+        self.rows.iter().any(|r| r.key == key)
+    }
+
     pub async fn build(pool: &PgPool, draft: Draft) -> Result<Self, AppError> {
         let json = serde_json::to_string(&draft).map_err(|e| AppError::Internal(e.into()))?;
         let text = import::toml_out::write(&draft);
