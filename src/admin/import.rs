@@ -20,6 +20,9 @@ use crate::web::extract::Upload;
 
 /// A plan document is well under a megabyte; a 任务分解表 with formatting a few.
 pub(crate) const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
+/// The name pasted text goes by.
+const PASTED: &str = "粘贴的文字.txt";
+
 /// The review form carries the draft back: a plan of a few hundred items.
 pub(crate) const MAX_REVIEW_BYTES: usize = 4 * 1024 * 1024;
 
@@ -38,7 +41,7 @@ pub(crate) async fn upload(
     let mut page = ImportPage::new(Chrome::new(Some(user)));
     let (name, bytes) = match upload.file {
         Some(f) => f,
-        None if !pasted.trim().is_empty() => ("粘贴的文字.txt".to_string(), pasted.into_bytes()),
+        None if !pasted.trim().is_empty() => (PASTED.to_string(), pasted.into_bytes()),
         None => {
             page.error =
                 Some("请选择要导入的文件（.docx、.xlsx、.txt 或 .md），或粘贴文件文字。".into());
@@ -53,6 +56,10 @@ pub(crate) async fn upload(
         }
         Err(e) => {
             page.error = Some(e.to_string());
+            // A refused paste is shown again, not lost.
+            if name == PASTED {
+                page.pasted = String::from_utf8_lossy(&bytes).into_owned();
+            }
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }

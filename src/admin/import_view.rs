@@ -24,6 +24,8 @@ pub(super) struct ImportPage {
     pub file_name: String,
     pub error: Option<String>,
     pub notice: Option<String>,
+    /// Text pasted into the upload form, shown again when it was refused.
+    pub pasted: String,
     pub draft: Option<DraftView>,
 }
 
@@ -34,6 +36,7 @@ impl ImportPage {
             file_name: String::new(),
             error: None,
             notice: None,
+            pasted: String::new(),
             draft: None,
         }
     }

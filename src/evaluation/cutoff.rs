@@ -29,12 +29,14 @@ mod tests {
     use super::*;
 
     fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+        // An unparsable literal would be a bug of the test: the epoch makes every case fail.
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
     }
 
     #[test]
     fn the_plan_end_divides_mid_term_from_final() {
         let end = d("2025-12-31");
+        assert_ne!(end, NaiveDate::default());
         assert!(mismatch("mid_term", d("2025-12-31"), end).is_none());
         assert!(mismatch("mid_term", d("2026-01-01"), end).is_some_and(|m| m.contains("晚于")));
         assert!(mismatch("final", d("2025-12-31"), end).is_none());

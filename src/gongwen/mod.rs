@@ -12,7 +12,8 @@
 //! doc.doc_number("晋市应急〔2026〕1号");
 //! doc.heading1("总体情况").body("各单位按期报送……");
 //! doc.table(&["单位", "报送"], vec![vec!["市应急局".into(), "4".into()]], &[3, 1]);
-//! doc.signature("晋城市应急管理局", chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
+//! let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap_or_default();
+//! doc.signature("晋城市应急管理局", date);
 //! let bytes = doc.to_docx(&Meta::now("晋城市应急管理局", "王某"));
 //! ```
 

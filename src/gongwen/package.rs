@@ -93,7 +93,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numerals_and_dates() {
+    fn numerals_and_dates() -> Result<(), &'static str> {
         let got: Vec<String> = [1, 9, 10, 11, 20, 23, 99, 100]
             .into_iter()
             .map(numeral)
@@ -102,21 +102,23 @@ mod tests {
             got,
             ["一", "九", "十", "十一", "二十", "二十三", "九十九", "100"]
         );
-        let d = NaiveDate::from_ymd_opt(2026, 12, 2).expect("date");
+        let d = NaiveDate::from_ymd_opt(2026, 12, 2).ok_or("date")?;
         assert_eq!(chinese_date(d), "2026年12月2日");
+        Ok(())
     }
 
     #[test]
-    fn core_properties_are_escaped() {
+    fn core_properties_are_escaped() -> Result<(), &'static str> {
         let meta = Meta {
             creator: "市应急局 <A&B>".into(),
             last_modified_by: "王某\u{1}".into(),
-            at: chrono::DateTime::from_timestamp(1_795_000_000, 0).expect("time"),
+            at: chrono::DateTime::from_timestamp(1_795_000_000, 0).ok_or("time")?,
         };
         let xml = core_xml("评估 \"一\"", &meta);
         assert!(xml.contains("<dc:creator>市应急局 &lt;A&amp;B&gt;</dc:creator>"));
         assert!(xml.contains("<cp:lastModifiedBy>王某</cp:lastModifiedBy>"));
         assert!(xml.contains("<dc:title>评估 &quot;一&quot;</dc:title>"));
         assert!(xml.contains(">2026-11-18T"), "{xml}");
+        Ok(())
     }
 }

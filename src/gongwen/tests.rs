@@ -2,17 +2,16 @@ use std::io::{Cursor, Read};
 
 use super::*;
 
-fn part(bytes: &[u8], name: &str) -> String {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip package");
+type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+fn part(bytes: &[u8], name: &str) -> TestResult<String> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))?;
     let mut s = String::new();
-    zip.by_name(name)
-        .expect("the part")
-        .read_to_string(&mut s)
-        .expect("utf-8");
-    s
+    zip.by_name(name)?.read_to_string(&mut s)?;
+    Ok(s)
 }
 
-fn sample() -> Vec<u8> {
+fn sample() -> TestResult<Vec<u8>> {
     let mut doc = Gongwen::new("关于评估情况的报告");
     doc.doc_number("晋市应急〔2026〕1号")
         .subtitle("（数据截至 2026-12-01）")
@@ -30,19 +29,19 @@ fn sample() -> Vec<u8> {
         )
         .signature(
             "晋城市安全生产委员会办公室",
-            NaiveDate::from_ymd_opt(2026, 12, 2).expect("date"),
+            NaiveDate::from_ymd_opt(2026, 12, 2).ok_or("date")?,
         );
     let meta = Meta {
         creator: "晋城市安全生产委员会办公室".into(),
         last_modified_by: "王某".into(),
-        at: DateTime::from_timestamp(1_795_000_000, 0).expect("time"),
+        at: DateTime::from_timestamp(1_795_000_000, 0).ok_or("time")?,
     };
-    doc.to_docx(&meta).expect("a docx")
+    Ok(doc.to_docx(&meta)?)
 }
 
 #[test]
-fn headings_are_numbered_per_level_and_restart_below() {
-    let xml = part(&sample(), "word/document.xml");
+fn headings_are_numbered_per_level_and_restart_below() -> TestResult {
+    let xml = part(&sample()?, "word/document.xml")?;
     for h in [
         "一、总体进展",
         "（一）目标指标",
@@ -53,12 +52,13 @@ fn headings_are_numbered_per_level_and_restart_below() {
     ] {
         assert!(xml.contains(h), "{h}");
     }
+    Ok(())
 }
 
 #[test]
-fn the_page_the_fonts_and_the_signature_follow_the_standard() {
-    let bytes = sample();
-    let xml = part(&bytes, "word/document.xml");
+fn the_page_the_fonts_and_the_signature_follow_the_standard() -> TestResult {
+    let bytes = sample()?;
+    let xml = part(&bytes, "word/document.xml")?;
     for s in [
         r#"<w:pgSz w:w="11906" w:h="16838""#,
         r#"w:top="2098""#,
@@ -85,14 +85,15 @@ fn the_page_the_fonts_and_the_signature_follow_the_standard() {
     );
     // A short signature moves left so the longer date keeps 「右空二字」.
     assert_eq!(signature_indents("市应急局", "2026年12月2日"), (2080, 640));
-    let fonts = part(&bytes, "word/fontTable.xml");
+    let fonts = part(&bytes, "word/fontTable.xml")?;
     assert!(fonts.contains(r#"<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋"/>"#));
+    Ok(())
 }
 
 #[test]
-fn footers_carry_a_page_field_between_dashes_and_core_properties_are_real() {
-    let bytes = sample();
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).expect("zip");
+fn footers_carry_a_page_field_between_dashes_and_core_properties_are_real() -> TestResult {
+    let bytes = sample()?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone()))?;
     let footers: Vec<String> = zip
         .file_names()
         .filter_map(Result::ok)
@@ -101,22 +102,21 @@ fn footers_carry_a_page_field_between_dashes_and_core_properties_are_real() {
         .collect();
     assert_eq!(footers.len(), 2, "odd and even pages");
     for f in &footers {
-        let xml = part(&bytes, f);
-        let page = xml.find(">PAGE<").expect("a PAGE field");
+        let xml = part(&bytes, f)?;
+        let page = xml.find(">PAGE<").ok_or("a PAGE field")?;
         assert!(xml[..page].contains("— "), "{xml}");
         assert!(xml[page..].contains(" —"), "{xml}");
     }
     let mut settings = String::new();
-    zip.by_name("word/settings.xml")
-        .expect("settings")
-        .read_to_string(&mut settings)
-        .expect("utf-8");
+    zip.by_name("word/settings.xml")?
+        .read_to_string(&mut settings)?;
     assert!(settings.contains("evenAndOddHeaders"));
-    let core = part(&bytes, "docProps/core.xml");
+    let core = part(&bytes, "docProps/core.xml")?;
     assert!(core.contains("<dc:creator>晋城市安全生产委员会办公室</dc:creator>"));
     assert!(core.contains("<dc:title>关于评估情况的报告</dc:title>"));
     assert!(
         !core.contains("1970") && !core.contains("unknown"),
         "{core}"
     );
+    Ok(())
 }

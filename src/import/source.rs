@@ -192,13 +192,14 @@ mod tests {
     }
 
     #[test]
-    fn docx_paragraphs_know_their_page() {
+    fn docx_paragraphs_know_their_page() -> Result<(), ImportError> {
         let xml = r#"<w:document xmlns:w="x"><w:body><w:p><w:r><w:t>一、</w:t></w:r><w:r><w:t xml:space="preserve">总体 &amp; 目标</w:t></w:r></w:p><w:p/><w:p><w:r><w:br w:type="page"/><w:t>第二页</w:t></w:r></w:p><w:p><w:r><w:t>再一段</w:t></w:r></w:p></w:body></w:document>"#;
-        let paras = paragraphs(xml).expect("parses");
+        let paras = paragraphs(xml)?;
         assert_eq!(paras[0].text, "一、总体 & 目标");
         assert_eq!(paras[0].place, "第1页 第1段");
         assert_eq!(paras[1].place, "第1页 第2段");
         assert_eq!(paras[2].place, "第2页 第1段");
+        Ok(())
     }
 
     #[test]

@@ -203,7 +203,7 @@ mod tests {
     }
 
     #[test]
-    fn indicators() {
+    fn indicators() -> Result<(), Box<dyn std::error::Error>> {
         let (i, d) = item(
             Kind::Indicator,
             "生产安全事故死亡人数较“十三五”期末下降 15%。",
@@ -214,7 +214,7 @@ mod tests {
             Some(Target::Indicator {
                 measure_unit: "人".into(),
                 target: IndicatorTarget::RelativeDecrease {
-                    percent: Percent::new(Decimal::from(15)).expect("percent"),
+                    percent: Percent::new(Decimal::from(15)).ok_or("percent")?,
                     baseline_label: "“十三五”期末".into(),
                     baseline_year: Some(2020),
                     baseline_value: None,
@@ -237,12 +237,13 @@ mod tests {
                 measure_unit: "人/百万吨".into(),
                 target: IndicatorTarget::AbsoluteBound {
                     comparator: Comparator::Lt,
-                    value: Decimal::from_str("0.04").expect("decimal"),
+                    value: Decimal::from_str("0.04")?,
                     aggregation: Aggregation::AnnualAverage,
                 },
                 note: None,
             })
         );
+        Ok(())
     }
 
     #[test]

@@ -314,18 +314,25 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn a_day_starts_at_eight_in_beijing() {
+    fn a_day_starts_at_eight_in_beijing() -> Result<(), &'static str> {
         // 2026-12-02 07:59 Beijing is 2026-12-01 23:59 UTC: still the day of 12-01.
-        let before = Utc.with_ymd_and_hms(2026, 12, 1, 23, 59, 0).unwrap();
-        let after = Utc.with_ymd_and_hms(2026, 12, 2, 0, 0, 0).unwrap();
+        let before = Utc
+            .with_ymd_and_hms(2026, 12, 1, 23, 59, 0)
+            .single()
+            .ok_or("time")?;
+        let after = Utc
+            .with_ymd_and_hms(2026, 12, 2, 0, 0, 0)
+            .single()
+            .ok_or("time")?;
         assert_eq!(day_of(before, 8).to_string(), "2026-12-01");
         assert_eq!(day_of(after, 8).to_string(), "2026-12-02");
+        Ok(())
     }
 
     #[test]
-    fn nothing_owed_means_no_message() {
+    fn nothing_owed_means_no_message() -> Result<(), &'static str> {
         assert!(unit_text(&UnitDay::default(), true, "x").is_none());
-        let day = |y| NaiveDate::from_ymd_opt(y, 12, 25).unwrap();
+        let day = |y| NaiveDate::from_ymd_opt(y, 12, 25).unwrap_or_default();
         let d = UnitDay {
             overdue: vec![
                 (("2024年第四季度".into(), day(2024)), vec!["甲".into()]),
@@ -337,16 +344,18 @@ mod tests {
             awaiting_sign_off: 2,
             ..Default::default()
         };
-        let (subject, body) = unit_text(&d, true, "http://p/todo").unwrap();
+        let (subject, body) = unit_text(&d, true, "http://p/todo").ok_or("a message")?;
         assert_eq!(subject, "【督办提醒】今日待办：逾期未报 13 项，待签批 2 份");
         let newest = body
             .find("2025年第四季度：12 项（2025-12-25 截止，逾期 ")
-            .unwrap();
-        assert!(
-            newest < body.find("2024年第四季度：1 项").unwrap(),
-            "{body}"
-        );
+            .ok_or("the newest round")?;
+        let oldest = body
+            .find("2024年第四季度：1 项")
+            .ok_or("the oldest round")?;
+        assert!(newest < oldest, "{body}");
         assert!(body.contains("事项1；事项2；事项3等"), "{body}");
-        assert!(!unit_text(&d, false, "x").unwrap().0.contains("待签批"));
+        let without = unit_text(&d, false, "x").ok_or("a message")?;
+        assert!(!without.0.contains("待签批"));
+        Ok(())
     }
 }

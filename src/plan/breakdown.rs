@@ -11,11 +11,16 @@ use crate::import;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// Public like the plan itself; a plan of a few hundred items is a few dozen kilobytes.
+/// Workbooks built at once by this instance: anyone may ask for one, so what they can make it
+/// spend is bounded (a plan of a few hundred items is a few dozen kilobytes and milliseconds).
+static BUILDING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Public like the plan itself.
 pub(crate) async fn breakdown(
     State(state): State<AppState>,
     Path(plan_key): Path<String>,
 ) -> Result<Response, AppError> {
+    let _permit = BUILDING.try_acquire().map_err(|_| AppError::Busy)?;
     let draft = import::db::plan_draft(&state.pool, &plan_key)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -366,3 +366,24 @@ async fn another_citys_allocation_text_is_drafted_in_its_own_shapes() {
     // Every unit is new to the portal, and the admin is told so, with the line.
     assert!(said.contains("第31行: 「市应急局」是新单位"), "{said}");
 }
+
+#[tokio::test]
+async fn seed_export_writes_a_breakdown_that_seed_import_reads_back() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let xlsx = dir.path().join("分解表.xlsx");
+    let path = |p: &Path| p.to_str().expect("utf-8 path").to_string();
+    let (ok, said) = run(
+        None,
+        &["seed", "export", seed::BUNDLED_NAME, "--xlsx", &path(&xlsx)],
+    );
+    assert!(ok, "{said}");
+    assert!(said.contains("29 项重点任务"), "{said}");
+    let (draft, _) = import_and_dry_run(&app, &xlsx);
+    let (exact, wrong) = score(&draft);
+    assert_eq!(exact, 46, "{}", wrong.join("\n"));
+    assert_eq!(
+        draft.meta.key, "jincheng-2023-33",
+        "the 说明 sheet names the plan"
+    );
+}

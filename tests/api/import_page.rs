@@ -11,12 +11,17 @@ use scraper::Html;
 use crate::helpers::{TestApp, select, spawn_app, texts};
 
 pub async fn upload(app: &TestApp, csrf: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf.to_string())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
-        );
+    let file = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+    post_import(app, csrf, |form| form.part("file", file)).await
+}
+
+/// The upload form of 导入规划, with its token and what `fill` adds.
+async fn post_import(
+    app: &TestApp,
+    csrf: &str,
+    fill: impl FnOnce(reqwest::multipart::Form) -> reqwest::multipart::Form,
+) -> reqwest::Response {
+    let form = fill(reqwest::multipart::Form::new().text("csrf", csrf.to_string()));
     app.client
         .post(format!("{}/admin/import", app.address))
         .multipart(form)
@@ -55,7 +60,7 @@ pub fn set(fields: &mut [(String, String)], name: &str, value: &str) {
     f.1 = value.to_string();
 }
 
-async fn post_review(
+pub async fn post_review(
     app: &TestApp,
     fields: &[(String, String)],
     action: &str,
@@ -256,4 +261,19 @@ async fn the_document_previews_with_its_problems_and_downloads_as_a_seed() {
             .status(),
         403
     );
+}
+
+#[tokio::test]
+async fn a_refused_paste_is_shown_again_with_the_reason() {
+    let app = spawn_app().await;
+    app.create_user("adm", UserRole::Admin, None).await;
+    app.login("adm").await;
+    let csrf = app.csrf(&app.client).await;
+    let pasted = "一、重點任務\n1.強化應急指揮體系建設。責任單位：市應急局、市財政局，各縣（市、區）人民政府。";
+    let resp = post_import(&app, &csrf, |f| f.text("text", pasted.to_string())).await;
+    assert_eq!(resp.status(), 422);
+    let doc = Html::parse_document(&resp.text().await.expect("page"));
+    assert!(texts(&doc, ".form-error").concat().contains("繁体"));
+    let kept: String = select(&doc, "textarea#text")[0].text().collect();
+    assert_eq!(kept, pasted, "kept as typed, line breaks and all");
 }

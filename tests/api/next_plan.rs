@@ -7,7 +7,7 @@ use scraper::Html;
 
 use crate::fixtures::{cast, form_fields, open_round, report_form};
 use crate::helpers::{TestApp, spawn_app, texts};
-use crate::import_page::{review_fields, set, upload};
+use crate::import_page::{post_review, review_fields, set, upload};
 
 const OLD: &str = "jincheng-2023-33";
 
@@ -144,17 +144,7 @@ async fn a_next_plan_continues_the_earlier_and_takes_over_unfinished_items_in_on
     );
     let mut fields = review_fields(&doc);
     set(&mut fields, "continues", OLD);
-    let form = |fields: &[(String, String)], action: &str| {
-        let mut f: Vec<(String, String)> = fields.to_vec();
-        f.push(("action".into(), action.into()));
-        f
-    };
-    let post = |f: Vec<(String, String)>| {
-        let client = app.client.clone();
-        let url = format!("{}/admin/import/review", app.address);
-        async move { client.post(url).form(&f).send().await.expect("answered") }
-    };
-    let resp = post(form(&fields, "review")).await;
+    let resp = post_review(&app, &fields, "review").await;
     assert_eq!(resp.status(), 200);
     let doc = Html::parse_document(&resp.text().await.expect("page"));
     let offered = texts(&doc, ".carry-list li");
@@ -167,7 +157,7 @@ async fn a_next_plan_continues_the_earlier_and_takes_over_unfinished_items_in_on
     fields.retain(|(n, _)| {
         !n.starts_with("carry/") || n.ends_with("/task-15") || n.ends_with("/project-14")
     });
-    let resp = post(form(&fields, "carry")).await;
+    let resp = post_review(&app, &fields, "carry").await;
     assert_eq!(resp.status(), 200);
     let doc = Html::parse_document(&resp.text().await.expect("page"));
     assert!(
@@ -176,7 +166,7 @@ async fn a_next_plan_continues_the_earlier_and_takes_over_unfinished_items_in_on
             .contains("已接续上一规划的 2 项")
     );
     let fields = review_fields(&doc);
-    let resp = post(form(&fields, "load")).await;
+    let resp = post_review(&app, &fields, "load").await;
     let status = resp.status();
     let doc = Html::parse_document(&resp.text().await.expect("page"));
     assert_eq!(
