@@ -87,36 +87,30 @@ impl Driver {
         };
         let artefacts = Artefacts::new(test);
         let log_path = artefacts.dir.join("chromedriver.log");
-        let log = std::fs::File::create(&log_path).expect("chromedriver log");
-        let mut cmd = Command::new(&driver);
-        // Port 0: chromedriver picks a free port and names it, so parallel tests never collide.
-        cmd.arg("--port=0")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log handle"))
-            .stderr(log);
-        // A group of its own: Chromium outlives a killed chromedriver, so a failed test ends
-        // the whole group. Should the test process die without unwinding, chromedriver goes too.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::setpgid(0, 0);
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
+        // chromedriver picks its free port, then binds it: another one started at the same
+        // moment can take it first. It then exits at once, and a second try finds another.
+        for attempt in 1.. {
+            let child = spawn(&driver, &log_path);
+            let mut d = Driver {
+                child,
+                url: String::new(),
+                chromium: chromium.clone(),
+                artefacts: artefacts.clone(),
+            };
+            match d.wait_for_port(&log_path).await {
+                Ok(port) => {
+                    d.url = format!("http://127.0.0.1:{port}");
+                    d.wait_until_ready().await;
+                    return Some(d);
+                }
+                Err(log) if attempt < 4 && log.contains("Address already in use") => continue,
+                Err(log) => panic!("chromedriver exited before listening:\n{log}"),
+            }
         }
-        let child = cmd.spawn().expect("chromedriver starts");
-        let mut d = Driver {
-            child,
-            url: String::new(),
-            chromium,
-            artefacts,
-        };
-        let port = d.wait_for_port(&log_path).await;
-        d.url = format!("http://127.0.0.1:{port}");
-        d.wait_until_ready().await;
-        Some(d)
+        None
     }
 
-    async fn wait_for_port(&mut self, log: &Path) -> u16 {
+    async fn wait_for_port(&mut self, log: &Path) -> Result<u16, String> {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let text = std::fs::read_to_string(log).unwrap_or_default();
@@ -125,10 +119,10 @@ impl Driver {
                 .find_map(|l| l.split("started successfully on port ").nth(1))
                 .and_then(|rest| rest.trim_end_matches('.').trim().parse().ok());
             if let Some(port) = port {
-                return port;
+                return Ok(port);
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("chromedriver exited ({status}) before listening:\n{text}");
+                return Err(format!("({status})\n{text}"));
             }
             assert!(
                 Instant::now() < deadline,
@@ -156,6 +150,27 @@ impl Driver {
             tokio::time::sleep(POLL).await;
         }
     }
+}
+
+/// Starts chromedriver on a port of its choosing, logging to `log_path`.
+fn spawn(driver: &Path, log_path: &Path) -> Child {
+    let log = std::fs::File::create(log_path).expect("chromedriver log");
+    let mut cmd = Command::new(driver);
+    // Port 0: chromedriver picks a free port and names it, so parallel tests never collide.
+    cmd.arg("--port=0")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log handle"))
+        .stderr(log);
+    // A group of its own: Chromium outlives a killed chromedriver, so a failed test ends
+    // the whole group. Should the test process die without unwinding, chromedriver goes too.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setpgid(0, 0);
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    cmd.spawn().expect("chromedriver starts")
 }
 
 impl Drop for Driver {
