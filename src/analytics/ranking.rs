@@ -5,7 +5,10 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::rollup::{ItemView, Snapshot, UnitLine};
+use std::collections::HashMap;
+
+use super::facts::Facts;
+use super::rollup::{Filters, ItemView, Snapshot, UnitLine};
 use super::rules::ItemStatus;
 use crate::analytics::facts::UnitFact;
 
@@ -86,4 +89,53 @@ pub fn scores<'a>(
 /// Best score first; units without one last; ties in the plan's order.
 pub fn by_rank(scores: &mut [UnitScore]) {
     scores.sort_by_key(|u| u.rank.unwrap_or(usize::MAX));
+}
+
+/// A unit's record over every round due by a day (rounds before the 启用日期 left out): the
+/// same counts and points as each round's scorecard, added up. The evaluations show it.
+#[derive(Default, Clone, Copy, Debug)]
+pub struct Record {
+    pub due: usize,
+    pub on_time: usize,
+    pub late: usize,
+    pub overdue: usize,
+    points: Decimal,
+    scored: usize,
+}
+
+impl Record {
+    /// The average of the reports' points, 0–100; none while nothing was due.
+    pub fn score(&self) -> Option<Decimal> {
+        (self.scored > 0).then(|| self.points / Decimal::from(self.scored))
+    }
+}
+
+/// Every unit's record over the rounds due by `until`, judged as of `until`.
+pub fn record(facts: &Facts, until: NaiveDate) -> HashMap<i64, Record> {
+    let mut out: HashMap<i64, Record> = HashMap::new();
+    for r in facts
+        .rounds
+        .iter()
+        .filter(|r| !r.history && r.due_on <= until)
+    {
+        let s = Snapshot::new(facts, r);
+        for item in s.items(&Filters::default()) {
+            for l in item.lines.iter().filter(|l| l.due) {
+                let rec = out.entry(l.unit.id).or_default();
+                rec.due += 1;
+                if s.on_time(l) {
+                    rec.on_time += 1;
+                } else if s.reported_late(l) {
+                    rec.late += 1;
+                } else if s.overdue(l, until) {
+                    rec.overdue += 1;
+                }
+                if let Some(p) = s.line_points(l, until) {
+                    rec.points += p;
+                    rec.scored += 1;
+                }
+            }
+        }
+    }
+    out
 }

@@ -172,11 +172,8 @@ impl<'a> Snapshot<'a> {
     /// The unit's own deadline in this round: the round's, or earlier for a 配合 unit when the
     /// plan stages its deadlines (so that the lead has their input first).
     pub fn due_on(&self, line: &UnitLine) -> NaiveDate {
-        let earlier = match line.role {
-            Role::Supporting => i64::from(self.facts.rules.support_days_earlier),
-            _ => 0,
-        };
-        self.round.due_on - chrono::Duration::days(earlier)
+        line.role
+            .due_on(self.round.due_on, self.facts.rules.support_days_earlier)
     }
 
     /// Whether the round's report came in by the unit's deadline (Beijing time).

@@ -60,11 +60,17 @@ impl Bulletin {
 
 fn build(facts: &Facts, round_id: Option<i64>, issuer: String) -> Option<Bulletin> {
     let today = today();
-    let params = crate::dashboard::params::Params {
-        round: round_id.map(|r| r.to_string()).unwrap_or_default(),
-        ..Default::default()
-    };
-    let round = params.round(facts, today)?;
+    // A bulletin reports on a quarter that has closed: by default the latest one due.
+    let round = round_id
+        .and_then(|id| facts.rounds.iter().find(|r| r.id == id))
+        .or_else(|| {
+            facts
+                .rounds
+                .iter()
+                .filter(|r| r.scheduled && r.due_on <= today)
+                .max_by_key(|r| r.due_on)
+        })
+        .or(facts.rounds.first())?;
     let s = Snapshot::new(facts, round);
     let items = s.items(&Filters::default());
     let mut scores = ranking::scores(&s, &items, today);
@@ -131,7 +137,8 @@ fn build(facts: &Facts, round_id: Option<i64>, issuer: String) -> Option<Bulleti
         rounds: facts
             .rounds
             .iter()
-            .filter(|r| r.due_on <= today)
+            // The rounds due so far, and the one shown even when it is not due yet.
+            .filter(|r| r.due_on <= today || r.id == round.id)
             .rev()
             .map(|r| (r.id, r.title.clone()))
             .collect(),

@@ -149,7 +149,12 @@ pub fn evaluation_xlsx(title: &str, f: &Frozen) -> Result<Vec<u8>, XlsxError> {
     sheet(ws, &heads, &item_rows(&f.projects), &widths)?;
     let ws = wb.add_worksheet();
     ws.set_name("单位")?;
-    sheet(ws, &UNIT_HEADS, &unit_rows(f), &[30, 10, 12, 10, 10, 10])?;
+    sheet(
+        ws,
+        &UNIT_HEADS,
+        &unit_rows(f),
+        &[30, 10, 12, 10, 10, 10, 8, 10, 8, 10, 8],
+    )?;
     let ws = wb.add_worksheet();
     ws.set_name("台账")?;
     sheet(ws, &LEDGER_HEADS, &ledger_rows(&f.ledger), &LEDGER_WIDTHS)?;
@@ -189,7 +194,19 @@ pub struct Issued<'a> {
     pub meta: Meta,
 }
 
-const UNIT_HEADS: [&str; 6] = ["单位", "承担事项", "已采纳报告", "已完成", "滞后", "被退回"];
+const UNIT_HEADS: [&str; 11] = [
+    "单位",
+    "承担事项",
+    "已采纳报告",
+    "已完成",
+    "滞后",
+    "被退回",
+    "应报",
+    "按时报送",
+    "迟报",
+    "逾期未报",
+    "得分",
+];
 
 /// The units' scorecards, a row each, for the sheet and the report alike.
 fn unit_rows(f: &Frozen) -> Vec<Vec<String>> {
@@ -203,6 +220,15 @@ fn unit_rows(f: &Frozen) -> Vec<Vec<String>> {
                 u.completed.to_string(),
                 u.lagging.to_string(),
                 u.returned.to_string(),
+                u.due_reports.to_string(),
+                u.on_time.to_string(),
+                u.late.to_string(),
+                u.overdue.to_string(),
+                if u.score.is_empty() {
+                    "—".into()
+                } else {
+                    u.score.clone()
+                },
             ]
         })
         .collect()
@@ -306,8 +332,22 @@ pub fn evaluation_docx(
     for p in &f.problems {
         doc.body(&format!("{}（{}）：{}", p.item, p.unit, p.text));
     }
+    // Eleven columns do not fit a 公文 page: the units' work, then their reporting record.
+    let rows = unit_rows(f);
+    let part = |cols: &[usize]| -> (Vec<&str>, Vec<Vec<String>>) {
+        let heads = cols.iter().map(|c| UNIT_HEADS[*c]).collect();
+        let rows = rows
+            .iter()
+            .map(|r| cols.iter().map(|c| r[*c].clone()).collect())
+            .collect();
+        (heads, rows)
+    };
+    let (work_heads, work) = part(&[0, 1, 2, 3, 4, 5]);
+    let (record_heads, record) = part(&[0, 6, 7, 8, 9, 10]);
     doc.heading1("单位情况")
-        .table(&UNIT_HEADS, unit_rows(f), &[5, 2, 2, 2, 2, 2])
+        .table(&work_heads, work, &[5, 2, 2, 2, 2, 2])
+        .body("各单位截至评估截止日的报送情况（按时报送 100 分、迟报 60 分、逾期未报 0 分，报告进度滞后的减 20 分，取平均）：")
+        .table(&record_heads, record, &[5, 2, 2, 2, 2, 2])
         .signature(issued.by, issued.on);
     doc.to_docx(&issued.meta)
 }

@@ -108,6 +108,13 @@ pub struct FrozenScore {
     pub completed: usize,
     pub lagging: usize,
     pub returned: usize,
+    /// Over the rounds due by the cut-off (`analytics::ranking::record`): reports due, in on
+    /// time, in late, overdue, and the score they earn. Absent (0, "") in older snapshots.
+    pub due_reports: usize,
+    pub on_time: usize,
+    pub late: usize,
+    pub overdue: usize,
+    pub score: String,
 }
 
 /// One row of the 台账: an item × unit with the unit's latest report.
@@ -250,6 +257,8 @@ pub struct Inputs<'a> {
     pub round_titles: &'a HashMap<i64, String>,
     /// Reports returned before the cut-off, by unit.
     pub returned: &'a HashMap<i64, usize>,
+    /// Each unit's reporting record over the rounds due by the cut-off.
+    pub records: &'a HashMap<i64, crate::analytics::ranking::Record>,
     pub cutoff: NaiveDate,
 }
 
@@ -350,7 +359,16 @@ pub fn freeze(x: Inputs) -> Frozen {
                 .flat_map(|i| i.lines.iter())
                 .filter(|l| l.unit.id == u.id)
                 .collect();
+            let rec = x.records.get(&u.id).copied().unwrap_or_default();
             (!mine.is_empty()).then(|| FrozenScore {
+                due_reports: rec.due,
+                on_time: rec.on_time,
+                late: rec.late,
+                overdue: rec.overdue,
+                score: rec
+                    .score()
+                    .map(|s| s.round_dp(1).normalize().to_string())
+                    .unwrap_or_default(),
                 unit: u.name.clone(),
                 assignments: mine.len(),
                 reported: mine.iter().filter(|l| l.latest.is_some()).count(),

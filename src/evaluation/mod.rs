@@ -47,6 +47,9 @@ pub async fn freeze(
     cutoff: NaiveDate,
 ) -> Result<Frozen, AppError> {
     let mut facts = facts::load(&state.pool, plan).await?;
+    // Lateness is judged on every report (in on time, late, or not at all), as the dashboard
+    // and the ledger judge it; the snapshot's content then reads accepted reports only.
+    let records = crate::analytics::ranking::record(&facts, cutoff);
     let asof = asof::accepted_by(&state.pool, &mut facts, cutoff).await?;
     let round = asof::cutoff_round(cutoff);
     let snap = Snapshot::new(&facts, &round);
@@ -55,6 +58,7 @@ pub async fn freeze(
         texts: &asof.texts,
         round_titles: &asof.round_titles,
         returned: &asof.returned,
+        records: &records,
         cutoff,
     }))
 }

@@ -46,12 +46,20 @@ pub struct UnitDay {
     pub new_flags: i64,
 }
 
-/// What the bureau's supervisors face today.
-#[derive(Default)]
+/// What the bureau's supervisors face today, in one plan or in all.
+#[derive(Default, Clone, Copy)]
 pub struct BureauDay {
     pub awaiting_review: i64,
     pub overdue: usize,
     pub new_red: i64,
+}
+
+impl BureauDay {
+    fn add(&mut self, o: &BureauDay) {
+        self.awaiting_review += o.awaiting_review;
+        self.overdue += o.overdue;
+        self.new_red += o.new_red;
+    }
 }
 
 /// Prepares the digests of `day`, unless another run (or instance) already did; returns how
@@ -68,7 +76,9 @@ pub async fn prepare(
     if done.is_some() {
         return Ok(0);
     }
-    let (units, bureau) = gather(pool, today).await?;
+    let (units, plans) = gather(pool, today).await?;
+    let mut bureau = BureauDay::default();
+    plans.values().for_each(|d| bureau.add(d));
     let mut tx = pool.begin().await?;
     let claimed = sqlx::query_scalar!(
         "INSERT INTO digest_runs (day) VALUES ($1) ON CONFLICT DO NOTHING RETURNING day",
@@ -94,6 +104,8 @@ pub async fn prepare(
             .and_then(|d| unit_text(d, approver, &format!("{portal}/todo"))),
         None => bureau_text(&bureau, portal),
     };
+    // A plan's robot hears the bureau's summary of that plan alone.
+    let plan_text = |plan: i64| bureau_text(plans.get(&plan)?, portal);
     for p in people {
         if let Some((subject, body)) = text(p.unit_id, p.role == "approver") {
             messages.push(Message {
@@ -108,11 +120,15 @@ pub async fn prepare(
             });
         }
     }
-    let robots = sqlx::query!("SELECT id, kind, url, unit_id FROM webhooks ORDER BY id")
+    let robots = sqlx::query!("SELECT id, kind, url, unit_id, plan_id FROM webhooks ORDER BY id")
         .fetch_all(&mut *tx)
         .await?;
     for r in robots {
-        let Some((subject, body)) = text(r.unit_id, true) else {
+        let said = match r.plan_id {
+            Some(plan) => plan_text(plan),
+            None => text(r.unit_id, true),
+        };
+        let Some((subject, body)) = said else {
             continue;
         };
         // A unit's robot @s the unit's people who gave a mobile and did not opt out.
@@ -136,13 +152,13 @@ pub async fn prepare(
     Ok(written)
 }
 
-/// Every unit's day and the bureau's, from every plan.
+/// Every unit's day, and the bureau's per plan, from every plan in use.
 async fn gather(
     pool: &PgPool,
     today: NaiveDate,
-) -> anyhow::Result<(HashMap<i64, UnitDay>, BureauDay)> {
+) -> anyhow::Result<(HashMap<i64, UnitDay>, HashMap<i64, BureauDay>)> {
     let mut units: HashMap<i64, UnitDay> = HashMap::new();
-    let mut bureau = BureauDay::default();
+    let mut plans: HashMap<i64, BureauDay> = HashMap::new();
     let keys = sqlx::query_scalar!("SELECT key FROM plans WHERE archived_at IS NULL ORDER BY id")
         .fetch_all(pool)
         .await?;
@@ -152,6 +168,7 @@ async fn gather(
             continue;
         };
         let facts = facts::load(pool, plan).await?;
+        let bureau = plans.entry(facts.plan.id).or_default();
         let mut wanted: Vec<_> = sweep::wanted(&facts, today).into_iter().collect();
         wanted.sort_by_key(|((round, item, unit, _), (_, due))| (*due, *round, *item, *unit));
         for ((round, item, unit, level), (_, due)) in wanted {
@@ -183,9 +200,10 @@ async fn gather(
         }
     }
     let rows = sqlx::query!(
-        r#"SELECT r.unit_id, r.state::text AS "state!", rr.title AS round, i.title AS item
+        r#"SELECT r.unit_id, r.state::text AS "state!", rr.title AS round, i.title AS item, rr.plan_id
            FROM reports r JOIN reporting_rounds rr ON rr.id = r.round_id JOIN items i ON i.id = r.item_id
-           WHERE r.state IN ('returned', 'awaiting_approval', 'submitted')
+           JOIN plans p ON p.id = rr.plan_id
+           WHERE r.state IN ('returned', 'awaiting_approval', 'submitted') AND p.archived_at IS NULL
            ORDER BY rr.due_on, i.position"#
     )
     .fetch_all(pool)
@@ -198,23 +216,24 @@ async fn gather(
                 .returned
                 .push(format!("{} · {}", r.round, r.item)),
             "awaiting_approval" => units.entry(r.unit_id).or_default().awaiting_sign_off += 1,
-            _ => bureau.awaiting_review += 1,
+            _ => plans.entry(r.plan_id).or_default().awaiting_review += 1,
         }
     }
     let flags = sqlx::query!(
-        r#"SELECT unit_id, level::text AS "level!", count(*) AS "n!" FROM supervision_flags
-           WHERE raised_at > now() - interval '1 day' AND level <> 'blue' AND cleared_at IS NULL
-           GROUP BY unit_id, level"#
+        r#"SELECT f.unit_id, r.plan_id, f.level::text AS "level!", count(*) AS "n!"
+           FROM supervision_flags f JOIN reporting_rounds r ON r.id = f.round_id
+           WHERE f.raised_at > now() - interval '1 day' AND f.level <> 'blue' AND f.cleared_at IS NULL
+           GROUP BY f.unit_id, r.plan_id, f.level"#
     )
     .fetch_all(pool)
     .await?;
     for f in flags {
         units.entry(f.unit_id).or_default().new_flags += f.n;
         if f.level == "red" {
-            bureau.new_red += f.n;
+            plans.entry(f.plan_id).or_default().new_red += f.n;
         }
     }
-    Ok((units, bureau))
+    Ok((units, plans))
 }
 
 /// A unit's digest: subject and body, or nothing when nothing needs it.

@@ -181,7 +181,7 @@ pub async fn red_flags_raised(
     flag_ids: &[i64],
 ) -> sqlx::Result<()> {
     let rows = sqlx::query!(
-        r#"SELECT f.unit_id, u.name AS unit, rr.title AS round, i.title AS item, f.due_on
+        r#"SELECT f.unit_id, u.name AS unit, rr.title AS round, i.title AS item, f.due_on, rr.plan_id
            FROM supervision_flags f JOIN units u ON u.id = f.unit_id
            JOIN reporting_rounds rr ON rr.id = f.round_id JOIN items i ON i.id = f.item_id
            WHERE f.id = ANY($1) AND f.level = 'red' ORDER BY f.unit_id, rr.due_on, i.position, f.id"#,
@@ -190,7 +190,14 @@ pub async fn red_flags_raised(
     .fetch_all(&mut **tx)
     .await?;
     let mut by_unit: BTreeMap<i64, (String, Vec<String>)> = BTreeMap::new();
+    // The bureau's robots (the plan's, the portal's) hear how many each unit owes, once.
+    let mut by_plan: BTreeMap<i64, BTreeMap<String, usize>> = BTreeMap::new();
     for r in rows {
+        *by_plan
+            .entry(r.plan_id)
+            .or_default()
+            .entry(r.unit.clone())
+            .or_default() += 1;
         let due = r.due_on.map(|d| format!("，{d} 截止")).unwrap_or_default();
         by_unit
             .entry(r.unit_id)
@@ -203,6 +210,31 @@ pub async fn red_flags_raised(
         let subject = format!("【红色预警】{unit} 有 {} 项报告逾期未报", lines.len());
         let body = format!(
             "{unit}：\n\n以下报告已过截止日期仍未报送，已列入督办台账（红色）：\n{}\n\n请尽快登录平台报送；确有困难的，请在待办页填写情况说明。",
+            digest::bullets(&lines)
+        );
+        enqueue(tx, &audience.messages(Kind::RedFlag, &subject, &body)).await?;
+    }
+    for (plan_id, units) in by_plan {
+        let robots = sqlx::query!(
+            r#"SELECT w.kind, w.url, p.title AS plan FROM webhooks w JOIN plans p ON p.id = $1
+               WHERE w.plan_id = $1 OR (w.plan_id IS NULL AND w.unit_id IS NULL) ORDER BY w.id"#,
+            plan_id
+        )
+        .fetch_all(&mut **tx)
+        .await?;
+        let Some(plan) = robots.first().map(|r| r.plan.clone()) else {
+            continue;
+        };
+        let audience = Audience {
+            emails: Vec::new(),
+            robots: robots.into_iter().map(|r| (r.kind, r.url)).collect(),
+            mobiles: Vec::new(),
+        };
+        let total: usize = units.values().sum();
+        let lines: Vec<String> = units.iter().map(|(u, n)| format!("{u}：{n} 项")).collect();
+        let subject = format!("【红色预警】新增逾期未报 {total} 项");
+        let body = format!(
+            "{plan}：\n\n以下单位的报告已过截止日期仍未报送，已列入督办台账（红色）：\n{}",
             digest::bullets(&lines)
         );
         enqueue(tx, &audience.messages(Kind::RedFlag, &subject, &body)).await?;

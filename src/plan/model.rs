@@ -119,6 +119,20 @@ impl Role {
         }
     }
 
+    /// A unit's own deadline in a round due on `round_due`: 配合 units are due
+    /// `support_days_earlier` days before (staged deadlines), so the lead has their input first.
+    /// The duties query (`reports::queries::duties`) says the same in SQL.
+    pub fn due_on(
+        self,
+        round_due: chrono::NaiveDate,
+        support_days_earlier: i32,
+    ) -> chrono::NaiveDate {
+        match self {
+            Role::Supporting => round_due - chrono::Duration::days(i64::from(support_days_earlier)),
+            _ => round_due,
+        }
+    }
+
     /// CSS class suffix.
     pub fn slug(self) -> &'static str {
         match self {

@@ -45,6 +45,8 @@ pub(super) struct ReportPage {
     /// After a review: the next report waiting for this reviewer (href, label), or `Some(None)`
     /// when none is left.
     pub(super) next_review: Option<Option<(String, String)>>,
+    /// This unit's own deadline (earlier for a 配合 unit when the plan stages deadlines).
+    pub(super) due_on: chrono::NaiveDate,
     pub(super) overdue: bool,
     pub(super) action_path: String,
     pub(super) value_rule: ValueRule,
@@ -296,7 +298,8 @@ pub(super) fn page(
         value_rule: l.value_rule(),
         chrome: Chrome::new(Some(user)),
         action_path: format!("/rounds/{}/reports/{}/{unit_id}", l.round.id, l.item.key),
-        overdue: !submitted && !l.round.history && today() > l.round.due_on,
+        due_on: l.round.due_for(l.role),
+        overdue: !submitted && !l.round.history && today() > l.round.due_for(l.role),
         item_label: l.item.kind.number_label(l.item.number),
         round: l.round,
         unit_name: l.unit_name,

@@ -4,6 +4,8 @@
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
+use crate::plan::model::Role;
+
 #[derive(Debug, Clone)]
 pub struct RoundRow {
     pub id: i64,
@@ -20,6 +22,20 @@ pub struct RoundRow {
     pub history: bool,
     /// The plan is archived: its reports are read-only and out of 待办.
     pub archived: bool,
+    /// Staged deadlines: 配合 units are due this many days before the round.
+    pub support_days_earlier: i32,
+}
+
+impl RoundRow {
+    /// The deadline of a unit answering in `role`.
+    pub fn due_for(&self, role: Role) -> NaiveDate {
+        role.due_on(self.due_on, self.support_days_earlier)
+    }
+
+    /// The 配合 units' earlier deadline, when the plan stages them.
+    pub fn supporting_due_on(&self) -> Option<NaiveDate> {
+        (self.support_days_earlier > 0).then(|| self.due_for(Role::Supporting))
+    }
 }
 
 pub async fn round(pool: &PgPool, id: i64) -> sqlx::Result<Option<RoundRow>> {
@@ -52,7 +68,9 @@ async fn rounds(pool: &PgPool, f: RoundFilter) -> sqlx::Result<Vec<RoundRow>> {
         RoundRow,
         r#"SELECT r.id, r.plan_id, p.key AS plan_key, r.key, r.title, r.period_start, r.period_end,
                   r.opens_on, r.due_on, r.scope, r.due_on < plan_started_on(r.plan_id) AS "history!",
-                  p.archived_at IS NOT NULL AS "archived!"
+                  p.archived_at IS NOT NULL AS "archived!",
+                  COALESCE((SELECT support_days_earlier FROM plan_rules WHERE plan_id = r.plan_id), 0)
+                    AS "support_days_earlier!"
            FROM reporting_rounds r JOIN plans p ON p.id = r.plan_id
            WHERE ($1::bigint IS NULL OR r.id = $1)
              AND ($2::bigint IS NULL OR r.plan_id = $2)

@@ -183,8 +183,21 @@ pub async fn todo(
                     .push((r.title.clone(), sheet.clone(), awaiting));
             }
             if r.due_on >= today {
-                page.due_now
-                    .extend(mine.iter().filter(|d| pending(d.state)).map(|d| line(d, r)));
+                // A 配合 unit's own deadline can pass before the round's (staged deadlines).
+                let (late, due): (Vec<&DutyRow>, Vec<&DutyRow>) = mine
+                    .iter()
+                    .filter(|d| pending(d.state))
+                    .partition(|d| d.due_on < today && !r.history);
+                page.due_now.extend(due.iter().map(|d| line(d, r)));
+                if let Some(first) = late.first() {
+                    page.overdue.push(Overdue {
+                        title: r.title.clone(),
+                        due_on: first.due_on.to_string(),
+                        missing: late.len(),
+                        href: format!("/rounds/{}/board?unit={unit_id}", r.id),
+                        sheet: sheet.clone(),
+                    });
+                }
                 if missing > 0 && user.role == UserRole::Reporter {
                     page.sheets.push((r.title.clone(), sheet, missing));
                 }

@@ -110,6 +110,11 @@ impl Shown {
     }
 }
 
+/// The ledger's address under the filters `q` asks for, parsed (so never anywhere else).
+pub(super) fn ledger_href(plan_key: &str, q: &LedgerQuery) -> String {
+    format!("/plans/{plan_key}/supervision?{}", Shown::parse(q).query())
+}
+
 /// The header, for this reader: when the flags were last swept and, for those who may, the
 /// button to sweep now (with the reader's form token).
 #[derive(Template)]
@@ -119,6 +124,8 @@ struct LedgerPage {
     plan_key: String,
     swept_at: Option<String>,
     can_sweep: bool,
+    /// The filters, kept by 立即核查 so the supervisor comes back to the same rows.
+    query: String,
     rendered: std::sync::Arc<Rendered>,
 }
 
@@ -181,6 +188,7 @@ pub(crate) async fn ledger(
         .await?;
     Ok(render(&LedgerPage {
         can_sweep: allows::<RulesKeeper>(user.role),
+        query: Shown::parse(&q).query(),
         swept_at,
         chrome: Chrome::new(Some(user)),
         plan_key: key,

@@ -17,7 +17,7 @@ use crate::audit::{self, Entry};
 use crate::clock::{shanghai, today};
 use crate::error::AppError;
 use crate::policy::{RulesKeeper, SignedForm, SignedOnly, UnitStaff};
-use crate::web::extract::Path;
+use crate::web::extract::{Path, Query};
 use crate::web::report_href;
 
 #[derive(Clone)]
@@ -132,11 +132,12 @@ pub(crate) async fn sweep_now(
     State(state): State<AppState>,
     RulesKeeper(_user): RulesKeeper,
     Path(key): Path<String>,
+    Query(q): Query<ledger::LedgerQuery>,
     _signed: SignedOnly,
 ) -> Result<Response, AppError> {
     let swept = sweep::sweep(&state.pool, &key, today()).await?;
     tracing::info!(plan = %key, raised = swept.raised, cleared = swept.cleared, "sweep asked for");
-    Ok(Redirect::to(&format!("/plans/{key}/supervision")).into_response())
+    Ok(Redirect::to(&ledger::ledger_href(&key, &q)).into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -21,7 +21,9 @@ type Key = (i64, i64, i64, &'static str);
 /// Red and blue follow the rollup's one rule (`Snapshot::overdue`, `Snapshot::due_soon`), so
 /// every report the dashboard counts as 逾期 has a red flag until it is in.
 pub fn wanted(facts: &Facts, today: NaiveDate) -> HashMap<Key, (String, NaiveDate)> {
-    let soon = i64::from(facts.rules.due_soon_days);
+    // A 配合 unit's deadline comes earlier than the round's: look that much further ahead.
+    let soon =
+        i64::from(facts.rules.due_soon_days) + i64::from(facts.rules.support_days_earlier.max(0));
     let relevant: Vec<_> = facts
         .rounds
         .iter()
@@ -139,6 +141,24 @@ pub async fn sweep(
         &new.iter().map(|(_, r)| r.1).collect::<Vec<_>>()
     )
     .fetch_all(&mut *tx)
+    .await?;
+    // A yellow flag that stays open says today's numbers (the unit may have reported again).
+    let restated: Vec<(i64, &String)> = open
+        .iter()
+        .filter(|(_, k)| k.3 == "yellow")
+        .filter_map(|(id, k)| want.get(k).map(|(reason, _)| (*id, reason)))
+        .collect();
+    sqlx::query!(
+        r#"UPDATE supervision_flags f SET reason = u.reason
+           FROM UNNEST($1::bigint[], $2::text[]) AS u(id, reason)
+           WHERE f.id = u.id AND f.reason IS DISTINCT FROM u.reason"#,
+        &restated.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        &restated
+            .iter()
+            .map(|(_, r)| (*r).clone())
+            .collect::<Vec<_>>()
+    )
+    .execute(&mut *tx)
     .await?;
     // The units whose reports just turned red hear of it at once, in the same transaction.
     crate::notify::red_flags_raised(&mut tx, &raised).await?;

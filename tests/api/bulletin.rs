@@ -59,6 +59,8 @@ async fn the_bulletin_ranks_units_fairly_on_the_page_and_in_word() {
     );
     assert!(doc.contains("仿宋_GB2312") && doc.contains("高平市人民政府"));
     assert!(doc.contains("规划实施进展情况的通报"));
+    // Page numbers 「— 1 —」 in every footer.
+    crate::evaluation_gongwen::page_numbers(&mut zip);
     let core = part(&mut zip, "docProps/core.xml");
     assert!(core.contains("测试boss") || core.contains("boss"), "{core}");
     assert!(!core.contains("1970"));

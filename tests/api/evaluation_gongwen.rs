@@ -43,6 +43,22 @@ async fn subtarget_short_of_its_target(app: &TestApp, round: i64) {
         .expect("accept");
 }
 
+/// Every footer of the document has a PAGE field between 「— 」 and 「 —」.
+pub(crate) fn page_numbers(zip: &mut zip::ZipArchive<Cursor<Vec<u8>>>) {
+    let footers: Vec<String> = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .filter(|n| n.starts_with("word/footer"))
+        .map(|n| n.to_string())
+        .collect();
+    assert!(!footers.is_empty());
+    for f in footers {
+        let footer = part(zip, &f);
+        let page = footer.find(">PAGE<").expect("a PAGE field");
+        assert!(footer[..page].contains("— ") && footer[page..].contains(" —"));
+    }
+}
+
 pub(crate) fn part(zip: &mut zip::ZipArchive<Cursor<Vec<u8>>>, name: &str) -> String {
     let mut s = String::new();
     zip.by_name(name)
@@ -78,6 +94,22 @@ async fn the_word_report_is_an_official_document_and_says_what_it_counts() {
         .find(|t| t.contains("执法装备配备达标率"))
         .unwrap_or_default();
     assert!(row.contains("未完成"), "{row}");
+    // The dashboard of a round after the plan's end judges the same sub-target 未完成 too.
+    let indicators = app
+        .page_as(
+            &sup,
+            &format!("/plans/jincheng-2023-33/dashboard?round={round}&view=indicators"),
+        )
+        .await;
+    let row = select(&indicators, "tr")
+        .into_iter()
+        .map(|r| text_of(&r))
+        .find(|t| t.contains("执法装备配备达标率"))
+        .unwrap_or_default();
+    assert!(
+        row.contains("未完成") && !row.contains("基本符合预期"),
+        "{row}"
+    );
     // The dashboard says it counts submitted reports as well as accepted ones.
     let dash = app.page_as(&sup, "/plans/jincheng-2023-33/dashboard").await;
     assert!(
@@ -124,18 +156,7 @@ async fn the_word_report_is_an_official_document_and_says_what_it_counts() {
     let dated = format!("{}年{}月{}日", today.year(), today.month(), today.day());
     assert!(xml.contains(&dated), "{dated}");
 
-    let footers: Vec<String> = zip
-        .file_names()
-        .filter_map(Result::ok)
-        .filter(|n| n.starts_with("word/footer"))
-        .map(|n| n.to_string())
-        .collect();
-    assert!(!footers.is_empty());
-    for f in footers {
-        let footer = part(&mut zip, &f);
-        let page = footer.find(">PAGE<").expect("a PAGE field");
-        assert!(footer[..page].contains("— ") && footer[page..].contains(" —"));
-    }
+    page_numbers(&mut zip);
     let core = part(&mut zip, "docProps/core.xml");
     assert!(core.contains("<dc:creator>晋城市安全生产委员会办公室</dc:creator>"));
     assert!(core.contains("<cp:lastModifiedBy>测试sup</cp:lastModifiedBy>"));

@@ -8,9 +8,9 @@ use plan_portal::demo;
 use crate::helpers::{PASSWORD, TestApp, spawn_app, texts};
 use crate::supervision::{LEDGER, count, round, sweep_now};
 
-const DASHBOARD: &str = "/plans/jincheng-2023-33/dashboard";
+pub(crate) const DASHBOARD: &str = "/plans/jincheng-2023-33/dashboard";
 
-fn number(doc: &scraper::Html, css: &str) -> i64 {
+pub(crate) fn number(doc: &scraper::Html, css: &str) -> i64 {
     let t = texts(doc, css);
     t.first()
         .and_then(|v| v.trim().parse().ok())
@@ -83,6 +83,60 @@ async fn every_round_of_the_demo_has_a_red_flag_for_each_overdue_report() {
     );
 }
 
+/// A 配合 unit due ten days early in a round due in nine: its deadline passed yesterday, so it
+/// is overdue and flagged red although the round itself is further off than 临近截止 (7 days).
+#[tokio::test]
+async fn a_staged_deadline_further_off_than_due_soon_is_still_flagged() {
+    let app = spawn_app().await;
+    let later = round(&app, "later", 9).await;
+    sqlx::query("UPDATE plan_rules SET support_days_earlier = 10")
+        .execute(&app.pool)
+        .await
+        .expect("staged");
+    let sup = supervisor(&app).await;
+    sweep_now(&app, &sup).await;
+    let red = count(&app, &format!("SELECT count(*) FROM supervision_flags WHERE round_id = {later} AND level = 'red' AND cleared_at IS NULL")).await;
+    assert!(red > 0, "partners past their own deadline are flagged");
+    let dash = app
+        .page_as(&sup, &format!("{DASHBOARD}?round={later}"))
+        .await;
+    assert_eq!(number(&dash, "a.stat-warn .stat-value"), red);
+}
+
+/// The 总结评估 counts lateness by the same rule: its units' 逾期未报, added up, equal the
+/// dashboard's 逾期未报 of every round due by the cut-off.
+#[tokio::test]
+async fn the_evaluation_counts_the_overdue_reports_the_dashboard_counts() {
+    let app = spawn_app().await;
+    demo::prepare(&app.pool).await.expect("demo");
+    sqlx::query("UPDATE plan_rules SET started_on = DATE '2023-01-01'")
+        .execute(&app.pool)
+        .await
+        .expect("启用日期");
+    let sup = supervisor(&app).await;
+    let rounds: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM reporting_rounds WHERE due_on < current_date AND due_on >= DATE '2023-01-01'",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .expect("rounds");
+    let mut overdue = 0;
+    for id in rounds {
+        let dash = app.page_as(&sup, &format!("{DASHBOARD}?round={id}")).await;
+        overdue += number(&dash, "a.stat-warn .stat-value");
+    }
+    assert!(overdue > 0);
+    let csrf = app.csrf(&sup).await;
+    let today = plan_portal::clock::today().to_string();
+    let at = crate::evaluation::evaluate(&app, &sup, &csrf, "总结评估", &today).await;
+    let report = app.page_as(&sup, &at).await;
+    let counted: i64 = texts(&report, "td[data-label='逾期未报']")
+        .iter()
+        .filter_map(|t| t.trim().parse::<i64>().ok())
+        .sum();
+    assert_eq!(counted, overdue, "evaluation 逾期未报 vs the dashboards'");
+}
+
 /// With 配合 units due five days before the round, a round due in three days is already overdue
 /// for them and only near for the lead and responsible units.
 #[tokio::test]
@@ -119,7 +173,8 @@ async fn supporting_units_can_be_due_before_the_lead() {
     let red = count(&app, &format!("SELECT count(*) FROM supervision_flags WHERE round_id = {soon} AND level = 'red' AND cleared_at IS NULL")).await;
     assert_eq!(number(&dash, "a.stat-warn .stat-value"), red);
 
-    // A 配合 unit's 待办 shows its own, earlier deadline beside the 配合 rows.
+    // A 配合 unit's 待办 files its 配合 reports under 已逾期 with its own, earlier deadline
+    // (passed two days ago), while the round's other rows are still due on the round's day.
     let (unit, due, early): (String, String, String) = sqlx::query_as(
         "SELECT u.name, r.due_on::text, (r.due_on - 5)::text FROM unit_duties d
          JOIN units u ON u.id = d.unit_id JOIN reporting_rounds r ON r.id = $1
@@ -144,11 +199,36 @@ async fn supporting_units_can_be_due_before_the_lead() {
     };
     assert!(
         rows.iter()
-            .any(|r| cell(r, "角色") == "配合" && cell(r, "截止") == early)
+            .all(|r| cell(r, "角色") != "配合" && cell(r, "截止") == due)
     );
+    let late = texts(&todo, "section[aria-labelledby='h-overdue'] li");
     assert!(
-        rows.iter()
-            .all(|r| cell(r, "角色") == "配合" || cell(r, "截止") == due)
+        late.iter()
+            .any(|l| l.contains("soon") && l.contains(&format!("（{early} 截止）"))),
+        "{late:?}"
+    );
+    // Its report page says the same deadline, and that it has passed.
+    let item: String = sqlx::query_scalar(
+        "SELECT i.key FROM unit_duties d JOIN items i ON i.id = d.item_id JOIN units u ON u.id = d.unit_id
+         WHERE d.role = 'supporting' AND u.name = $1 ORDER BY i.position LIMIT 1",
+    )
+    .bind(&unit)
+    .fetch_one(&app.pool)
+    .await
+    .expect("a 配合 item");
+    let unit_id = app.unit_id(&unit).await;
+    let page = app
+        .page_as(
+            &partner,
+            &format!("/rounds/{soon}/reports/{item}/{unit_id}"),
+        )
+        .await;
+    let deadline = texts(&page, "dl.meta div");
+    assert!(
+        deadline
+            .iter()
+            .any(|d| d.contains(&early) && d.contains("已逾期")),
+        "{deadline:?}"
     );
 }
 

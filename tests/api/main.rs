@@ -13,6 +13,7 @@ mod browser;
 mod bulletin;
 mod cli;
 mod connections;
+mod contact;
 mod crash;
 mod dashboard;
 mod dashboard_more;

@@ -161,6 +161,23 @@ async fn a_failing_server_means_retries_then_a_failure_the_admin_sees() {
     );
 }
 
+/// The texts of the robot messages `pick` chooses.
+fn contents(
+    bodies: &[serde_json::Value],
+    pick: impl Fn(&serde_json::Value) -> bool,
+) -> Vec<String> {
+    bodies
+        .iter()
+        .filter(|b| pick(b))
+        .map(|b| {
+            b["text"]["content"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
+}
+
 /// A unit with overdue reports, staff with addresses, a unit robot (企业微信) and a portal
 /// robot (钉钉): the sweep tells the unit of its red flags at once, and the morning's digest
 /// gives each person one message with the counts; a second preparation writes nothing.
@@ -182,9 +199,17 @@ async fn red_flags_and_the_daily_digest_reach_mail_and_robots() {
     // The admin registers robots: one for 高平 (企业微信), one for every plan (钉钉).
     let admin = app.new_client();
     app.login_with(&admin, "root", PASSWORD).await;
-    for (kind, scope) in [("wecom", format!("unit:{gp}")), ("dingtalk", String::new())] {
+    let plan: i64 = sqlx::query_scalar("SELECT id FROM plans")
+        .fetch_one(&app.pool)
+        .await
+        .expect("plan");
+    for (kind, scope, tag) in [
+        ("wecom", format!("unit:{gp}"), "unit"),
+        ("dingtalk", String::new(), "portal"),
+        ("wecom", format!("plan:{plan}"), "plan"),
+    ] {
         let csrf = app.csrf(&admin).await;
-        let url = format!("{robot}&{kind}");
+        let url = format!("{robot}&{tag}");
         let resp = app
             .post_form(
                 &admin,
@@ -270,15 +295,22 @@ async fn red_flags_and_the_daily_digest_reach_mail_and_robots() {
         "高平's robot: the red flags and the digest, with @ the reporter"
     );
     assert!(bodies.iter().all(|b| b["msgtype"] == "text"));
-    let ding = bodies
-        .iter()
-        .find(|b| b.get("at").is_some())
-        .expect("钉钉 robot");
+    // The portal's robot (钉钉): the red flags at once, one line per unit, and the bureau's digest.
+    let ding = contents(&bodies, |b| b.get("at").is_some());
+    assert_eq!(ding.len(), 2, "{ding:?}");
     assert!(
-        ding["text"]["content"]
-            .as_str()
-            .expect("text")
-            .contains("待审核")
+        ding.iter()
+            .any(|t| t.contains("新增逾期未报") && t.contains("人民政府："))
+    );
+    assert!(ding.iter().any(|t| t.contains("待审核")));
+    // The plan's robot: the same two, for its plan.
+    let to_plan = contents(&bodies, |b| b["_query"] == "key=test&plan");
+    assert_eq!(to_plan.len(), 2, "{to_plan:?}");
+    assert!(to_plan.iter().any(|t| t.contains("新增逾期未报")));
+    assert!(
+        to_plan
+            .iter()
+            .any(|t| t.contains("逾期未报") && t.contains("待审核"))
     );
 }
 

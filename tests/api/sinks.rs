@@ -171,7 +171,7 @@ pub async fn smtp_sink() -> (String, Sink<Mail>) {
 }
 
 /// Starts a group-robot receiver answering `{"errcode":0}`; returns its URL and the JSON
-/// bodies it received.
+/// bodies it received, each with the query string it was posted to under `_query`.
 pub async fn robot_receiver() -> (String, Sink<serde_json::Value>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind robot");
     let port = listener.local_addr().expect("addr").port();
@@ -179,13 +179,17 @@ pub async fn robot_receiver() -> (String, Sink<serde_json::Value>) {
     let s = sink.clone();
     let app = axum::Router::new().route(
         "/robot/send",
-        axum::routing::post(move |axum::Json(v): axum::Json<serde_json::Value>| {
-            let s = s.clone();
-            async move {
-                s.push(v);
-                axum::Json(serde_json::json!({ "errcode": 0, "errmsg": "ok" }))
-            }
-        }),
+        axum::routing::post(
+            move |axum::extract::RawQuery(q): axum::extract::RawQuery,
+                  axum::Json(mut v): axum::Json<serde_json::Value>| {
+                let s = s.clone();
+                async move {
+                    v["_query"] = serde_json::json!(q);
+                    s.push(v);
+                    axum::Json(serde_json::json!({ "errcode": 0, "errmsg": "ok" }))
+                }
+            },
+        ),
     );
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;

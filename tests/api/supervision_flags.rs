@@ -8,6 +8,18 @@ use crate::supervision::{LEDGER, count, round, sweep_now};
 
 /// A blue flag only says a deadline is near: no 情况说明 is asked or taken. A yellow flag says
 /// by how much the unit's report trails the expected path.
+/// The reasons of the unit's yellow flags on task 1.
+async fn yellow_reasons(app: &crate::helpers::TestApp, unit: i64) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT f.reason FROM supervision_flags f JOIN items i ON i.id = f.item_id
+         WHERE f.unit_id = $1 AND i.key = 'task-1' AND f.level = 'yellow'",
+    )
+    .bind(unit)
+    .fetch_all(&app.pool)
+    .await
+    .expect("yellow flags")
+}
+
 #[tokio::test]
 async fn blue_flags_need_no_explanation_and_yellow_ones_give_their_numbers() {
     let app = spawn_app().await;
@@ -31,15 +43,24 @@ async fn blue_flags_need_no_explanation_and_yellow_ones_give_their_numbers() {
     .expect("report");
     sweep_now(&app, &sup).await;
 
-    let reason: String = sqlx::query_scalar(
-        "SELECT f.reason FROM supervision_flags f JOIN items i ON i.id = f.item_id
-         WHERE f.unit_id = $1 AND i.key = 'task-1' AND f.level = 'yellow'",
+    let reason = yellow_reasons(&app, gp).await.join("");
+    assert!(reason.starts_with("报告完成 20%，序时进度 "), "{reason}");
+    // The unit reports 30%, still behind: the same open flag now says 30%.
+    sqlx::query(
+        "UPDATE reports SET percent = 30 WHERE unit_id = $1
+           AND item_id = (SELECT id FROM items WHERE key = 'task-1')",
     )
     .bind(gp)
-    .fetch_one(&app.pool)
+    .execute(&app.pool)
     .await
-    .expect("yellow flag");
-    assert!(reason.starts_with("报告完成 20%，序时进度 "), "{reason}");
+    .expect("again");
+    sweep_now(&app, &sup).await;
+    let restated = yellow_reasons(&app, gp).await;
+    assert_eq!(restated.len(), 1, "{restated:?}");
+    assert!(
+        restated[0].starts_with("报告完成 30%，序时进度 "),
+        "{restated:?}"
+    );
 
     let blue: i64 = sqlx::query_scalar(
         "SELECT id FROM supervision_flags WHERE unit_id = $1 AND level = 'blue' LIMIT 1",
@@ -107,4 +128,33 @@ async fn the_ledger_filters_by_unit() {
             .iter()
             .any(|u| u != "高平市人民政府")
     );
+    // By item: only that item's rows, and as many as the database holds for it.
+    let (item, title): (i64, String) =
+        sqlx::query_as("SELECT id, title FROM items WHERE key = 'task-1'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("task-1");
+    let page = app
+        .page_as(&sup, &format!("{LEDGER}?item={item}&level=red&state=open"))
+        .await;
+    let items = texts(&page, "td[data-label='事项']");
+    assert!(items.iter().all(|i| *i == title), "{items:?}");
+    let red = format!(
+        "SELECT count(*) FROM supervision_flags WHERE item_id = {item} AND level = 'red' AND cleared_at IS NULL"
+    );
+    assert_eq!(items.len() as i64, count(&app, &red).await);
+    // By area: the counties' rows only, the city departments' only.
+    let county = app
+        .page_as(&sup, &format!("{LEDGER}?item={item}&area=county"))
+        .await;
+    let city = app
+        .page_as(&sup, &format!("{LEDGER}?item={item}&area=city"))
+        .await;
+    let (county, city) = (
+        texts(&county, "td[data-label='单位']"),
+        texts(&city, "td[data-label='单位']"),
+    );
+    assert!(!county.is_empty() && !city.is_empty());
+    assert!(county.iter().all(|u| u.ends_with("人民政府")), "{county:?}");
+    assert!(city.iter().all(|u| !u.ends_with("人民政府")), "{city:?}");
 }

@@ -207,6 +207,15 @@ impl Browser {
         }
     }
 
+    /// The text of what `xpath` finds, as shown (trimmed).
+    pub async fn text(&self, xpath: &str) -> String {
+        let e = self.find(xpath).await;
+        match e.text().await {
+            Ok(t) => t.trim().to_string(),
+            Err(err) => self.fail(&format!("text of {xpath}: {err}")).await,
+        }
+    }
+
     /// The current value of the field `xpath` finds, as the browser holds it.
     pub async fn value(&self, xpath: &str) -> String {
         let e = self.find(xpath).await;

@@ -5,6 +5,7 @@
 
 mod batch;
 mod driver;
+mod duban;
 mod flow;
 mod harness;
 mod import;
@@ -46,4 +47,14 @@ async fn a_county_fills_its_round_on_one_page_in_a_desktop_browser() {
 #[tokio::test]
 async fn a_county_fills_its_round_on_one_page_on_a_phone() {
     batch::run("phone-batch", Device::Phone).await;
+}
+
+#[tokio::test]
+async fn the_bureau_chases_overdue_reports_and_a_county_prints_its_sheet_in_a_desktop_browser() {
+    duban::run("desktop-duban", Device::Desktop).await;
+}
+
+#[tokio::test]
+async fn the_bureau_chases_overdue_reports_and_a_county_prints_its_sheet_on_a_phone() {
+    duban::run("phone-duban", Device::Phone).await;
 }
