@@ -149,12 +149,17 @@ pub fn evaluation_xlsx(title: &str, f: &Frozen) -> Result<Vec<u8>, XlsxError> {
     sheet(ws, &heads, &item_rows(&f.projects), &widths)?;
     let ws = wb.add_worksheet();
     ws.set_name("单位")?;
-    sheet(
-        ws,
-        &UNIT_HEADS,
-        &unit_rows(f),
-        &[30, 10, 12, 10, 10, 10, 8, 10, 8, 10, 8],
-    )?;
+    // Snapshots stored before the units' reporting record have its first six columns only.
+    let n = if f.has_records() { UNIT_HEADS.len() } else { 6 };
+    let units: Vec<Vec<String>> = unit_rows(f)
+        .into_iter()
+        .map(|mut r| {
+            r.truncate(n);
+            r
+        })
+        .collect();
+    let widths = [30, 10, 12, 10, 10, 10, 8, 10, 8, 10, 8];
+    sheet(ws, &UNIT_HEADS[..n], &units, &widths)?;
     let ws = wb.add_worksheet();
     ws.set_name("台账")?;
     sheet(ws, &LEDGER_HEADS, &ledger_rows(&f.ledger), &LEDGER_WIDTHS)?;
@@ -345,9 +350,11 @@ pub fn evaluation_docx(
     let (work_heads, work) = part(&[0, 1, 2, 3, 4, 5]);
     let (record_heads, record) = part(&[0, 6, 7, 8, 9, 10]);
     doc.heading1("单位情况")
-        .table(&work_heads, work, &[5, 2, 2, 2, 2, 2])
-        .body("各单位截至评估截止日的报送情况（按时报送 100 分、迟报 60 分、逾期未报 0 分，报告进度滞后的减 20 分，取平均）：")
-        .table(&record_heads, record, &[5, 2, 2, 2, 2, 2])
-        .signature(issued.by, issued.on);
+        .table(&work_heads, work, &[5, 2, 2, 2, 2, 2]);
+    if f.has_records() {
+        doc.body("各单位截至评估截止日的报送情况（按时报送 100 分、迟报 60 分、逾期未报 0 分，报告进度滞后的减 20 分，取平均）：")
+            .table(&record_heads, record, &[5, 2, 2, 2, 2, 2]);
+    }
+    doc.signature(issued.by, issued.on);
     doc.to_docx(&issued.meta)
 }

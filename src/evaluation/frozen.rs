@@ -136,6 +136,12 @@ pub struct LedgerLine {
 }
 
 impl Frozen {
+    /// Whether the units carry their reporting record (snapshots stored before it do not, and
+    /// show the columns they have rather than zeros).
+    pub fn has_records(&self) -> bool {
+        self.units.iter().any(|u| u.due_reports > 0)
+    }
+
     /// A snapshot as stored, of this version or an older one.
     pub fn stored(json: serde_json::Value) -> serde_json::Result<Frozen> {
         let f: Frozen = serde_json::from_value(json)?;

@@ -89,6 +89,19 @@ pub async fn prepare(
     if claimed.is_none() {
         return Ok(0);
     }
+    // A portal started at 07:00 after a day down sends the missed day's digest at once; the
+    // 08:00 one would tell the same people the same things an hour later. One a morning.
+    let told_lately = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM digest_runs
+                          WHERE day < $1 AND prepared_at > now() - interval '12 hours') AS "e!""#,
+        day
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if told_lately {
+        tx.commit().await?;
+        return Ok(0);
+    }
     let mut messages = Vec::new();
     let people = sqlx::query!(
         r#"SELECT id, display_name, role::text AS "role!", unit_id, email AS "email!"

@@ -18,6 +18,10 @@ use std::collections::BTreeMap;
 
 use sqlx::{PgConnection, Postgres, Transaction};
 
+/// Stands for the portal's public address in a stored message; the worker puts the address of
+/// its own settings there when it sends (events deep in a transaction do not know it).
+pub const PORTAL: &str = "{portal}";
+
 /// Kinds of message, as the outbox stores them.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Kind {
@@ -156,7 +160,8 @@ pub async fn report_returned(
     comment: &str,
 ) -> sqlx::Result<()> {
     let r = sqlx::query!(
-        r#"SELECT r.unit_id, i.title AS item, rr.title AS round, u.name AS unit
+        r#"SELECT r.unit_id, r.round_id, i.key AS item_key, i.title AS item, rr.title AS round,
+                  u.name AS unit
            FROM reports r JOIN items i ON i.id = r.item_id
            JOIN reporting_rounds rr ON rr.id = r.round_id JOIN units u ON u.id = r.unit_id
            WHERE r.id = $1"#,
@@ -167,8 +172,13 @@ pub async fn report_returned(
     let audience = unit_audience(tx, r.unit_id).await?;
     let subject = format!("【报告退回】{}：{}", r.round, r.item);
     let body = format!(
-        "{}：\n\n{}的报告“{}”已被{}退回修改。\n退回意见：{}\n\n请登录平台修改后重新报送。",
-        r.unit, r.round, r.item, by, comment
+        "{}：\n\n{}的报告“{}”已被{}退回修改。\n退回意见：{}\n\n请修改后重新报送：{PORTAL}{}",
+        r.unit,
+        r.round,
+        r.item,
+        by,
+        comment,
+        crate::web::report_href(r.round_id, &r.item_key, r.unit_id)
     );
     enqueue(tx, &audience.messages(Kind::Returned, &subject, &body)).await?;
     Ok(())
@@ -209,20 +219,20 @@ pub async fn red_flags_raised(
         let audience = unit_audience(tx, unit_id).await?;
         let subject = format!("【红色预警】{unit} 有 {} 项报告逾期未报", lines.len());
         let body = format!(
-            "{unit}：\n\n以下报告已过截止日期仍未报送，已列入督办台账（红色）：\n{}\n\n请尽快登录平台报送；确有困难的，请在待办页填写情况说明。",
+            "{unit}：\n\n以下报告已过截止日期仍未报送，已列入督办台账（红色）：\n{}\n\n请尽快报送；确有困难的，请在待办页填写情况说明：{PORTAL}/todo",
             digest::bullets(&lines)
         );
         enqueue(tx, &audience.messages(Kind::RedFlag, &subject, &body)).await?;
     }
     for (plan_id, units) in by_plan {
         let robots = sqlx::query!(
-            r#"SELECT w.kind, w.url, p.title AS plan FROM webhooks w JOIN plans p ON p.id = $1
+            r#"SELECT w.kind, w.url, p.title AS plan, p.key FROM webhooks w JOIN plans p ON p.id = $1
                WHERE w.plan_id = $1 OR (w.plan_id IS NULL AND w.unit_id IS NULL) ORDER BY w.id"#,
             plan_id
         )
         .fetch_all(&mut **tx)
         .await?;
-        let Some(plan) = robots.first().map(|r| r.plan.clone()) else {
+        let Some((plan, key)) = robots.first().map(|r| (r.plan.clone(), r.key.clone())) else {
             continue;
         };
         let audience = Audience {
@@ -234,7 +244,7 @@ pub async fn red_flags_raised(
         let lines: Vec<String> = units.iter().map(|(u, n)| format!("{u}：{n} 项")).collect();
         let subject = format!("【红色预警】新增逾期未报 {total} 项");
         let body = format!(
-            "{plan}：\n\n以下单位的报告已过截止日期仍未报送，已列入督办台账（红色）：\n{}",
+            "{plan}：\n\n以下单位的报告已过截止日期仍未报送，已列入督办台账（红色）：\n{}\n\n督办台账：{PORTAL}/plans/{key}/supervision?level=red&state=open",
             digest::bullets(&lines)
         );
         enqueue(tx, &audience.messages(Kind::RedFlag, &subject, &body)).await?;

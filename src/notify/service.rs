@@ -19,7 +19,8 @@ pub struct Running {
 /// Starts the worker and the digest clock.
 pub fn spawn(pool: PgPool, settings: &NotifySettings) -> Running {
     let (stop, stopped) = watch::channel(false);
-    let senders = worker::Senders::new(settings.smtp_url.as_deref(), &settings.mail_from);
+    let senders = worker::Senders::new(settings.smtp_url.as_deref(), &settings.mail_from)
+        .linking_to(&settings.public_url);
     let sending = tokio::spawn(worker::run(
         pool.clone(),
         senders,

@@ -24,6 +24,8 @@ fn backoff(attempts: i32) -> i64 {
 pub struct Senders {
     mailer: Result<Mailer, String>,
     http: reqwest::Client,
+    /// The portal's public address, put where a message says `super::PORTAL`.
+    portal: String,
 }
 
 impl Senders {
@@ -34,17 +36,25 @@ impl Senders {
                 None => Err("未配置邮件服务器（serve --smtp-url）".into()),
             },
             http: webhook::client(),
+            portal: String::new(),
         }
     }
 
+    /// Links in messages lead to the portal at `public_url`.
+    pub fn linking_to(mut self, public_url: &str) -> Self {
+        self.portal = public_url.trim_end_matches('/').to_string();
+        self
+    }
+
     async fn send(&self, m: &Pending) -> Result<(), String> {
+        let text = m.body.replace(super::PORTAL, &self.portal);
         match m.channel.as_str() {
             "email" => {
                 let mailer = self.mailer.as_ref().map_err(Clone::clone)?;
-                mailer.send(m.id, &m.recipient, &m.subject, &m.body).await
+                mailer.send(m.id, &m.recipient, &m.subject, &text).await
             }
             channel => {
-                let body = webhook::payload(channel, &m.subject, &m.body, &m.mention);
+                let body = webhook::payload(channel, &m.subject, &text, &m.mention);
                 webhook::post(&self.http, &m.recipient, &body).await
             }
         }

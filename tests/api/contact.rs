@@ -172,6 +172,10 @@ async fn people_set_how_they_are_reached_and_may_opt_out() {
         .execute(&app.pool)
         .await
         .expect("opt in");
+    sqlx::query("UPDATE digest_runs SET prepared_at = prepared_at - interval '1 day'")
+        .execute(&app.pool)
+        .await
+        .expect("a day later");
     let tomorrow = today + chrono::Duration::days(1);
     digest::prepare(&app.pool, tomorrow, today, "http://portal.test")
         .await
@@ -183,5 +187,13 @@ async fn people_set_how_they_are_reached_and_may_opt_out() {
         )
         .await,
         1
+    );
+    // The day after, hours later (a portal back at 07:00 after a day down): no second digest.
+    let after = tomorrow + chrono::Duration::days(1);
+    assert_eq!(
+        digest::prepare(&app.pool, after, today, "http://portal.test")
+            .await
+            .expect("digest"),
+        0
     );
 }

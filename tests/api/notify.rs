@@ -249,7 +249,8 @@ async fn red_flags_and_the_daily_digest_reach_mail_and_robots() {
         0
     );
 
-    let senders = worker::Senders::new(Some(&smtp), "规划督办 <noreply@plan-portal.invalid>");
+    let senders = worker::Senders::new(Some(&smtp), "规划督办 <noreply@plan-portal.invalid>")
+        .linking_to("http://portal.test/");
     while worker::deliver_next(&app.pool, &senders)
         .await
         .expect("send")
@@ -274,6 +275,16 @@ async fn red_flags_and_the_daily_digest_reach_mail_and_robots() {
         digest_mail.body()
     );
     assert!(digest_mail.body().contains("http://portal.test/todo"));
+    let flag_mail = to_gp
+        .iter()
+        .find(|m| m.subject().contains("红色预警"))
+        .expect("red flags");
+    assert!(
+        flag_mail.body().contains("http://portal.test/todo")
+            && !flag_mail.body().contains("{portal}"),
+        "{}",
+        flag_mail.body()
+    );
     let to_sup = got
         .iter()
         .find(|m| m.to == ["sup@demo.invalid"])
@@ -362,4 +373,10 @@ async fn a_returned_report_is_told_to_its_unit() {
     );
     assert!(sent[0].1.starts_with("【报告退回】"), "{}", sent[0].1);
     assert!(sent[0].2.contains(comment), "{}", sent[0].2);
+    // A link to the report itself, made absolute by the worker when it sends.
+    assert!(
+        sent[0].2.ends_with(&format!("{}{path}", notify::PORTAL)),
+        "{}",
+        sent[0].2
+    );
 }
