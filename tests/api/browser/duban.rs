@@ -1,6 +1,7 @@
 //! The bureau's 督办 journey on the demo, in a real browser: the dashboard's 逾期未报 leads to a
 //! ledger with as many red flags, filtered to the counties' red flags, oldest first; the
-//! dashboard links the 季度通报 with its ranking; a county prints its 报送表 for signatures.
+//! dashboard links the 季度通报 with its ranking and the final evaluation's unit record; a county
+//! prints its 报送表 for signatures.
 
 use plan_portal::accounts::model::UserRole;
 use plan_portal::demo;
@@ -62,6 +63,16 @@ pub async fn run(test: &str, device: Device) {
     b.expect_text(first, "1").await;
     b.shot("bulletin", first).await;
     b.shot("bulletin-owing", "//h2[@id='h-owing']").await;
+
+    // The final evaluation's unit table counts lateness by the same rule.
+    b.goto("/plans/jincheng-2023-33/dashboard").await;
+    b.click("//main//a[.='中期评估与总结评估']").await;
+    b.type_into("//input[@id='title']", "规划实施总结评估")
+        .await;
+    b.press("生成评估").await;
+    let units = "//section[@aria-labelledby='e-units']//th[.='逾期未报']";
+    b.find(units).await;
+    b.shot("evaluation-units", units).await;
     b.close().await;
 
     let c = county.at(&app.address);
