@@ -110,26 +110,30 @@ impl Record {
     }
 }
 
-/// Every unit's record over the rounds due by `until`, judged as of `until`.
+/// Every unit's record over the reports due by `until` (each unit's own deadline), judged as of
+/// `until`. A report due that very day and not in yet is not counted either way.
 pub fn record(facts: &Facts, until: NaiveDate) -> HashMap<i64, Record> {
     let mut out: HashMap<i64, Record> = HashMap::new();
-    for r in facts
+    let ahead = i64::from(facts.rules.support_days_earlier.max(0));
+    let rounds = facts
         .rounds
         .iter()
-        .filter(|r| !r.history && r.due_on <= until)
-    {
+        .filter(|r| !r.history && (r.due_on - until).num_days() <= ahead);
+    for r in rounds {
         let s = Snapshot::new(facts, r);
         for item in s.items(&Filters::default()) {
-            for l in item.lines.iter().filter(|l| l.due) {
+            for l in item.lines.iter().filter(|l| l.due && s.due_on(l) <= until) {
                 let rec = out.entry(l.unit.id).or_default();
-                rec.due += 1;
                 if s.on_time(l) {
                     rec.on_time += 1;
                 } else if s.reported_late(l) {
                     rec.late += 1;
                 } else if s.overdue(l, until) {
                     rec.overdue += 1;
+                } else {
+                    continue;
                 }
+                rec.due += 1;
                 if let Some(p) = s.line_points(l, until) {
                     rec.points += p;
                     rec.scored += 1;

@@ -102,6 +102,9 @@ struct DashboardBody {
     plan_title: String,
     round_title: String,
     round_id: i64,
+    /// The 督办台账 on this round once its deadline has passed (its red flags are this page's
+    /// 逾期未报); before that, every open flag, so older quarters' red flags stay in sight.
+    ledger_href: String,
     params: Params,
     choices: Choices,
     base: String,
@@ -180,6 +183,11 @@ pub(crate) async fn dashboard(
                 plan_title: facts.plan.title.clone(),
                 round_title: round.title.clone(),
                 round_id: round.id,
+                ledger_href: if round.due_on < today() {
+                    format!("/plans/{}/supervision?round={}", facts.plan.key, round.id)
+                } else {
+                    format!("/plans/{}/supervision", facts.plan.key)
+                },
                 choices: choices(&facts),
                 params,
                 base,

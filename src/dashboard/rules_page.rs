@@ -142,12 +142,14 @@ pub(crate) async fn save(
     }
     let earlier = match form.support_days_earlier.trim() {
         "" => Some(0),
-        s => s.parse::<i32>().ok().filter(|d| (0..=60).contains(d)),
+        s => s.parse::<i32>().ok().filter(|d| (0..=15).contains(d)),
     };
     if earlier.is_none() {
         errors.push((
             "support_days_earlier",
-            "请填写 0 到 60 之间的整数（0 表示与牵头单位同日截止）".into(),
+            // Rounds open about three weeks before they are due: a partner's deadline must
+            // fall after its round has opened.
+            "请填写 0 到 15 之间的整数（0 表示与牵头单位同日截止）".into(),
         ));
     }
     let version: i32 = form.version.trim().parse().unwrap_or(-1);

@@ -17,7 +17,8 @@ use crate::plan::model::{ItemKind, Role};
 /// A change to what is stored raises it, and old snapshots must still load: every field has a
 /// default (`#[serde(default)]` on each struct), so one added later reads as empty in older
 /// snapshots; a field that is renamed or changes meaning needs a step in `Frozen::stored`.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2 added the units' reporting record (`FrozenScore::due_reports` …).
+pub const SCHEMA_VERSION: u32 = 2;
 
 fn version_1() -> u32 {
     1
@@ -42,7 +43,7 @@ pub struct Frozen {
     pub subtargets: Vec<FrozenItem>,
     pub milestones: Vec<FrozenMilestone>,
     pub problems: Vec<FrozenProblem>,
-    pub units: Vec<FrozenScore>,
+    pub units: Vec<super::units::FrozenScore>,
     pub ledger: Vec<LedgerLine>,
 }
 
@@ -99,24 +100,6 @@ pub struct FrozenProblem {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
-pub struct FrozenScore {
-    pub unit: String,
-    pub assignments: usize,
-    pub reported: usize,
-    pub completed: usize,
-    pub lagging: usize,
-    pub returned: usize,
-    /// Over the rounds due by the cut-off (`analytics::ranking::record`): reports due, in on
-    /// time, in late, overdue, and the score they earn. Absent (0, "") in older snapshots.
-    pub due_reports: usize,
-    pub on_time: usize,
-    pub late: usize,
-    pub overdue: usize,
-    pub score: String,
-}
-
 /// One row of the 台账: an item × unit with the unit's latest report.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
@@ -136,10 +119,10 @@ pub struct LedgerLine {
 }
 
 impl Frozen {
-    /// Whether the units carry their reporting record (snapshots stored before it do not, and
-    /// show the columns they have rather than zeros).
+    /// Whether the units carry their reporting record (version 2 on); older snapshots show
+    /// the columns they have rather than zeros.
     pub fn has_records(&self) -> bool {
-        self.units.iter().any(|u| u.due_reports > 0)
+        self.schema_version >= 2
     }
 
     /// A snapshot as stored, of this version or an older one.
@@ -356,40 +339,7 @@ pub fn freeze(x: Inputs) -> Frozen {
             }
         }
     }
-    let units = facts
-        .units
-        .iter()
-        .filter_map(|u| {
-            let mine: Vec<_> = items
-                .iter()
-                .flat_map(|i| i.lines.iter())
-                .filter(|l| l.unit.id == u.id)
-                .collect();
-            let rec = x.records.get(&u.id).copied().unwrap_or_default();
-            (!mine.is_empty()).then(|| FrozenScore {
-                due_reports: rec.due,
-                on_time: rec.on_time,
-                late: rec.late,
-                overdue: rec.overdue,
-                score: rec
-                    .score()
-                    .map(|s| s.round_dp(1).normalize().to_string())
-                    .unwrap_or_default(),
-                unit: u.name.clone(),
-                assignments: mine.len(),
-                reported: mine.iter().filter(|l| l.latest.is_some()).count(),
-                completed: mine
-                    .iter()
-                    .filter(|l| s.line_status(l) == ItemStatus::Completed)
-                    .count(),
-                lagging: mine
-                    .iter()
-                    .filter(|l| s.line_status(l) == ItemStatus::Lagging)
-                    .count(),
-                returned: x.returned.get(&u.id).copied().unwrap_or(0),
-            })
-        })
-        .collect();
+    let units = super::units::scores(s, &items, &x);
     Frozen {
         schema_version: SCHEMA_VERSION,
         plan_key: facts.plan.key.clone(),

@@ -7,6 +7,7 @@ pub(crate) mod compare;
 pub mod cutoff;
 pub mod export;
 pub mod frozen;
+pub mod units;
 
 use anyhow::Context;
 use askama::Template;
@@ -47,8 +48,13 @@ pub async fn freeze(
     cutoff: NaiveDate,
 ) -> Result<Frozen, AppError> {
     let mut facts = facts::load(&state.pool, plan).await?;
-    // Lateness is judged on every report (in on time, late, or not at all), as the dashboard
-    // and the ledger judge it; the snapshot's content then reads accepted reports only.
+    // Lateness is judged on every report sent by the cut-off (in on time, late, or not at
+    // all), as the dashboard and the ledger judge it; one sent later was not in then. The
+    // snapshot's content then reads accepted reports only.
+    facts.reports.retain(|r| {
+        r.submitted_at
+            .is_none_or(|t| crate::clock::shanghai_date(t) <= cutoff)
+    });
     let records = crate::analytics::ranking::record(&facts, cutoff);
     let asof = asof::accepted_by(&state.pool, &mut facts, cutoff).await?;
     let round = asof::cutoff_round(cutoff);

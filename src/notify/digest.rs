@@ -90,10 +90,12 @@ pub async fn prepare(
         return Ok(0);
     }
     // A portal started at 07:00 after a day down sends the missed day's digest at once; the
-    // 08:00 one would tell the same people the same things an hour later. One a morning.
+    // 08:00 one would tell the same people the same things an hour later. One per Beijing date
+    // (a digest sent the evening before does not hold back the next morning's).
     let told_lately = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM digest_runs
-                          WHERE day < $1 AND prepared_at > now() - interval '12 hours') AS "e!""#,
+                          WHERE day < $1 AND (prepared_at AT TIME ZONE 'Asia/Shanghai')::date
+                                             = (now() AT TIME ZONE 'Asia/Shanghai')::date) AS "e!""#,
         day
     )
     .fetch_one(&mut *tx)

@@ -200,7 +200,9 @@ pub async fn red_flags_raised(
     .fetch_all(&mut **tx)
     .await?;
     let mut by_unit: BTreeMap<i64, (String, Vec<String>)> = BTreeMap::new();
-    // The bureau's robots (the plan's, the portal's) hear how many each unit owes, once.
+    // The plan's robots hear how many each unit owes, once per sweep. The portal's robot hears
+    // it in the digest: one message per plan per sweep would exceed a robot's rate limit
+    // (about 20 a minute) when every plan is swept at the day's turn.
     let mut by_plan: BTreeMap<i64, BTreeMap<String, usize>> = BTreeMap::new();
     for r in rows {
         *by_plan
@@ -227,7 +229,7 @@ pub async fn red_flags_raised(
     for (plan_id, units) in by_plan {
         let robots = sqlx::query!(
             r#"SELECT w.kind, w.url, p.title AS plan, p.key FROM webhooks w JOIN plans p ON p.id = $1
-               WHERE w.plan_id = $1 OR (w.plan_id IS NULL AND w.unit_id IS NULL) ORDER BY w.id"#,
+               WHERE w.plan_id = $1 ORDER BY w.id"#,
             plan_id
         )
         .fetch_all(&mut **tx)

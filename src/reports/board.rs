@@ -125,7 +125,6 @@ pub async fn board(
     }
     let duties: Vec<&queries::DutyRow> = duties.iter().filter(|d| q.in_area(d)).collect();
     let can_review = allows::<SupervisorOnly>(user.role);
-    let late_after = round.due_on;
     let today = today();
     let slug = |s: Option<ReportState>| s.map(ReportState::slug).unwrap_or("missing");
     let states: [(&str, &str); 6] = [
@@ -169,8 +168,9 @@ pub async fn board(
             via: d.group_name.clone().unwrap_or_default(),
             state: d.state.map(ReportState::label).unwrap_or("未填报"),
             state_slug: slug(d.state),
+            // Each unit's own deadline: a 配合 unit's can pass before the round's.
             late: !round.history
-                && today > late_after
+                && today > d.due_on
                 && matches!(
                     d.state,
                     None | Some(ReportState::Draft) | Some(ReportState::Returned)
@@ -182,7 +182,13 @@ pub async fn board(
                 .map(|v| (format!("pick_{}_{}", d.item_id, d.unit_id), v)),
         })
         .collect();
-    let default_message = format!("请于 {} 前报送“{}”的进展情况。", round.due_on, round.title);
+    let default_message = match round.supporting_due_on() {
+        Some(early) => format!(
+            "请于 {} 前报送“{}”的进展情况（配合单位请于 {early} 前报送）。",
+            round.due_on, round.title
+        ),
+        None => format!("请于 {} 前报送“{}”的进展情况。", round.due_on, round.title),
+    };
     let notice = q.accepted.map(|n| {
         let mut m = format!("已采纳 {n} 份报告。");
         if let Some(f) = q.failed.filter(|f| *f > 0) {

@@ -21,16 +21,21 @@ type Key = (i64, i64, i64, &'static str);
 /// Red and blue follow the rollup's one rule (`Snapshot::overdue`, `Snapshot::due_soon`), so
 /// every report the dashboard counts as 逾期 has a red flag until it is in.
 pub fn wanted(facts: &Facts, today: NaiveDate) -> HashMap<Key, (String, NaiveDate)> {
+    let soon = i64::from(facts.rules.due_soon_days);
     // A 配合 unit's deadline comes earlier than the round's: look that much further ahead.
-    let soon =
-        i64::from(facts.rules.due_soon_days) + i64::from(facts.rules.support_days_earlier.max(0));
+    let ahead = soon + i64::from(facts.rules.support_days_earlier.max(0));
     let relevant: Vec<_> = facts
         .rounds
         .iter()
         // Rounds due before the 启用日期 are history: never flagged.
-        .filter(|r| !r.history && (r.due_on - today).num_days() <= soon)
+        .filter(|r| !r.history && (r.due_on - today).num_days() <= ahead)
         .collect();
-    let newest = relevant.iter().map(|r| r.due_on).max();
+    // Lag is judged in the latest round near its deadline, not one the partners merely start.
+    let newest = relevant
+        .iter()
+        .filter(|r| (r.due_on - today).num_days() <= soon)
+        .map(|r| r.due_on)
+        .max();
     let mut out = HashMap::new();
     for r in relevant {
         let s = Snapshot::new(facts, r);

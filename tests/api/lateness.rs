@@ -207,6 +207,17 @@ async fn supporting_units_can_be_due_before_the_lead() {
             .any(|l| l.contains("soon") && l.contains(&format!("（{early} 截止）"))),
         "{late:?}"
     );
+    // The bureau's board marks its 配合 rows 逾期 (the round's own deadline is still ahead).
+    let partner_id = app.unit_id(&unit).await;
+    let board = app
+        .page_as(&sup, &format!("/rounds/{soon}/board?unit={partner_id}"))
+        .await;
+    let rows = crate::helpers::select(&board, "tbody tr");
+    assert!(
+        rows.iter()
+            .any(|r| cell(r, "角色") == "配合" && cell(r, "状态").contains("逾期")),
+        "the partner's rows are late on the board"
+    );
     // Its report page says the same deadline, and that it has passed.
     let item: String = sqlx::query_scalar(
         "SELECT i.key FROM unit_duties d JOIN items i ON i.id = d.item_id JOIN units u ON u.id = d.unit_id

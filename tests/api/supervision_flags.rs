@@ -1,13 +1,11 @@
 //! What a flag asks of a unit and what it tells the bureau: blue flags ask no explanation,
-//! yellow ones give their numbers, and the ledger narrows to one unit.
+//! yellow ones give their numbers, and the ledger narrows to a unit, an item or an area.
 
 use plan_portal::accounts::model::UserRole;
 
 use crate::helpers::{PASSWORD, spawn_app, texts};
 use crate::supervision::{LEDGER, count, round, sweep_now};
 
-/// A blue flag only says a deadline is near: no 情况说明 is asked or taken. A yellow flag says
-/// by how much the unit's report trails the expected path.
 /// The reasons of the unit's yellow flags on task 1.
 async fn yellow_reasons(app: &crate::helpers::TestApp, unit: i64) -> Vec<String> {
     sqlx::query_scalar(
@@ -20,6 +18,8 @@ async fn yellow_reasons(app: &crate::helpers::TestApp, unit: i64) -> Vec<String>
     .expect("yellow flags")
 }
 
+/// A blue flag only says a deadline is near: no 情况说明 is asked or taken. A yellow flag says
+/// by how much the unit's report trails the expected path, and says it again when that changes.
 #[tokio::test]
 async fn blue_flags_need_no_explanation_and_yellow_ones_give_their_numbers() {
     let app = spawn_app().await;

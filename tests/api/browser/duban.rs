@@ -39,10 +39,7 @@ pub async fn run(test: &str, device: Device) {
     b.expect_contains("//main//p[@class='note']", "预警最近核查于")
         .await;
     let red: i64 = b.text(RED_OPEN).await.trim().parse().expect("红色未解除");
-    assert!(
-        red >= overdue,
-        "ledger red {red}, dashboard 逾期未报 {overdue}"
-    );
+    assert_eq!(red, overdue, "ledger 红色未解除 vs dashboard 逾期未报");
 
     b.choose("//select[@id='f-level']", "红色").await;
     b.choose("//select[@id='f-state']", "仅未解除").await;
