@@ -28,7 +28,7 @@ impl PrintPage {
     /// The kind as well as the number: the sheet lists 分项目标, 重点任务 and 重点工程 together,
     /// each numbered from 1.
     fn label(&self, r: &Stored) -> String {
-        format!("{}{}", r.kind.label(), r.kind.number_label(r.number))
+        format!("{} {}", r.kind.label(), r.kind.number_label(r.number))
     }
 
     fn status(&self, r: &Stored) -> String {
