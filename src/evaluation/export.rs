@@ -150,16 +150,10 @@ pub fn evaluation_xlsx(title: &str, f: &Frozen) -> Result<Vec<u8>, XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("单位")?;
     // Snapshots stored before the units' reporting record have its first six columns only.
-    let n = if f.has_records() { UNIT_HEADS.len() } else { 6 };
-    let units: Vec<Vec<String>> = unit_rows(f)
-        .into_iter()
-        .map(|mut r| {
-            r.truncate(n);
-            r
-        })
-        .collect();
+    let all: Vec<usize> = (0..UNIT_HEADS.len()).collect();
+    let (heads, units) = unit_table(f, if f.has_records() { &all } else { &UNIT_WORK });
     let widths = [30, 10, 12, 10, 10, 10, 8, 10, 8, 10, 8];
-    sheet(ws, &UNIT_HEADS[..n], &units, &widths)?;
+    sheet(ws, &heads, &units, &widths)?;
     let ws = wb.add_worksheet();
     ws.set_name("台账")?;
     sheet(ws, &LEDGER_HEADS, &ledger_rows(&f.ledger), &LEDGER_WIDTHS)?;
@@ -213,12 +207,19 @@ const UNIT_HEADS: [&str; 11] = [
     "得分",
 ];
 
-/// The units' scorecards, a row each, for the sheet and the report alike.
-fn unit_rows(f: &Frozen) -> Vec<Vec<String>> {
-    f.units
+/// The unit table's columns of what each unit was given and did, and of its reporting record.
+const UNIT_WORK: [usize; 6] = [0, 1, 2, 3, 4, 5];
+const UNIT_RECORD: [usize; 6] = [0, 6, 7, 8, 9, 10];
+
+/// The units' scorecards in the columns `cols` (of `UNIT_HEADS`), heads and a row each, for the
+/// sheet and the report alike.
+fn unit_table(f: &Frozen, cols: &[usize]) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let heads = cols.iter().map(|c| UNIT_HEADS[*c]).collect();
+    let rows = f
+        .units
         .iter()
         .map(|u| {
-            vec![
+            let all = [
                 u.unit.clone(),
                 u.assignments.to_string(),
                 u.reported.to_string(),
@@ -234,9 +235,11 @@ fn unit_rows(f: &Frozen) -> Vec<Vec<String>> {
                 } else {
                     u.score.clone()
                 },
-            ]
+            ];
+            cols.iter().map(|c| all[*c].clone()).collect()
         })
-        .collect()
+        .collect();
+    (heads, rows)
 }
 
 /// An indicator's row: name, kind, baseline, latest, target, expected, projected, verdict.
@@ -338,20 +341,11 @@ pub fn evaluation_docx(
         doc.body(&format!("{}（{}）：{}", p.item, p.unit, p.text));
     }
     // Eleven columns do not fit a 公文 page: the units' work, then their reporting record.
-    let rows = unit_rows(f);
-    let part = |cols: &[usize]| -> (Vec<&str>, Vec<Vec<String>>) {
-        let heads = cols.iter().map(|c| UNIT_HEADS[*c]).collect();
-        let rows = rows
-            .iter()
-            .map(|r| cols.iter().map(|c| r[*c].clone()).collect())
-            .collect();
-        (heads, rows)
-    };
-    let (work_heads, work) = part(&[0, 1, 2, 3, 4, 5]);
-    let (record_heads, record) = part(&[0, 6, 7, 8, 9, 10]);
+    let (work_heads, work) = unit_table(f, &UNIT_WORK);
     doc.heading1("单位情况")
         .table(&work_heads, work, &[5, 2, 2, 2, 2, 2]);
     if f.has_records() {
+        let (record_heads, record) = unit_table(f, &UNIT_RECORD);
         doc.body("各单位截至评估截止日的报送情况（按时报送 100 分、迟报 60 分、逾期未报 0 分，报告进度滞后的减 20 分，取平均）：")
             .table(&record_heads, record, &[5, 2, 2, 2, 2, 2]);
     }

@@ -74,6 +74,21 @@ pub async fn post_review(
         .await
 }
 
+/// 「载入」 with the previewed form: the page that says it loaded, or the test fails with the
+/// problems the page lists.
+pub async fn load(app: &TestApp, fields: &[(String, String)]) -> Html {
+    let resp = post_review(app, fields, "load").await;
+    let status = resp.status();
+    let doc = Html::parse_document(&resp.text().await.expect("page"));
+    assert_eq!(
+        status,
+        200,
+        "{:?}",
+        texts(&doc, ".form-error, .change-list li")
+    );
+    doc
+}
+
 /// The sheets of an .xlsx as text, then written back with one cell changed, as an office
 /// would after editing it in WPS.
 pub fn edited(bytes: &[u8], edits: &[(&str, &str, usize, &str)]) -> Vec<u8> {
@@ -176,15 +191,7 @@ async fn an_exported_breakdown_edited_and_imported_shows_exactly_its_edits_and_l
     assert_eq!(resp.status(), 409);
     assert_eq!(lead_of(&app, "task-16").await, ["市应急局"]);
     let fields = review_fields(&doc);
-    let resp = post_review(&app, &fields, "load").await;
-    let status = resp.status();
-    let doc = Html::parse_document(&resp.text().await.expect("page"));
-    assert_eq!(
-        status,
-        200,
-        "{:?}",
-        texts(&doc, ".form-error, .change-list li")
-    );
+    let doc = load(&app, &fields).await;
     assert!(texts(&doc, ".form-ok").concat().contains("已载入"));
     assert_eq!(
         lead_of(&app, "task-16").await,

@@ -197,6 +197,7 @@ async fn supporting_units_can_be_due_before_the_lead() {
             .map(|c| crate::helpers::text_of(&c))
             .unwrap_or_default()
     };
+    assert!(!rows.is_empty(), "its own rows are still due");
     assert!(
         rows.iter()
             .all(|r| cell(r, "角色") != "配合" && cell(r, "截止") == due)
